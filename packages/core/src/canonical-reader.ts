@@ -1,0 +1,65 @@
+import { AssertionFailed } from "./assert.ts";
+
+// Reads what CanonicalWriter wrote. A snapshot that does not parse is damaged: the reader throws and the
+// node falls back to an older snapshot (its checksum should have caught it first).
+
+const two32 = 4_294_967_296;
+
+export class CanonicalReader {
+  private readonly view: DataView;
+  private position = 0;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get done(): boolean {
+    return this.position === this.bytes.byteLength;
+  }
+
+  u8(): number {
+    this.need(1);
+    const value = this.view.getUint8(this.position);
+    this.position += 1;
+    return value;
+  }
+
+  u32(): number {
+    this.need(4);
+    const value = this.view.getUint32(this.position);
+    this.position += 4;
+    return value;
+  }
+
+  safeInteger(): number {
+    const high = this.u32();
+    const low = this.u32();
+    const value = high * two32 + low;
+    if (!Number.isSafeInteger(value)) throw new AssertionFailed("snapshot: integer beyond 2^53");
+    return value;
+  }
+
+  i64(): bigint {
+    this.need(8);
+    const value = this.view.getBigInt64(this.position);
+    this.position += 8;
+    return value;
+  }
+
+  string(): string {
+    const length = this.u32();
+    this.need(length * 2);
+    let text = "";
+    for (let index = 0; index < length; index += 1) {
+      text += String.fromCharCode(this.view.getUint16(this.position));
+      this.position += 2;
+    }
+    return text;
+  }
+
+  private need(bytes: number): void {
+    if (this.position + bytes > this.bytes.byteLength) {
+      throw new AssertionFailed(`snapshot: truncated at byte ${this.position}`);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { assert } from "./assert.ts";
+
+// A canonical byte encoding of state, streamed in fixed chunks to a sink (a hasher, or a snapshot file
+// writer in the node) so that hashing 10 M orders never builds one giant buffer. Big-endian, fixed
+// widths, strings as their UTF-16 code units: the same state gives the same bytes everywhere.
+
+const chunkBytes = 65_536;
+const two32 = 4_294_967_296;
+
+export type ChunkSink = (chunk: Uint8Array) => void;
+
+export class CanonicalWriter {
+  private readonly buffer = new Uint8Array(chunkBytes);
+  private readonly view = new DataView(this.buffer.buffer);
+  private length = 0;
+
+  constructor(private readonly sink: ChunkSink) {}
+
+  u8(value: number): void {
+    this.reserve(1);
+    this.view.setUint8(this.length, value);
+    this.length += 1;
+  }
+
+  u32(value: number): void {
+    assert(Number.isInteger(value) && value >= 0 && value < two32, "u32 out of range");
+    this.reserve(4);
+    this.view.setUint32(this.length, value);
+    this.length += 4;
+  }
+
+  i32(value: number): void {
+    assert(Number.isInteger(value) && value >= -2_147_483_648 && value < 2_147_483_648, "i32 out of range");
+    this.reserve(4);
+    this.view.setInt32(this.length, value);
+    this.length += 4;
+  }
+
+  /** A non-negative safe integer as 8 bytes. */
+  safeInteger(value: number): void {
+    assert(Number.isSafeInteger(value) && value >= 0, "safe integer out of range");
+    this.u32(Math.floor(value / two32));
+    this.u32(value % two32);
+  }
+
+  i64(value: bigint): void {
+    this.reserve(8);
+    this.view.setBigInt64(this.length, value);
+    this.length += 8;
+  }
+
+  string(text: string): void {
+    this.u32(text.length);
+    for (let index = 0; index < text.length; index += 1) {
+      this.reserve(2);
+      this.view.setUint16(this.length, text.charCodeAt(index));
+      this.length += 2;
+    }
+  }
+
+  boolean(value: boolean): void {
+    this.u8(value ? 1 : 0);
+  }
+
+  /** Sends what is buffered to the sink. Call once at the end. */
+  flush(): void {
+    if (this.length > 0) this.sink(this.buffer.subarray(0, this.length));
+    this.length = 0;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes > chunkBytes) this.flush();
+  }
+}

@@ -1,0 +1,747 @@
+import { AccountRegistry, isAddress, type Account } from "./accounts.ts";
+import { assert, unreachable } from "./assert.ts";
+import type { BookSide, PriceLevel } from "./book/book-side.ts";
+import { OrderIndex } from "./book/order-index.ts";
+import {
+  OrderPool,
+  encodeFlags,
+  flagIsSell,
+  flagSelfTrade,
+  noSlot,
+  selfTradeCodes,
+} from "./book/order-pool.ts";
+import type {
+  BatchCommand,
+  CancelAllCommand,
+  CancelReplaceCommand,
+  Command,
+  CreateMarketCommand,
+  MarketSpec,
+  OrderRef,
+  OrderSpec,
+  ReduceOrderCommand,
+  SelfTradePrevention,
+  TimeInForce,
+} from "./commands.ts";
+import type { CancelReason, ExchangeEvent } from "./events.ts";
+import { ExpiryQueue } from "./expiry-queue.ts";
+import { Market, slippageLimit, validateMarketSpec } from "./market.ts";
+import { validateOrder, type OrderContext } from "./order-validation.ts";
+import {
+  accepted,
+  reject,
+  type Accepted,
+  type BatchResult,
+  type CommandResult,
+  type Rejection,
+} from "./rejections.ts";
+import { sequenceMax, type PriceTicks, type SizeLots, type TimeNs } from "./units.ts";
+
+/** Limits on everything, named with the qualifier last. Part of the genesis configuration. */
+export interface EngineLimits {
+  readonly marketsMax: number;
+  readonly accountsMax: number;
+  readonly ordersPerAccountMax: number;
+  /** Items of one batch command; also bounds the order ids one command can derive. */
+  readonly batchItemsMax: number;
+  /** Fills one incoming order may take before its remainder is canceled (bounds a command's work). */
+  readonly fillsPerOrderMax: number;
+}
+
+export const defaultLimits: EngineLimits = Object.freeze({
+  marketsMax: 4096,
+  accountsMax: 16_777_216,
+  ordersPerAccountMax: 10_000,
+  batchItemsMax: 100,
+  fillsPerOrderMax: 10_000,
+});
+
+/**
+ * Order ids are derived from the command: sequence × orderIdsPerCommand + item, where item is the
+ * position in a batch (0 for a single order). With sequence < 2^44 the id stays below 2^52.
+ */
+export const orderIdsPerCommand = 256;
+
+const timeInForceCode: Readonly<Record<TimeInForce, number>> = { GTC: 0, IOC: 1, FOK: 2, GTD: 3 };
+const selfTradeCode: Readonly<Record<SelfTradePrevention, number>> = {
+  cancelIncoming: 0,
+  cancelResting: 1,
+  cancelBoth: 2,
+};
+
+// How an incoming order's matching ended.
+const outcomeOpen = 0;
+const outcomeSelfTrade = 1;
+const outcomeMatchLimit = 2;
+
+/**
+ * The deterministic exchange state machine. `apply(command)` validates a command, changes the state and
+ * appends what happened to `events` (cleared at the start of each command), or rejects it and changes
+ * nothing. No clock, randomness, floats or I/O: the same commands give the same events and state hash.
+ *
+ * @example
+ * const engine = new Engine();
+ * engine.apply({ type: "createMarket", sequence: 1, time: 1n, market: spec });
+ * const result = engine.apply({ type: "placeOrder", sequence: 2, time: 2n, account, order });
+ * for (const event of engine.events) console.log(event.type);
+ */
+export class Engine {
+  readonly limits: EngineLimits;
+  readonly events: ExchangeEvent[] = [];
+  readonly pool = new OrderPool();
+  readonly orderIndex = new OrderIndex(this.pool);
+  readonly accounts = new AccountRegistry();
+  readonly markets: Market[] = [];
+  readonly expiries = new ExpiryQueue();
+  /** Expiry time of each resting GTD order, by order id. */
+  readonly expiryByOrder = new Map<number, TimeNs>();
+  private readonly marketsBySymbol = new Map<string, Market>();
+
+  lastSequence = 0;
+  lastTime: TimeNs = 0n;
+  // The command being applied.
+  private sequence = 0;
+  private time: TimeNs = 0n;
+  // The incoming order while it matches (fields, not a per-order object: no garbage on the hot path).
+  private takerRemaining = 0;
+  private takerFilled = 0;
+  private takerOutcome = outcomeOpen;
+
+  constructor(options: { limits?: Partial<EngineLimits> } = {}) {
+    this.limits = Object.freeze({ ...defaultLimits, ...options.limits });
+    assert(this.limits.batchItemsMax >= 1 && this.limits.batchItemsMax <= orderIdsPerCommand);
+  }
+
+  apply(command: Command): CommandResult {
+    assert(command.sequence === this.lastSequence + 1, `sequence gap: ${command.sequence} after ${this.lastSequence}`);
+    assert(command.sequence < sequenceMax, "sequence beyond the order id space");
+    assert(typeof command.time === "bigint" && command.time > this.lastTime, "exchange time must increase");
+    this.events.length = 0;
+    this.sequence = command.sequence;
+    this.time = command.time;
+    this.lastSequence = command.sequence;
+    this.lastTime = command.time;
+    // GTD orders whose time has come leave the book before anything else is matched.
+    this.expireDue();
+    switch (command.type) {
+      case "placeOrder":
+        return this.placeOrder(command.account, command.order, 0, noSlot);
+      case "cancelOrder":
+        return this.cancelOrder(command.account, command.market, command);
+      case "cancelAll":
+        return this.cancelAll(command);
+      case "reduceOrder":
+        return this.reduceOrder(command);
+      case "cancelReplace":
+        return this.cancelReplace(command);
+      case "batch":
+        return this.batch(command);
+      case "createMarket":
+        return this.createMarket(command);
+      case "tick":
+        return accepted;
+      default:
+        return unreachable(command);
+    }
+  }
+
+  market(symbol: string): Market | undefined {
+    return this.marketsBySymbol.get(symbol);
+  }
+
+  /** The order id a command's item derives. */
+  static orderIdOf(sequence: number, item: number): number {
+    return sequence * orderIdsPerCommand + item;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Markets
+
+  private createMarket(command: CreateMarketCommand): Accepted | Rejection {
+    const spec = command.market;
+    const invalid = validateMarketSpec(spec);
+    if (invalid !== null) return invalid;
+    if (this.marketsBySymbol.has(spec.symbol)) {
+      return reject("MARKET_EXISTS", `market ${spec.symbol} is already listed`);
+    }
+    if (this.markets.length >= this.limits.marketsMax) {
+      return reject("MARKET_PARAMS_INVALID", `at most ${this.limits.marketsMax} markets can be listed`);
+    }
+    this.registerMarket(spec);
+    this.events.push({
+      type: "MarketCreated",
+      sequence: this.sequence,
+      index: this.events.length,
+      time: this.time,
+      market: spec.symbol,
+      tickSize: spec.tickSize,
+      lotSize: spec.lotSize,
+    });
+    return accepted;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Placing and matching
+
+  /**
+   * Validates and places one order. `replacing` is the slot of an order that a cancel-replace removes
+   * first: validation sees the book and the account as they will be once it is gone, so the pair is
+   * atomic (both happen or neither does).
+   */
+  private placeOrder(address: string, spec: OrderSpec, item: number, replacing: number): Accepted | Rejection {
+    const orderId = Engine.orderIdOf(this.sequence, item);
+    const market = this.marketsBySymbol.get(spec.market);
+    const existing = this.accounts.find(address);
+    const context: OrderContext = {
+      spec,
+      market,
+      account: existing,
+      address,
+      time: this.time,
+      pool: this.pool,
+      limits: this.limits,
+      replacing,
+      knownMarkets: this.marketsBySymbol,
+      accountCount: this.accounts.count,
+    };
+    const rejection = validateOrder(context);
+    if (rejection !== null) {
+      this.emitRejected(orderId, address, spec, rejection);
+      return rejection;
+    }
+    assert(market !== undefined);
+    if (replacing !== noSlot) this.removeWithEvent(replacing, "REPLACED", "user");
+    const account = existing ?? this.accounts.create(address);
+    this.execute(market, account, spec, orderId);
+    return accepted;
+  }
+
+  private execute(market: Market, account: Account, spec: OrderSpec, orderId: number): void {
+    const buy = spec.side === "buy";
+    const timeInForce = spec.timeInForce ?? (spec.type === "market" ? "IOC" : "GTC");
+    const selfTrade = spec.selfTradePrevention ?? "cancelIncoming";
+    const limit = this.limitPrice(market, spec, buy);
+    this.events.push({
+      type: "OrderAccepted",
+      sequence: this.sequence,
+      index: this.events.length,
+      time: this.time,
+      orderId,
+      account: account.address,
+      market: market.symbol,
+      side: spec.side,
+      orderType: spec.type,
+      price: limit,
+      size: spec.size,
+      timeInForce,
+      postOnly: spec.postOnly === true,
+      reduceOnly: spec.reduceOnly === true,
+      selfTradePrevention: selfTrade,
+      clientOrderId: spec.clientOrderId ?? null,
+      expiresAt: spec.expiresAt ?? null,
+    });
+    this.takerRemaining = spec.size;
+    this.takerFilled = 0;
+    this.takerOutcome = outcomeOpen;
+    const opposite = buy ? market.asks : market.bids;
+    const selfTradeMode = selfTradeCode[selfTrade];
+    if (timeInForce !== "FOK" || this.canFill(opposite, account.index, limit, selfTradeMode)) {
+      this.match(market, opposite, { account, orderId, buy, limit, selfTradeMode });
+    }
+    this.finishIncoming(market, account, spec, orderId, limit, timeInForce);
+  }
+
+  /** A limit order's own price; a market order's price is its slippage bound (and its own limit, if any). */
+  private limitPrice(market: Market, spec: OrderSpec, buy: boolean): PriceTicks {
+    if (spec.type === "limit") return spec.price as PriceTicks;
+    const best = (buy ? market.asks : market.bids).bestPrice();
+    assert(best > 0, "market order validated against an empty book");
+    const slippage = spec.slippagePpm ?? market.spec.marketOrderSlippagePpm;
+    const bound = slippageLimit({ best, slippage, buy });
+    if (spec.price === undefined) return bound;
+    return (buy ? Math.min(bound, spec.price) : Math.max(bound, spec.price)) as PriceTicks;
+  }
+
+  private finishIncoming(
+    market: Market,
+    account: Account,
+    spec: OrderSpec,
+    orderId: number,
+    limit: PriceTicks,
+    timeInForce: TimeInForce,
+  ): void {
+    const remaining = this.takerRemaining;
+    if (this.takerOutcome !== outcomeOpen) {
+      const reason: CancelReason = this.takerOutcome === outcomeSelfTrade ? "SELF_TRADE" : "MATCH_LIMIT";
+      this.emitCanceled(orderId, account.address, market.symbol, reason, "system", this.takerFilled, remaining);
+      return;
+    }
+    if (remaining === 0) return;
+    if (timeInForce === "GTC" || timeInForce === "GTD") {
+      this.rest(market, account, spec, orderId, limit, timeInForce);
+      return;
+    }
+    this.events.push({
+      type: "OrderExpired",
+      sequence: this.sequence,
+      index: this.events.length,
+      time: this.time,
+      orderId,
+      account: account.address,
+      market: market.symbol,
+      filled: this.takerFilled as SizeLots,
+      remaining: remaining as SizeLots,
+      expiresAt: null,
+    });
+  }
+
+  /** FOK: whether the whole size can fill within the limit, counting self-trade prevention. */
+  private canFill(opposite: BookSide, account: number, limit: number, selfTradeMode: number): boolean {
+    const pool = this.pool;
+    let needed = this.takerRemaining;
+    let fills = 0;
+    for (let position = opposite.levels.length - 1; position >= 0; position -= 1) {
+      const level = opposite.levels[position]!;
+      if (opposite.isBetter(limit, level.price)) return false;
+      for (let slot = level.head; slot !== noSlot; slot = pool.next[slot]!) {
+        if (pool.account[slot] === account) {
+          if (selfTradeMode === selfTradeCode.cancelResting) continue;
+          return false;
+        }
+        fills += 1;
+        if (fills > this.limits.fillsPerOrderMax) return false;
+        needed -= pool.remaining[slot]!;
+        if (needed <= 0) return true;
+      }
+    }
+    return false;
+  }
+
+  private match(
+    market: Market,
+    opposite: BookSide,
+    taker: { account: Account; orderId: number; buy: boolean; limit: number; selfTradeMode: number },
+  ): void {
+    const pool = this.pool;
+    let fills = 0;
+    while (this.takerRemaining > 0) {
+      const level = opposite.best();
+      if (level === undefined || opposite.isBetter(taker.limit, level.price)) return;
+      let slot = level.head;
+      while (slot !== noSlot && this.takerRemaining > 0) {
+        const nextSlot = pool.next[slot]!;
+        if (pool.account[slot] === taker.account.index) {
+          if (!this.preventSelfTrade(slot, taker.selfTradeMode)) return;
+        } else {
+          if (fills === this.limits.fillsPerOrderMax) {
+            this.takerOutcome = outcomeMatchLimit;
+            return;
+          }
+          fills += 1;
+          this.fill(market, level, slot, taker);
+        }
+        slot = nextSlot;
+      }
+    }
+  }
+
+  /** Applies the taker's self-trade mode to its own resting order; false when the taker must stop. */
+  private preventSelfTrade(slot: number, mode: number): boolean {
+    if (mode !== selfTradeCode.cancelIncoming) this.removeWithEvent(slot, "SELF_TRADE", "system");
+    if (mode === selfTradeCode.cancelResting) return true;
+    this.takerOutcome = outcomeSelfTrade;
+    return false;
+  }
+
+  private fill(
+    market: Market,
+    level: PriceLevel,
+    slot: number,
+    taker: { account: Account; orderId: number; buy: boolean },
+  ): void {
+    const pool = this.pool;
+    const makerRemaining = pool.remaining[slot]!;
+    const size = Math.min(this.takerRemaining, makerRemaining);
+    const price = level.price as PriceTicks;
+    const makerOrderId = pool.orderId[slot]!;
+    const makerAccount = this.accounts.list[pool.account[slot]!]!.address;
+    const tradeIndex = this.events.length;
+    this.events.push({
+      type: "TradeExecuted",
+      sequence: this.sequence,
+      index: tradeIndex,
+      time: this.time,
+      market: market.symbol,
+      price,
+      size: size as SizeLots,
+      takerSide: taker.buy ? "buy" : "sell",
+      makerOrderId,
+      takerOrderId: taker.orderId,
+      makerAccount,
+      takerAccount: taker.account.address,
+    });
+    market.referencePrice = price;
+    const makerLeft = makerRemaining - size;
+    const makerFilled = pool.size[slot]! - makerLeft;
+    this.emitFill(makerOrderId, makerAccount, market.symbol, tradeIndex, price, size, makerFilled, makerLeft, true);
+    if (makerLeft === 0) this.removeOrder(slot);
+    else {
+      pool.remaining[slot] = makerLeft;
+      level.totalLots -= size;
+    }
+    this.takerRemaining -= size;
+    this.takerFilled += size;
+    const takerAddress = taker.account.address;
+    this.emitFill(taker.orderId, takerAddress, market.symbol, tradeIndex, price, size, this.takerFilled, this.takerRemaining, false);
+  }
+
+  private emitFill(
+    orderId: number,
+    account: string,
+    market: string,
+    tradeIndex: number,
+    fillPrice: PriceTicks,
+    fillSize: number,
+    filled: number,
+    remaining: number,
+    maker: boolean,
+  ): void {
+    this.events.push({
+      type: remaining === 0 ? "OrderFilled" : "OrderPartiallyFilled",
+      sequence: this.sequence,
+      index: this.events.length,
+      time: this.time,
+      orderId,
+      account,
+      market,
+      tradeIndex,
+      fillPrice,
+      fillSize: fillSize as SizeLots,
+      filled: filled as SizeLots,
+      remaining: remaining as SizeLots,
+      maker,
+    });
+  }
+
+  /** Puts the unfilled rest of an incoming order on the book, at the tail of its price level. */
+  private rest(
+    market: Market,
+    account: Account,
+    spec: OrderSpec,
+    orderId: number,
+    price: PriceTicks,
+    timeInForce: TimeInForce,
+  ): void {
+    const pool = this.pool;
+    const slot = pool.allocate();
+    const sell = spec.side === "sell";
+    pool.orderId[slot] = orderId;
+    pool.account[slot] = account.index;
+    pool.market[slot] = market.index;
+    pool.price[slot] = price;
+    pool.size[slot] = spec.size;
+    pool.remaining[slot] = this.takerRemaining;
+    pool.flags[slot] = encodeFlags({
+      sell,
+      postOnly: spec.postOnly === true,
+      reduceOnly: spec.reduceOnly === true,
+      timeInForce: timeInForceCode[timeInForce],
+      selfTrade: selfTradeCode[spec.selfTradePrevention ?? "cancelIncoming"],
+    });
+    this.appendToLevel((sell ? market.asks : market.bids).levelAt(price), slot);
+    this.pushToAccount(account, slot);
+    this.orderIndex.insert(slot);
+    if (spec.clientOrderId !== undefined) {
+      account.clientOrders ??= new Map();
+      account.clientOrders.set(spec.clientOrderId, orderId);
+    }
+    if (spec.expiresAt !== undefined) this.trackExpiry(orderId, spec.expiresAt);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Building blocks shared with snapshot restore (state-restore.ts)
+
+  /** Lists a market without an event. */
+  registerMarket(spec: MarketSpec): Market {
+    const market = new Market(this.markets.length, Object.freeze({ ...spec }));
+    this.markets.push(market);
+    this.marketsBySymbol.set(spec.symbol, market);
+    return market;
+  }
+
+  /** Links a filled-in pool slot at the tail of its price level (FIFO: newest last). */
+  appendToLevel(level: PriceLevel, slot: number): void {
+    const pool = this.pool;
+    pool.next[slot] = noSlot;
+    pool.previous[slot] = level.tail;
+    if (level.tail === noSlot) level.head = slot;
+    else pool.next[level.tail] = slot;
+    level.tail = slot;
+    level.totalLots += pool.remaining[slot]!;
+    level.orderCount += 1;
+  }
+
+  /** Links a slot at the head of the account's open-order list (newest first). */
+  pushToAccount(account: Account, slot: number): void {
+    const pool = this.pool;
+    pool.accountPrevious[slot] = noSlot;
+    pool.accountNext[slot] = account.orderHead;
+    if (account.orderHead !== noSlot) pool.accountPrevious[account.orderHead] = slot;
+    account.orderHead = slot;
+    account.openOrderCount += 1;
+  }
+
+  trackExpiry(orderId: number, expiresAt: TimeNs): void {
+    this.expiryByOrder.set(orderId, expiresAt);
+    this.expiries.push(expiresAt, orderId);
+  }
+
+  /** Sets the clock of a restored engine: the next command must carry lastSequence + 1. */
+  restoreClock(lastSequence: number, lastTime: TimeNs): void {
+    assert(this.lastSequence === 0 && this.markets.length === 0, "restoreClock on a used engine");
+    this.lastSequence = lastSequence;
+    this.lastTime = lastTime;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Removing orders
+
+  /** Takes a resting order off the book and out of every index. Emits nothing. */
+  private removeOrder(slot: number): void {
+    const pool = this.pool;
+    const market = this.markets[pool.market[slot]!]!;
+    const side = flagIsSell(pool.flags[slot]!) ? market.asks : market.bids;
+    const level = side.find(pool.price[slot]!);
+    assert(level !== undefined, "resting order without a level");
+    const next = pool.next[slot]!;
+    const previous = pool.previous[slot]!;
+    if (previous === noSlot) level.head = next;
+    else pool.next[previous] = next;
+    if (next === noSlot) level.tail = previous;
+    else pool.previous[next] = previous;
+    level.totalLots -= pool.remaining[slot]!;
+    level.orderCount -= 1;
+    if (level.orderCount === 0) side.remove(level);
+    const account = this.accounts.list[pool.account[slot]!]!;
+    const accountNext = pool.accountNext[slot]!;
+    const accountPrevious = pool.accountPrevious[slot]!;
+    if (accountPrevious === noSlot) account.orderHead = accountNext;
+    else pool.accountNext[accountPrevious] = accountNext;
+    if (accountNext !== noSlot) pool.accountPrevious[accountNext] = accountPrevious;
+    account.openOrderCount -= 1;
+    const orderId = pool.orderId[slot]!;
+    this.orderIndex.remove(orderId);
+    if (account.clientOrders !== null && account.clientOrders.size > 0) this.forgetClientId(account, orderId);
+    if (this.expiryByOrder.size > 0) this.expiryByOrder.delete(orderId);
+    pool.release(slot);
+  }
+
+  private forgetClientId(account: Account, orderId: number): void {
+    const clientOrders = account.clientOrders!;
+    // Client ids are few per account next to orders; a reverse map would cost every order memory.
+    for (const [clientOrderId, id] of clientOrders) {
+      if (id === orderId) {
+        clientOrders.delete(clientOrderId);
+        return;
+      }
+    }
+  }
+
+  private removeWithEvent(slot: number, reason: CancelReason, canceledBy: "user" | "system"): void {
+    const pool = this.pool;
+    const orderId = pool.orderId[slot]!;
+    const account = this.accounts.list[pool.account[slot]!]!.address;
+    const market = this.markets[pool.market[slot]!]!.symbol;
+    const remaining = pool.remaining[slot]!;
+    const filled = pool.size[slot]! - remaining;
+    this.removeOrder(slot);
+    this.emitCanceled(orderId, account, market, reason, canceledBy, filled, remaining);
+  }
+
+  private emitCanceled(
+    orderId: number,
+    account: string,
+    market: string,
+    reason: CancelReason,
+    canceledBy: "user" | "system",
+    filled: number,
+    remaining: number,
+  ): void {
+    this.events.push({
+      type: "OrderCanceled",
+      sequence: this.sequence,
+      index: this.events.length,
+      time: this.time,
+      orderId,
+      account,
+      market,
+      reason,
+      canceledBy,
+      filled: filled as SizeLots,
+      remaining: remaining as SizeLots,
+    });
+  }
+
+  private emitRejected(orderId: number, account: string, spec: OrderSpec, rejection: Rejection): void {
+    this.events.push({
+      type: "OrderRejected",
+      sequence: this.sequence,
+      index: this.events.length,
+      time: this.time,
+      orderId,
+      account: String(account),
+      market: String(spec.market),
+      clientOrderId: typeof spec.clientOrderId === "string" ? spec.clientOrderId : null,
+      code: rejection.code,
+      message: rejection.message,
+    });
+  }
+
+  private expireDue(): void {
+    for (let next = this.expiries.peekTime(); next !== null && next <= this.time; next = this.expiries.peekTime()) {
+      const orderId = this.expiries.pop();
+      const slot = this.orderIndex.find(orderId);
+      if (slot === noSlot) continue; // left the book before its time
+      const expiresAt = this.expiryByOrder.get(orderId);
+      assert(expiresAt === next, "expiry queue and order expiry disagree");
+      const pool = this.pool;
+      const account = this.accounts.list[pool.account[slot]!]!.address;
+      const market = this.markets[pool.market[slot]!]!.symbol;
+      const remaining = pool.remaining[slot]!;
+      const filled = pool.size[slot]! - remaining;
+      this.removeOrder(slot);
+      this.events.push({
+        type: "OrderExpired",
+        sequence: this.sequence,
+        index: this.events.length,
+        time: this.time,
+        orderId,
+        account,
+        market,
+        filled: filled as SizeLots,
+        remaining: remaining as SizeLots,
+        expiresAt,
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Cancel, cancel-all, reduce, cancel-replace, batch
+
+  /** The slot of the account's open order named by `ref` in `market`, or a rejection. */
+  private resolve(address: string, marketSymbol: string | undefined, ref: OrderRef): number | Rejection {
+    const account = this.accounts.find(address);
+    let slot = noSlot;
+    if (account !== undefined) {
+      if (typeof ref.orderId === "number") slot = this.orderIndex.find(ref.orderId);
+      else if (typeof ref.clientOrderId === "string") {
+        const orderId = account.clientOrders?.get(ref.clientOrderId);
+        if (orderId !== undefined) slot = this.orderIndex.find(orderId);
+      }
+    }
+    // Another account's order is reported exactly like a missing one: ids reveal nothing.
+    const owned =
+      slot !== noSlot &&
+      this.pool.account[slot] === account!.index &&
+      (marketSymbol === undefined || this.markets[this.pool.market[slot]!]!.symbol === marketSymbol);
+    if (owned) return slot;
+    const name = ref.orderId !== undefined ? `order ${String(ref.orderId)}` : `client order id ${String(ref.clientOrderId)}`;
+    const where = marketSymbol === undefined ? "" : ` in ${String(marketSymbol)}`;
+    return reject("ORDER_NOT_FOUND", `${name} is not an open order of this account${where}`);
+  }
+
+  private cancelOrder(address: string, market: string, ref: OrderRef): Accepted | Rejection {
+    const slot = this.resolve(address, market, ref);
+    if (typeof slot !== "number") return slot;
+    this.removeWithEvent(slot, "USER_REQUESTED", "user");
+    return accepted;
+  }
+
+  private cancelAll(command: CancelAllCommand): Accepted | Rejection {
+    let marketIndex = -1;
+    if (command.market !== undefined) {
+      const market = this.marketsBySymbol.get(command.market);
+      if (market === undefined) return this.unknownMarket(command.market);
+      marketIndex = market.index;
+    }
+    const account = this.accounts.find(command.account);
+    if (account === undefined) return accepted;
+    let slot = account.orderHead;
+    while (slot !== noSlot) {
+      const next = this.pool.accountNext[slot]!;
+      if (marketIndex === -1 || this.pool.market[slot] === marketIndex) {
+        this.removeWithEvent(slot, "USER_REQUESTED", "user");
+      }
+      slot = next;
+    }
+    return accepted;
+  }
+
+  private reduceOrder(command: ReduceOrderCommand): Accepted | Rejection {
+    const slot = this.resolve(command.account, command.market, command);
+    if (typeof slot !== "number") return slot;
+    const pool = this.pool;
+    const current = pool.remaining[slot]!;
+    const remaining = command.remaining;
+    if (!Number.isInteger(remaining) || remaining < 1 || remaining >= current) {
+      const valid = current > 1 ? `1 to ${current - 1} lots` : "none (cancel the order instead)";
+      return reject(
+        "ORDER_REDUCE_INVALID",
+        `the new remaining size must be less than the current ${current} lots; valid: ${valid}`,
+        { current: String(current) },
+      );
+    }
+    const market = this.markets[pool.market[slot]!]!;
+    const side = flagIsSell(pool.flags[slot]!) ? market.asks : market.bids;
+    const level = side.find(pool.price[slot]!)!;
+    const reduction = current - remaining;
+    level.totalLots -= reduction;
+    pool.remaining[slot] = remaining;
+    pool.size[slot] = pool.size[slot]! - reduction;
+    this.events.push({
+      type: "OrderReduced",
+      sequence: this.sequence,
+      index: this.events.length,
+      time: this.time,
+      orderId: pool.orderId[slot]!,
+      account: command.account,
+      market: market.symbol,
+      size: pool.size[slot]! as SizeLots,
+      filled: (pool.size[slot]! - remaining) as SizeLots,
+      remaining: remaining as SizeLots,
+    });
+    return accepted;
+  }
+
+  private cancelReplace(command: CancelReplaceCommand): Accepted | Rejection {
+    const slot = this.resolve(command.account, undefined, command.replaces);
+    if (typeof slot !== "number") return slot;
+    return this.placeOrder(command.account, command.order, 0, slot);
+  }
+
+  private batch(command: BatchCommand): BatchResult | Rejection {
+    const items = command.items;
+    if (!Array.isArray(items) || items.length === 0 || items.length > this.limits.batchItemsMax) {
+      return reject("BATCH_SIZE_INVALID", `a batch holds 1 to ${this.limits.batchItemsMax} items`);
+    }
+    const results: (Accepted | Rejection)[] = [];
+    for (let item = 0; item < items.length; item += 1) {
+      const entry = items[item]!;
+      if (entry.type === "placeOrder") results.push(this.placeOrder(command.account, entry.order, item, noSlot));
+      else if (entry.type === "cancelOrder") results.push(this.cancelOrder(command.account, entry.market, entry));
+      else results.push(reject("BATCH_ITEM_INVALID", `batch item ${item} must be placeOrder or cancelOrder`));
+    }
+    return { ok: true, items: results };
+  }
+
+  private unknownMarket(symbol: string): Rejection {
+    return reject("MARKET_NOT_FOUND", `market ${String(symbol)} is not listed`);
+  }
+
+  /** Self-trade mode of a resting order (exposed for views and tests). */
+  static selfTradeOf(flags: number): SelfTradePrevention {
+    return selfTradeCodes[flagSelfTrade(flags)]!;
+  }
+}
+
+export { isAddress };

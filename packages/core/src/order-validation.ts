@@ -1,0 +1,198 @@
+import { isAddress, type Account } from "./accounts.ts";
+import type { BookSide } from "./book/book-side.ts";
+import { noSlot, type OrderPool } from "./book/order-pool.ts";
+import type { OrderSpec } from "./commands.ts";
+import type { EngineLimits } from "./engine.ts";
+import type { Market } from "./market.ts";
+import { reject, type Rejection } from "./rejections.ts";
+import { int32Max, ppmOne, type TimeNs } from "./units.ts";
+
+// Everything that can reject an order, checked before anything changes (compute, then commit).
+// Each message says what would have been valid.
+
+export interface OrderContext {
+  readonly spec: OrderSpec;
+  readonly market: Market | undefined;
+  readonly account: Account | undefined;
+  readonly address: string;
+  readonly time: TimeNs;
+  readonly pool: OrderPool;
+  readonly limits: EngineLimits;
+  /** The slot of the order a cancel-replace removes first, or noSlot. */
+  readonly replacing: number;
+  readonly knownMarkets: ReadonlyMap<string, Market>;
+  readonly accountCount: number;
+}
+
+const clientOrderIdPattern = /^[\x21-\x7e]{1,64}$/;
+const marketsListedInMessageMax = 8;
+
+export function validateOrder(context: OrderContext): Rejection | null {
+  const { spec, market } = context;
+  if (context.account === undefined) {
+    if (!isAddress(context.address)) {
+      return reject("ACCOUNT_INVALID", `account must be a lowercase 0x-prefixed 40-hex-digit address`);
+    }
+    if (context.accountCount >= context.limits.accountsMax) {
+      return reject("ACCOUNT_INVALID", `the exchange holds at most ${context.limits.accountsMax} accounts`);
+    }
+  }
+  if (market === undefined) return unknownMarket(spec.market, context.knownMarkets);
+  return (
+    validateShape(spec) ??
+    validateSize(spec, market) ??
+    validatePrice(spec, market) ??
+    validateExpiry(spec, context.time) ??
+    validateClientOrderId(context) ??
+    validateOpenOrderLimit(context) ??
+    validateAgainstBook(context, market)
+  );
+}
+
+function unknownMarket(symbol: unknown, known: ReadonlyMap<string, Market>): Rejection {
+  const listed = [...known.keys()].slice(0, marketsListedInMessageMax).join(", ");
+  const more = known.size > marketsListedInMessageMax ? ", …" : "";
+  return reject("MARKET_NOT_FOUND", `market ${String(symbol)} is not listed; listed: ${listed}${more}`);
+}
+
+function validateShape(spec: OrderSpec): Rejection | null {
+  if (spec.side !== "buy" && spec.side !== "sell") {
+    return reject("ORDER_TYPE_INVALID", `side must be "buy" or "sell"`);
+  }
+  const timeInForce = spec.timeInForce;
+  if (spec.type === "limit") {
+    if (timeInForce !== undefined && !["GTC", "IOC", "FOK", "GTD"].includes(timeInForce)) {
+      return reject("ORDER_TYPE_INVALID", `timeInForce of a limit order must be GTC, IOC, FOK or GTD`);
+    }
+    if (spec.slippagePpm !== undefined) {
+      return reject("ORDER_TYPE_INVALID", `slippagePpm applies to market orders only`);
+    }
+  } else if (spec.type === "market") {
+    if (timeInForce !== undefined && timeInForce !== "IOC" && timeInForce !== "FOK") {
+      return reject("ORDER_TYPE_INVALID", `timeInForce of a market order must be IOC or FOK`);
+    }
+    const slippage = spec.slippagePpm;
+    if (slippage !== undefined && !(Number.isInteger(slippage) && slippage >= 1 && slippage <= ppmOne)) {
+      return reject("ORDER_TYPE_INVALID", `slippagePpm must be an integer from 1 to ${ppmOne}`);
+    }
+  } else {
+    return reject("ORDER_TYPE_INVALID", `type must be "limit" or "market"`);
+  }
+  const resting = spec.type === "limit" && (timeInForce === undefined || timeInForce === "GTC" || timeInForce === "GTD");
+  if (spec.postOnly === true && !resting) {
+    return reject("ORDER_POST_ONLY_NOT_RESTING", `post-only needs a limit order with GTC or GTD time in force`);
+  }
+  const stp = spec.selfTradePrevention;
+  if (stp !== undefined && stp !== "cancelIncoming" && stp !== "cancelResting" && stp !== "cancelBoth") {
+    return reject("ORDER_TYPE_INVALID", `selfTradePrevention must be cancelIncoming, cancelResting or cancelBoth`);
+  }
+  return null;
+}
+
+function validateSize(spec: OrderSpec, market: Market): Rejection | null {
+  const size = spec.size;
+  const { minOrderLots, maxOrderLots } = market.spec;
+  if (!Number.isInteger(size) || size < 1) {
+    return reject("SIZE_NOT_POSITIVE", `size must be a whole number of lots from ${minOrderLots} to ${maxOrderLots}`);
+  }
+  if (size < minOrderLots) {
+    return reject("SIZE_BELOW_MIN", `size ${size} lots is below the minimum of ${minOrderLots} lots`, {
+      minimum: String(minOrderLots),
+    });
+  }
+  if (size > maxOrderLots) {
+    return reject("SIZE_ABOVE_MAX", `size ${size} lots is above the maximum of ${maxOrderLots} lots`, {
+      maximum: String(maxOrderLots),
+    });
+  }
+  return null;
+}
+
+function validatePrice(spec: OrderSpec, market: Market): Rejection | null {
+  const price = spec.price;
+  if (price === undefined) {
+    return spec.type === "limit" ? reject("PRICE_NOT_POSITIVE", `a limit order needs a price`) : null;
+  }
+  if (!Number.isInteger(price) || price < 1) {
+    return reject("PRICE_NOT_POSITIVE", `price must be a whole, positive number of ticks`);
+  }
+  if (price > int32Max) {
+    return reject("PRICE_TOO_LARGE", `price must be at most ${int32Max} ticks`, { maximum: String(int32Max) });
+  }
+  if (spec.type === "market") return null;
+  const lowest = market.bandLowest();
+  const highest = market.bandHighest();
+  if (price < lowest || price > highest) {
+    return reject(
+      "PRICE_OUTSIDE_BAND",
+      `price ${price} ticks is outside the band ${lowest} to ${highest} ticks around the reference price ${market.referencePrice}`,
+      { lowest: String(lowest), highest: String(highest), reference: String(market.referencePrice) },
+    );
+  }
+  return null;
+}
+
+function validateExpiry(spec: OrderSpec, time: TimeNs): Rejection | null {
+  const gtd = spec.timeInForce === "GTD";
+  if (!gtd) {
+    return spec.expiresAt === undefined
+      ? null
+      : reject("ORDER_EXPIRY_INVALID", `expiresAt is only allowed with timeInForce GTD`);
+  }
+  if (typeof spec.expiresAt !== "bigint" || spec.expiresAt <= time) {
+    return reject("ORDER_EXPIRY_INVALID", `a GTD order needs expiresAt after the exchange time ${time} ns`, {
+      now: String(time),
+    });
+  }
+  return null;
+}
+
+function validateClientOrderId(context: OrderContext): Rejection | null {
+  const clientOrderId = context.spec.clientOrderId;
+  if (clientOrderId === undefined) return null;
+  if (typeof clientOrderId !== "string" || !clientOrderIdPattern.test(clientOrderId)) {
+    return reject("ORDER_CLIENT_ID_INVALID", `clientOrderId must be 1 to 64 printable ASCII characters`);
+  }
+  const existing = context.account?.clientOrders?.get(clientOrderId);
+  if (existing === undefined) return null;
+  // A cancel-replace may hand its client id on to the new order.
+  if (context.replacing !== noSlot && context.pool.orderId[context.replacing] === existing) return null;
+  return reject("ORDER_CLIENT_ID_DUPLICATE", `clientOrderId ${clientOrderId} is already used by open order ${existing}`);
+}
+
+function validateOpenOrderLimit(context: OrderContext): Rejection | null {
+  const open = (context.account?.openOrderCount ?? 0) - (context.replacing === noSlot ? 0 : 1);
+  const max = context.limits.ordersPerAccountMax;
+  if (open < max) return null;
+  return reject("ORDER_LIMIT_REACHED", `an account may have at most ${max} open orders; cancel some first`);
+}
+
+function validateAgainstBook(context: OrderContext, market: Market): Rejection | null {
+  const { spec } = context;
+  const buy = spec.side === "buy";
+  const opposite = buy ? market.asks : market.bids;
+  const best = bestExcluding(opposite, context.replacing);
+  if (spec.type === "market") {
+    return best === 0 ? reject("ORDER_NO_LIQUIDITY", `the ${buy ? "ask" : "bid"} side of ${market.symbol} is empty`) : null;
+  }
+  if (spec.postOnly !== true || best === 0) return null;
+  const price = spec.price!;
+  if (buy ? price >= best : price <= best) {
+    const valid = buy ? `below ${best}` : `above ${best}`;
+    return reject(
+      "ORDER_POST_ONLY_WOULD_TAKE",
+      `a post-only ${spec.side} at ${price} ticks would take liquidity; post-only prices must be ${valid} ticks`,
+      { bestOpposite: String(best) },
+    );
+  }
+  return null;
+}
+
+/** The best price of a side as it will be once the order in `excluded` (if any) is gone; 0 if empty. */
+function bestExcluding(side: BookSide, excluded: number): number {
+  const levels = side.levels;
+  const best = levels[levels.length - 1];
+  if (best === undefined) return 0;
+  if (excluded === noSlot || best.orderCount !== 1 || best.head !== excluded) return best.price;
+  return levels[levels.length - 2]?.price ?? 0;
+}

@@ -1,0 +1,49 @@
+/**
+ * @perpdex/protocol — the wire layer: decimal-string codecs, deterministic identifiers and stable
+ * rejection codes. No I/O, no clock, no randomness. Every export is named here explicitly (no
+ * `export *`) so that the public surface is exactly this list; each is documented, with an
+ * `@example`, where it is declared.
+ */
+export {
+  decimalDigitsMax,
+  decimalToLots,
+  decimalToTicks,
+  formatUnits,
+  lotsToDecimal,
+  parseDecimal,
+  parseUnits,
+  priceTicksMax,
+  sizeLotsMax,
+  ticksToDecimal,
+} from "./decimal.ts";
+export type {
+  DecimalToLotsParameters,
+  DecimalToLotsResult,
+  DecimalToTicksParameters,
+  DecimalToTicksResult,
+  LotsToDecimalParameters,
+  ParseDecimalOptions,
+  ParseDecimalResult,
+  ParsedDecimal,
+  ParseUnitsResult,
+  TicksToDecimalParameters,
+} from "./decimal.ts";
+export {
+  decimalRejectionCodes,
+  idRejectionCodes,
+  priceRejectionCodes,
+  reject,
+  rejectionCodes,
+  sizeRejectionCodes,
+} from "./errors.ts";
+export type {
+  DecimalRejectionCode,
+  IdRejectionCode,
+  PriceRejectionCode,
+  Rejection,
+  RejectionCode,
+  RejectionDetails,
+  SizeRejectionCode,
+} from "./errors.ts";
+export { idIndexMax, idKinds, idSequenceMax, idTimeMsMax, parseUuidV7, uuidV7 } from "./ids.ts";
+export type { IdKind, ParsedUuidV7, ParseUuidV7Options, ParseUuidV7Result, UuidV7Parameters } from "./ids.ts";
