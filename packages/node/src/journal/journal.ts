@@ -1,0 +1,503 @@
+// The journal: the node's durable, ordered command log, and the truth the exchange state derives from.
+//
+// Group commit with double buffering: appends encode their record into the newest open batch and get
+// that batch's promise. One flusher writes the oldest batch with one write() and one fdatasync(), then
+// settles its promise. While that sync is in flight new appends fill the next batch, so the slower the
+// disk, the larger the batches and the fewer syncs per command: throughput follows batch size, not
+// sync latency. A command is acknowledged only when its batch's promise resolves, after the sync.
+import assert from 'node:assert/strict';
+import type { FileHandle } from 'node:fs/promises';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { archiveSegments, segmentsCoveredCount } from './archive.ts';
+import type { Batch } from './batch.ts';
+import { createBatch } from './batch.ts';
+import type { RecordFields } from './format.ts';
+import {
+  checkpointRecordBytes,
+  encodeRecord,
+  encodeSegmentHeader,
+  payloadBytesFormatMax,
+  recordBytesFor,
+  segmentHeaderBytes,
+  stateHashBytes,
+  u64Max,
+} from './format.ts';
+import type { JournalRecord } from './journal-reader.ts';
+import { readJournalRecords } from './journal-reader.ts';
+import type { JournalLogger } from './logger.ts';
+import { recoverJournal } from './recovery.ts';
+import { chunkBytesDefault } from './segment-reader.ts';
+import type { JournalSegment } from './segment-files.ts';
+import { segmentName, syncDirectory } from './segment-files.ts';
+import { SequenceChecker } from './sequence-checker.ts';
+
+const mebibyte = 1024 * 1024;
+
+/** Where the journal lives and the limits it works within. Every limit has a default. */
+export interface JournalOpenOptions {
+  readonly directory: string;
+  readonly logger: JournalLogger;
+  /** A segment rotates before it would grow past this. Default 256 MiB. */
+  readonly segmentBytesMax?: number;
+  /** The largest command payload accepted. Default 1 MiB. */
+  readonly payloadBytesMax?: number;
+  /** Bytes written by one write() and one fdatasync(). Default 4 MiB. */
+  readonly batchBytesMax?: number;
+  /** Records in one batch. Default 65,536. */
+  readonly batchRecordsMax?: number;
+  /**
+   * Bytes appended but not yet durable. Exceeding it is a bug in the caller, which must bound the
+   * commands it has in flight (wait for acknowledgements). Default 64 MiB.
+   */
+  readonly pendingBytesMax?: number;
+  /** Bytes read per syscall on recovery and replay. Default 4 MiB. */
+  readonly readChunkBytes?: number;
+}
+
+/** The limits with defaults filled in. */
+export type JournalLimits = Required<Omit<JournalOpenOptions, 'directory' | 'logger'>>;
+
+/** Counters of the journal's work since open, for tests and metrics. */
+export interface JournalStatistics {
+  /** Batches written; each is one write() and one fdatasync(). */
+  readonly batchesWritten: number;
+  readonly recordsWritten: number;
+  readonly bytesWritten: number;
+  /** fdatasync() calls on segment files: exactly one per batch. */
+  readonly fileSyncs: number;
+  /** fsync() calls on the directory: one per segment created. */
+  readonly directorySyncs: number;
+  readonly segmentsCreated: number;
+}
+
+/** A command to append: its sequence and time come from the sequencer. */
+export interface JournalAppendCommand {
+  /** Exactly one more than the last appended command's sequence (the first is 1). */
+  readonly sequence: bigint;
+  /** Exchange time in nanoseconds since the epoch; strictly greater than the last command's. */
+  readonly time: bigint;
+  /** The encoded command; copied before append returns, so the caller may reuse the buffer. */
+  readonly payload: Uint8Array;
+}
+
+/** A state hash to record after the command with `sequence` (the last one appended). */
+export interface JournalAppendCheckpoint {
+  readonly sequence: bigint;
+  readonly stateHash: Uint8Array;
+}
+
+/** Where reading starts. */
+export interface JournalReadOptions {
+  readonly fromSequence: bigint;
+}
+
+function resolveLimits(options: JournalOpenOptions): JournalLimits {
+  const limits: JournalLimits = {
+    segmentBytesMax: options.segmentBytesMax ?? 256 * mebibyte,
+    payloadBytesMax: options.payloadBytesMax ?? mebibyte,
+    batchBytesMax: options.batchBytesMax ?? 4 * mebibyte,
+    batchRecordsMax: options.batchRecordsMax ?? 65_536,
+    pendingBytesMax: options.pendingBytesMax ?? 64 * mebibyte,
+    readChunkBytes: options.readChunkBytes ?? chunkBytesDefault,
+  };
+  for (const value of Object.values(limits)) assert.ok(Number.isSafeInteger(value) && value > 0);
+  assert.ok(limits.payloadBytesMax <= payloadBytesFormatMax);
+  // A segment must hold its header, the largest command and the checkpoint that may follow it; a batch
+  // must hold a segment header and the largest command, so any record fits a fresh batch.
+  const commandBytesMax = recordBytesFor(limits.payloadBytesMax);
+  assert.ok(segmentHeaderBytes + commandBytesMax + checkpointRecordBytes <= limits.segmentBytesMax);
+  assert.ok(segmentHeaderBytes + commandBytesMax <= limits.batchBytesMax);
+  assert.ok(limits.batchBytesMax <= limits.pendingBytesMax);
+  assert.ok(limits.readChunkBytes >= segmentHeaderBytes);
+  return limits;
+}
+
+// The segment the next record goes to, and its size once every queued record is written.
+interface PlannedSegment {
+  readonly segment: JournalSegment;
+  bytes: number;
+  /** Whether a queued batch already carries this segment's header (or the file exists). */
+  headerQueued: boolean;
+}
+
+interface JournalParts {
+  readonly directory: string;
+  readonly logger: JournalLogger;
+  readonly limits: JournalLimits;
+  readonly segments: JournalSegment[];
+  readonly handle: FileHandle;
+  readonly checker: SequenceChecker;
+}
+
+type MutableStatistics = { -readonly [Key in keyof JournalStatistics]: JournalStatistics[Key] };
+
+/**
+ * An append-only, checksummed command log on local disk, with group commit.
+ *
+ * @example
+ * const journal = await Journal.open({ directory: 'data/journal', logger });
+ * await journal.append({ sequence: journal.lastSequence + 1n, time, payload });
+ * for (const record of journal.read({ fromSequence: 1n })) core.apply(record);
+ * await journal.close();
+ */
+export class Journal {
+  private readonly directory: string;
+  private readonly logger: JournalLogger;
+  private readonly limits: JournalLimits;
+  private readonly segments: JournalSegment[];
+  private handle: FileHandle;
+  // Checks and tracks what was appended (not yet necessarily durable).
+  private readonly checker: SequenceChecker;
+  private planned: PlannedSegment;
+  private readonly batches: Batch[] = [];
+  private readonly spareBuffers: Buffer[] = [];
+  private pendingBytes = 0;
+  private flushing = false;
+  private flushScheduled = false;
+  private failure: Error | undefined = undefined;
+  private closing = false;
+  private archiving = false;
+  private durableSequenceValue: bigint;
+  private lastDurable: Promise<void> = Promise.resolve();
+  private readonly counters: MutableStatistics = {
+    batchesWritten: 0,
+    recordsWritten: 0,
+    bytesWritten: 0,
+    fileSyncs: 0,
+    directorySyncs: 0,
+    segmentsCreated: 0,
+  };
+
+  private constructor(parts: JournalParts) {
+    assert.ok(parts.segments.length > 0);
+    this.directory = parts.directory;
+    this.logger = parts.logger;
+    this.limits = parts.limits;
+    this.segments = parts.segments;
+    this.handle = parts.handle;
+    this.checker = parts.checker;
+    const last = parts.segments.at(-1)!;
+    this.planned = { segment: last, bytes: last.bytes, headerQueued: true };
+    this.durableSequenceValue = parts.checker.lastSequence;
+  }
+
+  /**
+   * Opens (or creates) the journal in `directory`: checks every record of every segment, cuts off a
+   * torn tail of the last segment (and logs it), and refuses with a `JournalCorruptError` naming the
+   * segment file, byte offset and expected sequence when there is damage anywhere else.
+   *
+   * @example
+   * const journal = await Journal.open({ directory: 'data/journal', logger, segmentBytesMax: 64 * 1024 * 1024 });
+   */
+  static async open(options: JournalOpenOptions): Promise<Journal> {
+    const limits = resolveLimits(options);
+    const { directory, logger } = options;
+    await fs.mkdir(directory, { recursive: true });
+    const recovered = await recoverJournal({ directory, logger, chunkBytes: limits.readChunkBytes });
+    const segments = recovered.segments;
+    let checker = recovered.checker;
+    if (segments.length === 0) {
+      segments.push(await createFirstSegment(directory));
+      checker = new SequenceChecker({ firstSequence: 1n, previousTime: 0n });
+    }
+    assert.ok(checker !== undefined);
+    const handle = await fs.open(path.join(directory, segments.at(-1)!.name), 'r+');
+    logger.info(
+      {
+        directory,
+        segments: segments.length,
+        firstSequence: segments[0]!.firstSequence.toString(),
+        lastSequence: checker.lastSequence.toString(),
+        lastTime: checker.lastTime.toString(),
+      },
+      'journal: opened',
+    );
+    return new Journal({ directory, logger, limits, segments, handle, checker });
+  }
+
+  /** The sequence of the last command appended (durable or not); 0 when the journal is empty. */
+  get lastSequence(): bigint {
+    return this.checker.lastSequence;
+  }
+
+  /** The time of the last command appended; 0 when the journal is empty. */
+  get lastTime(): bigint {
+    return this.checker.lastTime;
+  }
+
+  /** The sequence of the last command known durable: every command up to it was acknowledged. */
+  get durableSequence(): bigint {
+    return this.durableSequenceValue;
+  }
+
+  /** A copy of the work counters. */
+  get statistics(): JournalStatistics {
+    return { ...this.counters };
+  }
+
+  /**
+   * Appends a command and returns a promise that resolves once its record is durable (written and
+   * fdatasync'ed); only then may the command be acknowledged to its sender. Appends need not wait for
+   * each other: those made while a sync is in flight share the next batch. A gap in the sequence or a
+   * time that does not increase is a bug in the caller and fails an assertion.
+   *
+   * @example
+   * const durable = journal.append({ sequence: 42n, time: 1_767_225_600_000_000_000n, payload });
+   * await durable; // now acknowledge command 42
+   */
+  append(command: JournalAppendCommand): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    assert.ok(!this.closing, 'journal: append after close');
+    assert.ok(command.payload.length <= this.limits.payloadBytesMax, 'journal: payload over payloadBytesMax');
+    assert.ok(command.time <= u64Max, 'journal: time over u64');
+    return this.enqueue({ kind: 'command', sequence: command.sequence, time: command.time, payload: command.payload });
+  }
+
+  /**
+   * Records the state hash after the last appended command, so anyone replaying the journal can check
+   * they reach the same state. At most one checkpoint per sequence. Resolves once durable.
+   *
+   * @example
+   * await journal.appendCheckpoint({ sequence: journal.lastSequence, stateHash: core.stateHash() });
+   */
+  appendCheckpoint(checkpoint: JournalAppendCheckpoint): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    assert.ok(!this.closing, 'journal: append after close');
+    assert.equal(checkpoint.stateHash.length, stateHashBytes, 'journal: a state hash has 32 bytes');
+    const time = this.checker.lastTime;
+    return this.enqueue({ kind: 'checkpoint', sequence: checkpoint.sequence, time, payload: checkpoint.stateHash });
+  }
+
+  private enqueue(fields: RecordFields): Promise<void> {
+    // Same check as every reader applies after decoding: both sides of the disk boundary.
+    const problem = this.checker.problem(fields.kind, fields.sequence, fields.time);
+    if (problem !== undefined) assert.fail(`journal: ${problem}`);
+    const recordBytes = recordBytesFor(fields.payload.length);
+    assert.ok(this.pendingBytes + recordBytes <= this.limits.pendingBytesMax, 'journal: pendingBytesMax exceeded');
+    const batch = this.batchFor(fields, recordBytes);
+    assert.equal(encodeRecord(batch.buffer, batch.bytesUsed, fields), recordBytes);
+    assert.equal(this.checker.take(fields.kind, fields.sequence, fields.time), undefined);
+    batch.bytesUsed += recordBytes;
+    batch.recordCount += 1;
+    batch.lastSequence = this.checker.lastSequence;
+    this.planned.bytes += recordBytes;
+    this.pendingBytes += recordBytes;
+    assert.ok(this.planned.bytes <= this.limits.segmentBytesMax);
+    this.scheduleFlush();
+    return batch.durable;
+  }
+
+  // The batch the record goes into: the newest queued one if it has room and targets the same
+  // segment, else a new one. A command that would overfill the segment starts a new segment first,
+  // keeping room for the checkpoint that may follow it; so every segment starts with a command.
+  private batchFor(fields: RecordFields, recordBytes: number): Batch {
+    const planned = this.planned;
+    const hasRecords = planned.bytes > segmentHeaderBytes;
+    if (fields.kind === 'command' && hasRecords && planned.bytes + recordBytes + checkpointRecordBytes > this.limits.segmentBytesMax) {
+      const segment = { name: segmentName(fields.sequence), firstSequence: fields.sequence, previousTime: this.checker.lastTime, bytes: 0 };
+      this.planned = { segment, bytes: segmentHeaderBytes, headerQueued: false };
+    }
+    const tail = this.batches.at(-1);
+    if (
+      tail !== undefined &&
+      tail.segment === this.planned.segment &&
+      tail.bytesUsed + recordBytes <= tail.buffer.length &&
+      tail.recordCount < this.limits.batchRecordsMax
+    ) {
+      return tail;
+    }
+    return this.newBatch();
+  }
+
+  private newBatch(): Batch {
+    const planned = this.planned;
+    const buffer = this.spareBuffers.pop() ?? Buffer.allocUnsafe(this.limits.batchBytesMax);
+    const createsSegment = !planned.headerQueued;
+    const fileOffset = createsSegment ? 0 : planned.bytes;
+    const batch = createBatch({ segment: planned.segment, createsSegment, fileOffset, buffer, lastSequence: this.checker.lastSequence });
+    if (createsSegment) {
+      const { firstSequence, previousTime } = planned.segment;
+      encodeSegmentHeader(buffer, 0, { firstSequence, previousTime });
+      batch.bytesUsed = segmentHeaderBytes;
+      planned.headerQueued = true;
+    }
+    this.batches.push(batch);
+    this.lastDurable = batch.durable;
+    return batch;
+  }
+
+  // setImmediate, not a microtask: appends arriving in the same turn of the event loop (one per socket
+  // read callback) join the first batch instead of each syncing alone.
+  private scheduleFlush(): void {
+    if (this.flushing || this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flushBatches();
+    });
+  }
+
+  private async flushBatches(): Promise<void> {
+    assert.ok(!this.flushing);
+    this.flushing = true;
+    // Ends when the queue is empty: appends only add batches while this loop awaits a write.
+    while (this.batches.length > 0 && this.failure === undefined) {
+      const batch = this.batches.shift()!;
+      try {
+        await this.writeBatch(batch);
+      } catch (error) {
+        this.fail(error as Error, batch);
+        break;
+      }
+      this.pendingBytes -= batch.bytesUsed - (batch.createsSegment ? segmentHeaderBytes : 0);
+      this.durableSequenceValue = batch.lastSequence;
+      if (this.spareBuffers.length < 2) this.spareBuffers.push(batch.buffer);
+      batch.resolve();
+    }
+    this.flushing = false;
+  }
+
+  private async writeBatch(batch: Batch): Promise<void> {
+    const bytes = batch.buffer.subarray(0, batch.bytesUsed);
+    if (batch.createsSegment) {
+      await this.createSegment(batch.segment, bytes);
+    } else {
+      assert.equal(this.segments.at(-1), batch.segment);
+      assert.equal(batch.fileOffset, batch.segment.bytes);
+      await writeAll(this.handle, bytes, batch.fileOffset);
+      await this.handle.datasync();
+    }
+    batch.segment.bytes = batch.fileOffset + batch.bytesUsed;
+    this.counters.batchesWritten += 1;
+    this.counters.fileSyncs += 1;
+    this.counters.recordsWritten += batch.recordCount;
+    this.counters.bytesWritten += batch.bytesUsed;
+  }
+
+  // The new file is synced, then its directory entry, before any of its records is acknowledged.
+  private async createSegment(segment: JournalSegment, bytes: Buffer): Promise<void> {
+    const handle = await fs.open(path.join(this.directory, segment.name), 'wx');
+    try {
+      await writeAll(handle, bytes, 0);
+      await handle.datasync();
+      await syncDirectory(this.directory);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    const previous = this.handle;
+    this.handle = handle;
+    this.segments.push(segment);
+    this.counters.directorySyncs += 1;
+    this.counters.segmentsCreated += 1;
+    await previous.close();
+    this.logger.info({ segmentFile: segment.name, firstSequence: segment.firstSequence.toString() }, 'journal: segment created');
+  }
+
+  // A failed write or sync is not retried: after a failed fsync the kernel may have dropped the dirty
+  // pages, so what is on disk is unknown. The node stops and recovers from what the disk holds.
+  private fail(error: Error, inFlight: Batch): void {
+    this.failure = error;
+    this.logger.error({ error: error.message }, 'journal: write failed; the node must stop and recover');
+    inFlight.reject(error);
+    for (const batch of this.batches.splice(0)) batch.reject(error);
+  }
+
+  /**
+   * Resolves once every record appended so far is durable.
+   *
+   * @example
+   * await journal.flush();
+   */
+  flush(): Promise<void> {
+    return this.lastDurable;
+  }
+
+  /**
+   * Reads records with `sequence >= fromSequence` in order, for replay. Only durable records are read,
+   * and every one is checked again. Synchronous, in big chunks.
+   *
+   * @example
+   * for (const record of journal.read({ fromSequence: snapshot.sequence + 1n })) {
+   *   if (record.kind === 'command') core.apply(decode(record.payload));
+   * }
+   */
+  read(options: JournalReadOptions): Generator<JournalRecord, void, undefined> {
+    assert.ok(options.fromSequence >= 1n);
+    // A snapshot of the segments: later appends, rotations and archiving do not move the end of this read.
+    const segments = this.segments.map((segment) => ({ ...segment }));
+    return readJournalRecords({ directory: this.directory, segments, fromSequence: options.fromSequence, chunkBytes: this.limits.readChunkBytes });
+  }
+
+  /**
+   * Moves every whole segment whose records all have a sequence below `sequence` (covered by a
+   * snapshot at `sequence - 1` or later) into `archiveDirectory`. Never deletes; the segment being
+   * written always stays. Do not archive while a `read` over those segments is in progress. Returns
+   * the names of the segments moved.
+   *
+   * @example
+   * await journal.archiveSegmentsBefore(snapshot.sequence + 1n, 'data/journal-archive');
+   */
+  async archiveSegmentsBefore(sequence: bigint, archiveDirectory: string): Promise<readonly string[]> {
+    assert.ok(sequence >= 1n);
+    assert.ok(!this.archiving, 'journal: archiving already in progress');
+    const count = segmentsCoveredCount(this.segments, sequence);
+    if (count === 0) return [];
+    this.archiving = true;
+    try {
+      const moved = this.segments.slice(0, count);
+      const keptFromSequence = this.segments[count]!.firstSequence;
+      await archiveSegments({ directory: this.directory, archiveDirectory, segments: moved, keptFromSequence, logger: this.logger });
+      // Rotation only ever adds segments at the end, so the front is still the segments moved.
+      assert.equal(this.segments[0], moved[0]);
+      this.segments.splice(0, count);
+      return moved.map((segment) => segment.name);
+    } finally {
+      this.archiving = false;
+    }
+  }
+
+  /**
+   * Waits for every appended record to be durable, then closes the segment file. Appending after
+   * close fails an assertion.
+   *
+   * @example
+   * await journal.close();
+   */
+  async close(): Promise<void> {
+    assert.ok(!this.closing, 'journal: closed twice');
+    this.closing = true;
+    try {
+      await this.flush();
+    } finally {
+      await this.handle.close();
+      this.logger.info({ lastSequence: this.durableSequenceValue.toString() }, 'journal: closed');
+    }
+  }
+}
+
+async function createFirstSegment(directory: string): Promise<JournalSegment> {
+  const segment: JournalSegment = { name: segmentName(1n), firstSequence: 1n, previousTime: 0n, bytes: segmentHeaderBytes };
+  const header = Buffer.alloc(segmentHeaderBytes);
+  encodeSegmentHeader(header, 0, segment);
+  const handle = await fs.open(path.join(directory, segment.name), 'wx');
+  try {
+    await writeAll(handle, header, 0);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await syncDirectory(directory);
+  return segment;
+}
+
+async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let written = 0;
+  // Bounded: each pass writes at least one byte or throws.
+  while (written < bytes.length) {
+    const result = await handle.write(bytes, written, bytes.length - written, position + written);
+    assert.ok(result.bytesWritten > 0, 'journal: write made no progress');
+    written += result.bytesWritten;
+  }
+}

@@ -1,0 +1,111 @@
+// Reads one segment file front to back in big chunks: one read() per chunk, never one per record, so a
+// replay of millions of records costs a few hundred syscalls. Records that straddle a chunk boundary
+// are carried into the next chunk. Each chunk is a fresh buffer, never reused, so a payload view handed
+// out earlier stays valid after the reader moves on.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import type { RecordDecoded, SegmentHeaderDecoded } from './format.ts';
+import { decodeRecord, decodeSegmentHeader, segmentHeaderBytes } from './format.ts';
+
+/** The default bytes read per syscall. Large enough to amortise the syscall, small enough for the cache. */
+export const chunkBytesDefault = 4 * 1024 * 1024;
+
+type RecordValid = Extract<RecordDecoded, { status: 'valid' }>;
+
+/** What the reader met at `offset` (a byte offset in the file). Only a `record` is followed by more. */
+export type SegmentItem =
+  | { readonly type: 'record'; readonly offset: number; readonly record: RecordValid; readonly buffer: Buffer }
+  /** The bytes end inside a record (its header says it is longer, or not even a header fits). */
+  | { readonly type: 'incomplete'; readonly offset: number }
+  | { readonly type: 'headerInvalid'; readonly offset: number; readonly reason: string }
+  | { readonly type: 'checksumInvalid'; readonly offset: number; readonly recordBytes: number };
+
+/** Which bytes of which open file to read. */
+export interface SegmentReadOptions {
+  readonly fileDescriptor: number;
+  /** File offset of the first record to read (the end of the segment header, or a later record). */
+  readonly startOffset: number;
+  /** File offset where reading stops: the file size, or the durable length of a segment being written. */
+  readonly endOffset: number;
+  readonly chunkBytes: number;
+}
+
+/** Reads `length` bytes at file offset `position` into `target[targetOffset]`; fewer only at end of file. */
+export function readFully(fileDescriptor: number, target: Buffer, targetOffset: number, length: number, position: number): number {
+  let bytesRead = 0;
+  // Bounded: every pass reads at least one byte or stops.
+  while (bytesRead < length) {
+    const count = fs.readSync(fileDescriptor, target, targetOffset + bytesRead, length - bytesRead, position + bytesRead);
+    if (count === 0) break;
+    bytesRead += count;
+  }
+  return bytesRead;
+}
+
+/** Reads and decodes the segment header of an open file. */
+export function readSegmentHeader(fileDescriptor: number): SegmentHeaderDecoded {
+  const buffer = Buffer.alloc(segmentHeaderBytes);
+  const bytesRead = readFully(fileDescriptor, buffer, 0, segmentHeaderBytes, 0);
+  return decodeSegmentHeader(buffer.subarray(0, bytesRead));
+}
+
+interface Chunk {
+  buffer: Buffer;
+  /** File offset of buffer[0]. */
+  fileOffset: number;
+  /** Bytes of the buffer holding file data. */
+  filled: number;
+  /** Whether the buffer reaches the end offset (or the file ended before it): no more bytes to read. */
+  atEnd: boolean;
+}
+
+/** Yields the records of a segment in order, then at most one item saying why reading stopped early. */
+export function* readSegmentItems(options: SegmentReadOptions): Generator<SegmentItem, void, undefined> {
+  assert.ok(options.startOffset >= segmentHeaderBytes);
+  assert.ok(options.startOffset <= options.endOffset);
+  assert.ok(options.chunkBytes >= segmentHeaderBytes);
+  if (options.startOffset === options.endOffset) return;
+  const empty: Chunk = { buffer: Buffer.alloc(0), fileOffset: options.startOffset, filled: 0, atEnd: false };
+  let chunk = nextChunk(options, empty, 0, 0);
+  let position = 0;
+  while (chunk.fileOffset + position < options.endOffset) {
+    const decoded = decodeRecord(chunk.buffer, position, chunk.filled);
+    const offset = chunk.fileOffset + position;
+    if (decoded.status === 'short') {
+      if (chunk.atEnd) {
+        yield { type: 'incomplete', offset };
+        return;
+      }
+      chunk = nextChunk(options, chunk, position, decoded.bytesNeeded);
+      position = 0;
+      continue;
+    }
+    if (decoded.status === 'headerInvalid') {
+      yield { type: 'headerInvalid', offset, reason: decoded.reason };
+      return;
+    }
+    if (decoded.status === 'checksumInvalid') {
+      yield { type: 'checksumInvalid', offset, recordBytes: decoded.recordBytes };
+      return;
+    }
+    yield { type: 'record', offset, record: decoded, buffer: chunk.buffer };
+    position += decoded.recordBytes;
+  }
+}
+
+// A fresh chunk holding the unread bytes of `previous` from `position` on, topped up from the file, with
+// room for at least `bytesNeeded` so a record larger than a chunk still fits whole.
+function nextChunk(options: SegmentReadOptions, previous: Chunk, position: number, bytesNeeded: number): Chunk {
+  const carried = previous.filled - position;
+  const fileOffset = previous.fileOffset + position;
+  const capacity = Math.max(options.chunkBytes, bytesNeeded);
+  const buffer = Buffer.allocUnsafe(capacity);
+  previous.buffer.copy(buffer, 0, position, previous.filled);
+  const readPosition = fileOffset + carried;
+  const length = Math.min(capacity - carried, options.endOffset - readPosition);
+  assert.ok(length > 0);
+  const bytesRead = readFully(options.fileDescriptor, buffer, carried, length, readPosition);
+  // A file shorter than the caller said (it shrank underneath us) reads as an incomplete record there.
+  const atEnd = bytesRead < length || readPosition + bytesRead >= options.endOffset;
+  return { buffer, fileOffset, filled: carried + bytesRead, atEnd };
+}

@@ -1,0 +1,64 @@
+// One definition of "a well-ordered journal", used on both sides of the disk: the writer asserts it
+// before a record is encoded, and every reader (recovery on open, replay) checks it again after the
+// record is decoded. Invariant 6 of the design: sequences have no gaps, exchange time strictly increases.
+import assert from 'node:assert/strict';
+import type { RecordKind } from './format.ts';
+
+/** Where a checker starts: the first sequence expected and the time that the next command must exceed. */
+export interface SequenceCheckerStart {
+  readonly firstSequence: bigint;
+  readonly previousTime: bigint;
+}
+
+/** Tracks the order of records and says what is wrong with the next one, if anything. */
+export class SequenceChecker {
+  /** The sequence the next command record must carry. */
+  nextSequence: bigint;
+  /** The time of the last command accepted (or the previous time the checker started from). */
+  lastTime: bigint;
+  // A checkpoint may follow only a command seen by this checker, once per sequence. Starting at
+  // firstSequence - 1 forbids a checkpoint before the first command, so every segment opens with one.
+  private lastCheckpointSequence: bigint;
+
+  constructor(start: SequenceCheckerStart) {
+    assert.ok(start.firstSequence >= 1n);
+    assert.ok(start.previousTime >= 0n);
+    this.nextSequence = start.firstSequence;
+    this.lastTime = start.previousTime;
+    this.lastCheckpointSequence = start.firstSequence - 1n;
+  }
+
+  /** The sequence of the last command accepted; `firstSequence - 1` before any. */
+  get lastSequence(): bigint {
+    return this.nextSequence - 1n;
+  }
+
+  /** Why a record with these fields may not come next, or undefined when it may. */
+  problem(kind: RecordKind, sequence: bigint, time: bigint): string | undefined {
+    if (kind === 'command') {
+      if (sequence !== this.nextSequence) return `command sequence ${sequence}, expected ${this.nextSequence}`;
+      if (time <= this.lastTime) return `command time ${time} does not exceed the previous time ${this.lastTime}`;
+      return undefined;
+    }
+    if (sequence !== this.lastSequence) return `checkpoint sequence ${sequence}, expected ${this.lastSequence}`;
+    if (sequence <= this.lastCheckpointSequence) return `checkpoint at sequence ${sequence} without a command before it`;
+    if (time !== this.lastTime) return `checkpoint time ${time}, expected the command's time ${this.lastTime}`;
+    return undefined;
+  }
+
+  /**
+   * Takes the next record: returns why it may not come next (and changes nothing), or undefined after
+   * advancing past it.
+   */
+  take(kind: RecordKind, sequence: bigint, time: bigint): string | undefined {
+    const problem = this.problem(kind, sequence, time);
+    if (problem !== undefined) return problem;
+    if (kind === 'command') {
+      this.nextSequence = sequence + 1n;
+      this.lastTime = time;
+    } else {
+      this.lastCheckpointSequence = sequence;
+    }
+    return undefined;
+  }
+}

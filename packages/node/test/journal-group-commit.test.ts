@@ -1,0 +1,111 @@
+// Proves group commit: many appends share one write and one fdatasync, every append resolves only after
+// its batch is durable, and appends made while a sync is in flight form the next batch.
+import assert from 'node:assert/strict';
+import type { FileHandle } from 'node:fs/promises';
+import { test } from 'node:test';
+import { Journal } from '../src/index.ts';
+import { RecordingLogger, assertRecords, payloadFor, temporaryDirectory, timeFor } from './journal-helpers.ts';
+
+test('journal: 10,000 appends fired at once resolve in one batch with one fdatasync', async (context) => {
+  const directory = temporaryDirectory(context);
+  const journal = await Journal.open({ directory, logger: new RecordingLogger() });
+  const before = journal.statistics;
+  const durable: Promise<void>[] = [];
+  for (let sequence = 1n; sequence <= 10_000n; sequence++) {
+    durable.push(journal.append({ sequence, time: timeFor(sequence), payload: payloadFor(sequence) }));
+  }
+  assert.equal(journal.lastSequence, 10_000n);
+  assert.equal(journal.durableSequence, 0n, 'nothing is durable before the flusher runs');
+  // Appends that share a batch share its promise: one promise per batch, not per record.
+  const distinct = new Set(durable);
+  await Promise.all(durable);
+  const statistics = journal.statistics;
+  assert.equal(journal.durableSequence, 10_000n);
+  assert.equal(statistics.recordsWritten - before.recordsWritten, 10_000);
+  assert.equal(statistics.batchesWritten, distinct.size);
+  assert.equal(statistics.fileSyncs, statistics.batchesWritten, 'one fdatasync per batch');
+  // 10,000 records of at most 232 bytes fit in one 4 MiB batch.
+  assert.equal(statistics.batchesWritten, 1);
+  assertRecords([...journal.read({ fromSequence: 1n })], { from: 1n, to: 10_000n });
+  await journal.close();
+});
+
+test('journal: batches are bounded by batchBytesMax and batchRecordsMax', async (context) => {
+  const cases = [
+    { name: 'bytes', limits: { batchBytesMax: 64 * 1024 }, batchesMin: 10 },
+    { name: 'records', limits: { batchRecordsMax: 100 }, batchesMin: 100 },
+  ];
+  for (const entry of cases) {
+    const directory = temporaryDirectory(context);
+    const journal = await Journal.open({ directory, logger: new RecordingLogger(), payloadBytesMax: 1024, ...entry.limits });
+    const durable: Promise<void>[] = [];
+    for (let sequence = 1n; sequence <= 10_000n; sequence++) {
+      durable.push(journal.append({ sequence, time: timeFor(sequence), payload: payloadFor(sequence) }));
+    }
+    await Promise.all(durable);
+    const statistics = journal.statistics;
+    assert.equal(statistics.batchesWritten, new Set(durable).size, entry.name);
+    assert.ok(statistics.batchesWritten >= entry.batchesMin, `${entry.name}: ${statistics.batchesWritten} batches`);
+    assert.equal(statistics.fileSyncs, statistics.batchesWritten, entry.name);
+    await journal.close();
+  }
+});
+
+test('journal: appends made while a sync is in flight form the next batch', async (context) => {
+  const directory = temporaryDirectory(context);
+  const journal = await Journal.open({ directory, logger: new RecordingLogger() });
+  let firstDone = false;
+  const first = journal.append({ sequence: 1n, time: timeFor(1n), payload: payloadFor(1n) }).then(() => {
+    firstDone = true;
+  });
+  // The flusher runs on setImmediate, queued before this one: after it, batch 1 is being written.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(firstDone, false);
+  const second: Promise<void>[] = [];
+  for (let sequence = 2n; sequence <= 101n; sequence++) {
+    second.push(journal.append({ sequence, time: timeFor(sequence), payload: payloadFor(sequence) }));
+  }
+  assert.equal(new Set(second).size, 1, 'the hundred appends share one batch');
+  await second[0];
+  assert.equal(firstDone, true, 'batches become durable in order');
+  await first;
+  assert.equal(journal.statistics.batchesWritten, 2);
+  assert.equal(journal.statistics.fileSyncs, 2);
+  await journal.close();
+});
+
+test('journal: an append resolves only once its record can be read back after a reopen', async (context) => {
+  const directory = temporaryDirectory(context);
+  const journal = await Journal.open({ directory, logger: new RecordingLogger() });
+  const acknowledged: bigint[] = [];
+  const durable: Promise<void>[] = [];
+  for (let sequence = 1n; sequence <= 50n; sequence++) {
+    durable.push(journal.append({ sequence, time: timeFor(sequence), payload: payloadFor(sequence) }).then(() => void acknowledged.push(sequence)));
+    if (sequence % 10n === 0n) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await Promise.all(durable);
+  assert.deepEqual(acknowledged, Array.from({ length: 50 }, (_, index) => BigInt(index + 1)), 'acknowledged in order');
+  await journal.close();
+  const reopened = await Journal.open({ directory, logger: new RecordingLogger() });
+  assert.equal(reopened.lastSequence, 50n);
+  await reopened.close();
+});
+
+test('journal: a failed write fails every waiting append and every later one; nothing is retried', async (context) => {
+  const directory = temporaryDirectory(context);
+  const logger = new RecordingLogger();
+  const journal = await Journal.open({ directory, logger });
+  await journal.append({ sequence: 1n, time: timeFor(1n), payload: payloadFor(1n) });
+  // Pull the file out from under the journal: the next write fails with EBADF, as a dying disk would.
+  const handle = Reflect.get(journal, 'handle') as FileHandle;
+  await handle.close();
+  const failed = [2n, 3n, 4n].map((sequence) => journal.append({ sequence, time: timeFor(sequence), payload: payloadFor(sequence) }));
+  for (const append of failed) await assert.rejects(append);
+  await assert.rejects(journal.append({ sequence: 5n, time: timeFor(5n), payload: payloadFor(5n) }));
+  assert.equal(journal.durableSequence, 1n);
+  assert.equal(logger.at('error').length, 1);
+  await assert.rejects(journal.close());
+  const reopened = await Journal.open({ directory, logger: new RecordingLogger() });
+  assert.equal(reopened.lastSequence, 1n);
+  await reopened.close();
+});
