@@ -44,6 +44,7 @@ export class CanonicalWriter {
   }
 
   i64(value: bigint): void {
+    assert(value >= -0x8000_0000_0000_0000n && value <= 0x7fff_ffff_ffff_ffffn, "i64 out of range");
     this.reserve(8);
     this.view.setBigInt64(this.length, value);
     this.length += 8;

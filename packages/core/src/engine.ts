@@ -1,5 +1,5 @@
 import { AccountRegistry, isAddress, type Account } from "./accounts.ts";
-import { assert, unreachable } from "./assert.ts";
+import { assert } from "./assert.ts";
 import type { BookSide, PriceLevel } from "./book/book-side.ts";
 import { OrderIndex } from "./book/order-index.ts";
 import {
@@ -141,7 +141,9 @@ export class Engine {
       case "tick":
         return accepted;
       default:
-        return unreachable(command);
+        // The node's decoder admits only known commands; a replayed log from a newer version lands here.
+        unreachableCommand(command);
+        return reject("COMMAND_INVALID", `unknown command type ${String((command as { type: unknown }).type)}`);
     }
   }
 
@@ -493,6 +495,7 @@ export class Engine {
 
   trackExpiry(orderId: number, expiresAt: TimeNs): void {
     this.expiryByOrder.set(orderId, expiresAt);
+    this.expiries.compact(this.expiryByOrder);
     this.expiries.push(expiresAt, orderId);
   }
 
@@ -630,6 +633,8 @@ export class Engine {
 
   /** The slot of the account's open order named by `ref` in `market`, or a rejection. */
   private resolve(address: string, marketSymbol: string | undefined, ref: OrderRef): number | Rejection {
+    if (!isAddress(address)) return invalidAccount();
+    if (marketSymbol !== undefined && !this.marketsBySymbol.has(marketSymbol)) return this.unknownMarket(marketSymbol);
     const account = this.accounts.find(address);
     let slot = noSlot;
     if (account !== undefined) {
@@ -658,6 +663,7 @@ export class Engine {
   }
 
   private cancelAll(command: CancelAllCommand): Accepted | Rejection {
+    if (!isAddress(command.account)) return invalidAccount();
     let marketIndex = -1;
     if (command.market !== undefined) {
       const market = this.marketsBySymbol.get(command.market);
@@ -743,5 +749,12 @@ export class Engine {
     return selfTradeCodes[flagSelfTrade(flags)]!;
   }
 }
+
+function invalidAccount(): Rejection {
+  return reject("ACCOUNT_INVALID", `account must be a lowercase 0x-prefixed 40-hex-digit address`);
+}
+
+/** Compile-time proof that every command type has a case. */
+function unreachableCommand(_command: never): void {}
 
 export { isAddress };

@@ -5,6 +5,9 @@ import type { TimeNs } from "./units.ts";
 // order of expiry is fixed by the inputs. Entries of orders that left the book early stay until their
 // time comes and are then skipped (the caller checks the order still exists); order ids are never reused.
 
+/** Stale entries tolerated beyond twice the live ones before a rebuild. */
+const compactionSlack = 1024;
+
 export class ExpiryQueue {
   private readonly times: TimeNs[] = [];
   private readonly orderIds: number[] = [];
@@ -22,6 +25,22 @@ export class ExpiryQueue {
   /** The earliest expiry time, or null when empty. */
   peekTime(): TimeNs | null {
     return this.times.length === 0 ? null : this.times[0]!;
+  }
+
+  /**
+   * Rebuilds the heap from the live expiries when stale entries (orders that left early) dominate, so
+   * place-and-cancel of far-future GTD orders cannot grow it without bound. Deterministic: the live map
+   * iterates in insertion order and the heap order depends only on (time, id).
+   */
+  compact(live: ReadonlyMap<number, TimeNs>): void {
+    if (this.times.length <= live.size * 2 + compactionSlack) return;
+    this.times.length = 0;
+    this.orderIds.length = 0;
+    for (const [orderId, expiresAt] of live) {
+      this.times.push(expiresAt);
+      this.orderIds.push(orderId);
+    }
+    for (let position = (this.times.length >> 1) - 1; position >= 0; position -= 1) this.siftDown(position);
   }
 
   /** Removes the earliest entry and returns its order id. */

@@ -132,6 +132,9 @@ function validatePrice(spec: OrderSpec, market: Market): Rejection | null {
   return null;
 }
 
+/** The latest expiry a GTD order may carry: the state encoding stores it as a signed 64-bit integer. */
+const expiresAtMax = 0x7fff_ffff_ffff_ffffn;
+
 function validateExpiry(spec: OrderSpec, time: TimeNs): Rejection | null {
   const gtd = spec.timeInForce === "GTD";
   if (!gtd) {
@@ -139,8 +142,8 @@ function validateExpiry(spec: OrderSpec, time: TimeNs): Rejection | null {
       ? null
       : reject("ORDER_EXPIRY_INVALID", `expiresAt is only allowed with timeInForce GTD`);
   }
-  if (typeof spec.expiresAt !== "bigint" || spec.expiresAt <= time) {
-    return reject("ORDER_EXPIRY_INVALID", `a GTD order needs expiresAt after the exchange time ${time} ns`, {
+  if (typeof spec.expiresAt !== "bigint" || spec.expiresAt <= time || spec.expiresAt > expiresAtMax) {
+    return reject("ORDER_EXPIRY_INVALID", `a GTD order needs expiresAt after the exchange time ${time} ns and at most ${expiresAtMax} ns`, {
       now: String(time),
     });
   }
@@ -161,6 +164,11 @@ function validateClientOrderId(context: OrderContext): Rejection | null {
 }
 
 function validateOpenOrderLimit(context: OrderContext): Rejection | null {
+  // Only an order that can rest takes a place; IOC, FOK and market orders must stay possible at the
+  // limit (closing a position, for one).
+  const { spec } = context;
+  const timeInForce = spec.timeInForce ?? "GTC";
+  if (spec.type !== "limit" || (timeInForce !== "GTC" && timeInForce !== "GTD")) return null;
   const open = (context.account?.openOrderCount ?? 0) - (context.replacing === noSlot ? 0 : 1);
   const max = context.limits.ordersPerAccountMax;
   if (open < max) return null;

@@ -2,6 +2,7 @@
 // have been valid. A rejected command changes nothing. Codes are grouped by module prefix and never reused.
 
 export const rejectCodes = [
+  "COMMAND_INVALID",
   "ACCOUNT_INVALID",
   "MARKET_NOT_FOUND",
   "MARKET_EXISTS",

@@ -118,3 +118,34 @@ test("a damaged snapshot is refused", () => {
   wrongVersion[5] = 0x41;
   assert.throws(() => restoreState(wrongVersion), /format/);
 });
+
+test("the GTD expiry queue stays bounded under place-and-cancel of far-future orders", () => {
+  // Canceled GTD orders leave stale heap entries; compaction keeps them within 2 × live + slack.
+  const engine = new Engine();
+  const account = "0x" + "e".repeat(40);
+  const commands: CommandInput[] = [stream(1, 0)[0]!];
+  for (let index = 0; index < 20_000; index += 1) {
+    commands.push({
+      type: "placeOrder",
+      account,
+      order: {
+        market: "AAPL-PERP",
+        side: "buy",
+        type: "limit",
+        price: 995 as PriceTicks,
+        size: 1 as SizeLots,
+        timeInForce: "GTD",
+        expiresAt: 10n ** 18n,
+        clientOrderId: "far",
+      },
+    });
+    commands.push({ type: "cancelOrder", account, market: "AAPL-PERP", clientOrderId: "far" });
+  }
+  for (const [index, command] of commands.entries()) {
+    const result = engine.apply(stamp(command, index + 1));
+    assert.ok(result.ok, `command ${index + 1} failed`);
+  }
+  checkInvariants(engine);
+  assert.equal(engine.expiryByOrder.size, 0);
+  assert.ok(engine.expiries.size <= 1024 + 1, `expiry queue holds ${engine.expiries.size} stale entries`);
+});
