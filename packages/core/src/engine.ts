@@ -5,6 +5,7 @@ import { OrderIndex } from "./book/order-index.ts";
 import {
   OrderPool,
   encodeFlags,
+  flagIsReduceOnly,
   flagIsSell,
   flagSelfTrade,
   noSlot,
@@ -26,7 +27,7 @@ import type {
 import type { CancelReason, ExchangeEvent } from "./events.ts";
 import { ExpiryQueue } from "./expiry-queue.ts";
 import { Market, slippageLimit, validateMarketSpec } from "./market.ts";
-import { validateOrder, type OrderContext } from "./order-validation.ts";
+import { bestExcluding, validateOrder, type OrderContext } from "./order-validation.ts";
 import {
   accepted,
   reject,
@@ -36,6 +37,48 @@ import {
   type Rejection,
 } from "./rejections.ts";
 import { sequenceMax, type PriceTicks, type SizeLots, type TimeNs } from "./units.ts";
+
+/**
+ * How a layer above matching (the perpetual exchange) takes part in it without matching ever touching
+ * balances: it vets an order after the book's own validation and before anything changes, follows the
+ * resting orders (to keep margin reservations), and settles each fill right after it happens, inside the
+ * same command. All calls are synchronous and pass slots or primitives: nothing is allocated per fill.
+ */
+export interface MatchingObserver {
+  /** The size to place (at most spec.size; reduce-only orders may be cut down) or a rejection. */
+  checkOrder(order: IncomingOrder): number | Rejection;
+  orderRested(slot: number): void;
+  /** Called before the slot is released: its fields are still readable. */
+  orderRemoved(slot: number): void;
+  orderReduced(slot: number, lots: number): void;
+  /** Lots a resting reduce-only order may still fill without increasing its position (0 cancels it). */
+  reduceOnlyAllowance(slot: number): number;
+  filled(fill: Fill): void;
+}
+
+/** What the observer sees of an incoming order that passed the book's validation. */
+export interface IncomingOrder {
+  readonly address: string;
+  readonly account: Account | undefined;
+  readonly market: Market;
+  readonly spec: OrderSpec;
+  /** The price the order will not trade beyond (a market order's slippage bound). */
+  readonly limit: PriceTicks;
+  /** The resting order a cancel-replace removes first, or noSlot. */
+  readonly replacing: number;
+}
+
+/** One fill, reused for every fill of the engine (read it during the call, do not keep it). */
+export interface Fill {
+  market: Market;
+  price: PriceTicks;
+  size: SizeLots;
+  makerAccount: number;
+  takerAccount: number;
+  takerBuys: boolean;
+  /** Index of the fill's TradeExecuted event in the current command. */
+  tradeIndex: number;
+}
 
 /** Limits on everything, named with the qualifier last. Part of the genesis configuration. */
 export interface EngineLimits {
@@ -107,22 +150,30 @@ export class Engine {
   private takerFilled = 0;
   private takerOutcome = outcomeOpen;
 
+  private observer: MatchingObserver | null = null;
+  private readonly fillRecord: Fill = {
+    market: null as unknown as Market,
+    price: 0 as PriceTicks,
+    size: 0 as SizeLots,
+    makerAccount: 0,
+    takerAccount: 0,
+    takerBuys: false,
+    tradeIndex: 0,
+  };
+
   constructor(options: { limits?: Partial<EngineLimits> } = {}) {
     this.limits = Object.freeze({ ...defaultLimits, ...options.limits });
     assert(this.limits.batchItemsMax >= 1 && this.limits.batchItemsMax <= orderIdsPerCommand);
   }
 
+  /** Attaches the layer that vets and settles orders (once, before the first command). */
+  attach(observer: MatchingObserver): void {
+    assert(this.observer === null && this.lastSequence === 0, "attach once, before any command");
+    this.observer = observer;
+  }
+
   apply(command: Command): CommandResult {
-    assert(command.sequence === this.lastSequence + 1, `sequence gap: ${command.sequence} after ${this.lastSequence}`);
-    assert(command.sequence < sequenceMax, "sequence beyond the order id space");
-    assert(typeof command.time === "bigint" && command.time > this.lastTime, "exchange time must increase");
-    this.events.length = 0;
-    this.sequence = command.sequence;
-    this.time = command.time;
-    this.lastSequence = command.sequence;
-    this.lastTime = command.time;
-    // GTD orders whose time has come leave the book before anything else is matched.
-    this.expireDue();
+    this.begin(command);
     switch (command.type) {
       case "placeOrder":
         return this.placeOrder(command.account, command.order, 0, noSlot);
@@ -147,6 +198,32 @@ export class Engine {
     }
   }
 
+  /**
+   * Starts a command: checks and takes its sequence and time, clears the event list and expires due GTD
+   * orders. `apply` calls it; a layer above calls it before dispatching commands of its own.
+   */
+  begin(command: { readonly sequence: number; readonly time: TimeNs }): void {
+    assert(command.sequence === this.lastSequence + 1, `sequence gap: ${command.sequence} after ${this.lastSequence}`);
+    assert(command.sequence < sequenceMax, "sequence beyond the order id space");
+    assert(typeof command.time === "bigint" && command.time > this.lastTime, "exchange time must increase");
+    this.events.length = 0;
+    this.sequence = command.sequence;
+    this.time = command.time;
+    this.lastSequence = command.sequence;
+    this.lastTime = command.time;
+    // GTD orders whose time has come leave the book before anything else is matched.
+    this.expireDue();
+  }
+
+  /** The current command's sequence and time (valid between begin and the end of the command). */
+  get commandSequence(): number {
+    return this.sequence;
+  }
+
+  get commandTime(): TimeNs {
+    return this.time;
+  }
+
   market(symbol: string): Market | undefined {
     return this.marketsBySymbol.get(symbol);
   }
@@ -159,7 +236,7 @@ export class Engine {
   // ---------------------------------------------------------------------------------------------
   // Markets
 
-  private createMarket(command: CreateMarketCommand): Accepted | Rejection {
+  createMarket(command: CreateMarketCommand): Accepted | Rejection {
     const spec = command.market;
     const invalid = validateMarketSpec(spec);
     if (invalid !== null) return invalid;
@@ -190,7 +267,7 @@ export class Engine {
    * first: validation sees the book and the account as they will be once it is gone, so the pair is
    * atomic (both happen or neither does).
    */
-  private placeOrder(address: string, spec: OrderSpec, item: number, replacing: number): Accepted | Rejection {
+  placeOrder(address: string, spec: OrderSpec, item: number, replacing: number): Accepted | Rejection {
     const orderId = Engine.orderIdOf(this.sequence, item);
     const market = this.marketsBySymbol.get(spec.market);
     const existing = this.accounts.find(address);
@@ -212,17 +289,34 @@ export class Engine {
       return rejection;
     }
     assert(market !== undefined);
+    const limit = this.limitPrice(market, spec, spec.side === "buy", replacing);
+    let size = spec.size as number;
+    if (this.observer !== null) {
+      const vetted = this.observer.checkOrder({ address, account: existing, market, spec, limit, replacing });
+      if (typeof vetted !== "number") {
+        this.emitRejected(orderId, address, spec, vetted);
+        return vetted;
+      }
+      assert(Number.isInteger(vetted) && vetted >= 1 && vetted <= size, "observer returned an invalid size");
+      size = vetted;
+    }
     if (replacing !== noSlot) this.removeWithEvent(replacing, "REPLACED", "user");
     const account = existing ?? this.accounts.create(address);
-    this.execute(market, account, spec, orderId);
+    this.execute(market, account, spec, orderId, limit, size as SizeLots);
     return accepted;
   }
 
-  private execute(market: Market, account: Account, spec: OrderSpec, orderId: number): void {
+  private execute(
+    market: Market,
+    account: Account,
+    spec: OrderSpec,
+    orderId: number,
+    limit: PriceTicks,
+    size: SizeLots,
+  ): void {
     const buy = spec.side === "buy";
     const timeInForce = spec.timeInForce ?? (spec.type === "market" ? "IOC" : "GTC");
     const selfTrade = spec.selfTradePrevention ?? "cancelIncoming";
-    const limit = this.limitPrice(market, spec, buy);
     this.events.push({
       type: "OrderAccepted",
       sequence: this.sequence,
@@ -234,7 +328,7 @@ export class Engine {
       side: spec.side,
       orderType: spec.type,
       price: limit,
-      size: spec.size,
+      size,
       timeInForce,
       postOnly: spec.postOnly === true,
       reduceOnly: spec.reduceOnly === true,
@@ -242,7 +336,7 @@ export class Engine {
       clientOrderId: spec.clientOrderId ?? null,
       expiresAt: spec.expiresAt ?? null,
     });
-    this.takerRemaining = spec.size;
+    this.takerRemaining = size;
     this.takerFilled = 0;
     this.takerOutcome = outcomeOpen;
     const opposite = buy ? market.asks : market.bids;
@@ -253,10 +347,13 @@ export class Engine {
     this.finishIncoming(market, account, spec, orderId, limit, timeInForce);
   }
 
-  /** A limit order's own price; a market order's price is its slippage bound (and its own limit, if any). */
-  private limitPrice(market: Market, spec: OrderSpec, buy: boolean): PriceTicks {
+  /**
+   * A limit order's own price; a market order's price is its slippage bound (and its own limit, if any),
+   * measured from the best opposite price as it will be once a replaced order is gone.
+   */
+  private limitPrice(market: Market, spec: OrderSpec, buy: boolean, replacing: number): PriceTicks {
     if (spec.type === "limit") return spec.price as PriceTicks;
-    const best = (buy ? market.asks : market.bids).bestPrice();
+    const best = bestExcluding(buy ? market.asks : market.bids, replacing);
     assert(best > 0, "market order validated against an empty book");
     const slippage = spec.slippagePpm ?? market.spec.marketOrderSlippagePpm;
     const bound = slippageLimit({ best, slippage, buy });
@@ -280,7 +377,7 @@ export class Engine {
     }
     if (remaining === 0) return;
     if (timeInForce === "GTC" || timeInForce === "GTD") {
-      this.rest(market, account, spec, orderId, limit, timeInForce);
+      this.rest(market, account, spec, orderId, limit, timeInForce, (this.takerFilled + remaining) as SizeLots);
       return;
     }
     this.events.push({
@@ -334,6 +431,8 @@ export class Engine {
         const nextSlot = pool.next[slot]!;
         if (pool.account[slot] === taker.account.index) {
           if (!this.preventSelfTrade(slot, taker.selfTradeMode)) return;
+        } else if (this.observer !== null && flagIsReduceOnly(pool.flags[slot]!) && !this.vetReduceOnlyMaker(slot)) {
+          // canceled: nothing left for it to reduce
         } else {
           if (fills === this.limits.fillsPerOrderMax) {
             this.takerOutcome = outcomeMatchLimit;
@@ -382,12 +481,14 @@ export class Engine {
       makerAccount,
       takerAccount: taker.account.address,
     });
-    market.referencePrice = price;
+    if (market.referenceFollowsTrades) market.referencePrice = price;
     const makerLeft = makerRemaining - size;
     const makerFilled = pool.size[slot]! - makerLeft;
+    const makerAccountIndex = pool.account[slot]!;
     this.emitFill(makerOrderId, makerAccount, market.symbol, tradeIndex, price, size, makerFilled, makerLeft, true);
     if (makerLeft === 0) this.removeOrder(slot);
     else {
+      this.observer?.orderReduced(slot, size);
       pool.remaining[slot] = makerLeft;
       level.totalLots -= size;
     }
@@ -395,6 +496,32 @@ export class Engine {
     this.takerFilled += size;
     const takerAddress = taker.account.address;
     this.emitFill(taker.orderId, takerAddress, market.symbol, tradeIndex, price, size, this.takerFilled, this.takerRemaining, false);
+    if (this.observer !== null) {
+      const fill = this.fillRecord;
+      fill.market = market;
+      fill.price = price;
+      fill.size = size as SizeLots;
+      fill.makerAccount = makerAccountIndex;
+      fill.takerAccount = taker.account.index;
+      fill.takerBuys = taker.buy;
+      fill.tradeIndex = tradeIndex;
+      this.observer.filled(fill);
+    }
+  }
+
+  /**
+   * A resting reduce-only order may only fill what still reduces its position: it is cut down to that,
+   * or canceled when nothing is left to reduce. False when it was canceled.
+   */
+  private vetReduceOnlyMaker(slot: number): boolean {
+    const allowance = this.observer!.reduceOnlyAllowance(slot);
+    if (allowance <= 0) {
+      this.removeWithEvent(slot, "REDUCE_ONLY", "system");
+      return false;
+    }
+    const remaining = this.pool.remaining[slot]!;
+    if (allowance < remaining) this.shrink(slot, allowance);
+    return true;
   }
 
   private emitFill(
@@ -433,6 +560,7 @@ export class Engine {
     orderId: number,
     price: PriceTicks,
     timeInForce: TimeInForce,
+    size: SizeLots,
   ): void {
     const pool = this.pool;
     const slot = pool.allocate();
@@ -441,7 +569,7 @@ export class Engine {
     pool.account[slot] = account.index;
     pool.market[slot] = market.index;
     pool.price[slot] = price;
-    pool.size[slot] = spec.size;
+    pool.size[slot] = size;
     pool.remaining[slot] = this.takerRemaining;
     pool.flags[slot] = encodeFlags({
       sell,
@@ -458,6 +586,7 @@ export class Engine {
       account.clientOrders.set(spec.clientOrderId, orderId);
     }
     if (spec.expiresAt !== undefined) this.trackExpiry(orderId, spec.expiresAt);
+    this.observer?.orderRested(slot);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -512,6 +641,7 @@ export class Engine {
   /** Takes a resting order off the book and out of every index. Emits nothing. */
   private removeOrder(slot: number): void {
     const pool = this.pool;
+    this.observer?.orderRemoved(slot);
     const market = this.markets[pool.market[slot]!]!;
     const side = flagIsSell(pool.flags[slot]!) ? market.asks : market.bids;
     const level = side.find(pool.price[slot]!);
@@ -655,14 +785,14 @@ export class Engine {
     return reject("ORDER_NOT_FOUND", `${name} is not an open order of this account${where}`);
   }
 
-  private cancelOrder(address: string, market: string, ref: OrderRef): Accepted | Rejection {
+  cancelOrder(address: string, market: string, ref: OrderRef): Accepted | Rejection {
     const slot = this.resolve(address, market, ref);
     if (typeof slot !== "number") return slot;
     this.removeWithEvent(slot, "USER_REQUESTED", "user");
     return accepted;
   }
 
-  private cancelAll(command: CancelAllCommand): Accepted | Rejection {
+  cancelAll(command: CancelAllCommand): Accepted | Rejection {
     if (!isAddress(command.account)) return invalidAccount();
     let marketIndex = -1;
     if (command.market !== undefined) {
@@ -683,7 +813,7 @@ export class Engine {
     return accepted;
   }
 
-  private reduceOrder(command: ReduceOrderCommand): Accepted | Rejection {
+  reduceOrder(command: ReduceOrderCommand): Accepted | Rejection {
     const slot = this.resolve(command.account, command.market, command);
     if (typeof slot !== "number") return slot;
     const pool = this.pool;
@@ -697,10 +827,19 @@ export class Engine {
         { current: String(current) },
       );
     }
+    this.shrink(slot, remaining);
+    return accepted;
+  }
+
+  /** Lowers a resting order's remaining size in place (it keeps its queue position) and says so. */
+  private shrink(slot: number, remaining: number): void {
+    const pool = this.pool;
     const market = this.markets[pool.market[slot]!]!;
     const side = flagIsSell(pool.flags[slot]!) ? market.asks : market.bids;
     const level = side.find(pool.price[slot]!)!;
-    const reduction = current - remaining;
+    const reduction = pool.remaining[slot]! - remaining;
+    assert(reduction > 0 && remaining > 0, "shrink must lower the remaining size");
+    this.observer?.orderReduced(slot, reduction);
     level.totalLots -= reduction;
     pool.remaining[slot] = remaining;
     pool.size[slot] = pool.size[slot]! - reduction;
@@ -710,22 +849,21 @@ export class Engine {
       index: this.events.length,
       time: this.time,
       orderId: pool.orderId[slot]!,
-      account: command.account,
+      account: this.accounts.list[pool.account[slot]!]!.address,
       market: market.symbol,
       size: pool.size[slot]! as SizeLots,
       filled: (pool.size[slot]! - remaining) as SizeLots,
       remaining: remaining as SizeLots,
     });
-    return accepted;
   }
 
-  private cancelReplace(command: CancelReplaceCommand): Accepted | Rejection {
+  cancelReplace(command: CancelReplaceCommand): Accepted | Rejection {
     const slot = this.resolve(command.account, undefined, command.replaces);
     if (typeof slot !== "number") return slot;
     return this.placeOrder(command.account, command.order, 0, slot);
   }
 
-  private batch(command: BatchCommand): BatchResult | Rejection {
+  batch(command: BatchCommand): BatchResult | Rejection {
     const items = command.items;
     if (!Array.isArray(items) || items.length === 0 || items.length > this.limits.batchItemsMax) {
       return reject("BATCH_SIZE_INVALID", `a batch holds 1 to ${this.limits.batchItemsMax} items`);

@@ -25,7 +25,9 @@ export type CancelReason =
   /** Canceled by a cancel-replace command whose new order was placed. */
   | "REPLACED"
   /** The incoming order reached fillsPerOrderMax; its remainder is canceled rather than left crossing. */
-  | "MATCH_LIMIT";
+  | "MATCH_LIMIT"
+  /** A resting reduce-only order whose position is gone (or flipped) can no longer reduce it. */
+  | "REDUCE_ONLY";
 
 export interface MarketCreated extends EventBase {
   readonly type: "MarketCreated";

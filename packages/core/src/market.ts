@@ -15,6 +15,8 @@ export class Market {
   readonly asks = new BookSide(false);
   /** The price of the last trade, or the spec's reference price before the first trade. */
   referencePrice: number;
+  /** The perpetual layer turns this off and sets the reference to the mark price itself. */
+  referenceFollowsTrades = true;
 
   constructor(
     readonly index: number,

@@ -197,7 +197,7 @@ function validateAgainstBook(context: OrderContext, market: Market): Rejection |
 }
 
 /** The best price of a side as it will be once the order in `excluded` (if any) is gone; 0 if empty. */
-function bestExcluding(side: BookSide, excluded: number): number {
+export function bestExcluding(side: BookSide, excluded: number): number {
   const levels = side.levels;
   const best = levels[levels.length - 1];
   if (best === undefined) return 0;
