@@ -1,4 +1,6 @@
 import { noSlot } from "./book/order-pool.ts";
+import type { MarketSetting, Position } from "./perp/position.ts";
+import type { FeeRates, RollingVolume } from "./perp/fee-schedule.ts";
 
 // Accounts are keyed by wallet address (lowercase 0x hex, 20 bytes) and numbered in order of first
 // appearance, so the numbering is a pure function of the command log.
@@ -16,11 +18,35 @@ export class Account {
   /** Client order id → order id, for the account's open orders only; created on first use. */
   clientOrders: Map<string, number> | null = null;
 
+  // The perpetual layer (exchange.ts); unused by a bare matching engine.
+  status: AccountStatus = "active";
+  /** USDC balance in µUSD (= USDC base units); below zero only as a debt backed by other collateral. */
+  cash = 0;
+  /** USDT and DAI balances in base units (index 1 and 2 of collateralAssets; slot 0 unused). */
+  readonly tokens: bigint[] = [0n, 0n, 0n];
+  /** Value of `tokens` at the collateral prices of `tokenValueEpoch`, µUSD. */
+  tokenValue = 0;
+  tokenValueEpoch = -1;
+  /** Open positions and positions with open orders, in the order they were opened. */
+  readonly positions: Position[] = [];
+  /** Σ reserved over positions, µUSD. */
+  reserved = 0;
+  /** Margin mode and leverage chosen per market index; only non-default choices are kept. */
+  settings: Map<number, MarketSetting> | null = null;
+  volume: RollingVolume | null = null;
+  feeOverride: FeeRates | null = null;
+  /** Fee rates cached for the UTC day `feeDay` (tiers move daily, SPEC 07 §2.3). */
+  feeRates: FeeRates | null = null;
+  feeDay = -1;
+
   constructor(
     readonly index: number,
     readonly address: string,
   ) {}
 }
+
+/** SPEC 04 §2.3: active trades and withdraws; suspended only deposits; closed does nothing. */
+export type AccountStatus = "active" | "suspended" | "closed";
 
 export class AccountRegistry {
   readonly list: Account[] = [];

@@ -46,6 +46,18 @@ export class CanonicalReader {
     return value;
   }
 
+  bigint(): bigint {
+    const text = this.string();
+    if (!/^-?(0|[1-9][0-9]*)$/.test(text)) throw new AssertionFailed(`snapshot: malformed integer ${text}`);
+    return BigInt(text);
+  }
+
+  signed(): number {
+    const value = this.i64();
+    if (value > 9_007_199_254_740_991n || value < -9_007_199_254_740_991n) throw new AssertionFailed("snapshot: integer beyond 2^53");
+    return Number(value);
+  }
+
   string(): string {
     const length = this.u32();
     this.need(length * 2);

@@ -50,6 +50,17 @@ export class CanonicalWriter {
     this.length += 8;
   }
 
+  /** An integer of any size, as its decimal text (amounts of 18-decimal tokens pass 2^64). */
+  bigint(value: bigint): void {
+    this.string(value.toString());
+  }
+
+  /** A signed safe integer. */
+  signed(value: number): void {
+    assert(Number.isSafeInteger(value), "signed integer out of range");
+    this.i64(BigInt(value));
+  }
+
   string(text: string): void {
     this.u32(text.length);
     for (let index = 0; index < text.length; index += 1) {

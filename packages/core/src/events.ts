@@ -1,6 +1,7 @@
 import type { RejectCode } from "./rejections.ts";
 import type { OrderType, SelfTradePrevention, Side, TimeInForce } from "./commands.ts";
 import type { PriceTicks, Sequence, SizeLots, TimeNs } from "./units.ts";
+import type { PerpEvent } from "./perp/perp-events.ts";
 
 // Events are the only output of the core, named as SPEC 01/02/03/08 name them. Each carries the global
 // sequence of the command that caused it and its index within that command: (sequence, index) is unique
@@ -141,7 +142,8 @@ export interface OrderReduced extends EventBase {
   readonly remaining: SizeLots;
 }
 
-export type ExchangeEvent =
+/** Events of the order book and matching. */
+export type BookEvent =
   | MarketCreated
   | OrderAccepted
   | OrderRejected
@@ -151,3 +153,5 @@ export type ExchangeEvent =
   | OrderCanceled
   | OrderExpired
   | OrderReduced;
+
+export type ExchangeEvent = BookEvent | PerpEvent;

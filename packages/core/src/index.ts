@@ -62,3 +62,36 @@ export {
   type SizeLots,
   type TimeNs,
 } from "./units.ts";
+export { Exchange, Treasury, type ExchangeCommand } from "./exchange.ts";
+export type { Fill, IncomingOrder, MatchingObserver } from "./engine.ts";
+export { checkExchangeInvariants } from "./perp/perp-invariants.ts";
+export { exchangeStateHash, restoreExchange, writeExchangeState } from "./perp/perp-state.ts";
+export {
+  collateralValue,
+  formatQuote,
+  freeCollateral,
+  markNotional,
+  orderMargin,
+  positionMaintenance,
+  unrealizedPnl,
+  withdrawable,
+} from "./perp/account-risk.ts";
+export { collateralAssets, collateralParameters, type CollateralAsset } from "./perp/collateral.ts";
+export { PerpMarket, marginProfiles, type MarginProfileName, type PerpMarketSpec } from "./perp/perp-market.ts";
+export { Position, type MarginMode } from "./perp/position.ts";
+export type {
+  AccountStatusCommand,
+  AdjustMarginCommand,
+  CollateralPriceCommand,
+  DepositCommand,
+  FeeOverrideCommand,
+  IndexPriceCommand,
+  PerpCommand,
+  SetLeverageCommand,
+  SetMarginModeCommand,
+  WithdrawCommand,
+} from "./perp/perp-commands.ts";
+export type { PerpEvent } from "./perp/perp-events.ts";
+export type { BookEvent } from "./events.ts";
+export type { AccountStatus } from "./accounts.ts";
+export { assetClassLeverageMax, marginProfilePrd, marginProfileSpec, type AssetClass } from "./perp/margin-tiers.ts";

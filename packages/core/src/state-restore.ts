@@ -19,6 +19,13 @@ import type { PriceTicks, RatePpm, SizeLots } from "./units.ts";
  */
 export function restoreState(bytes: Uint8Array): Engine {
   const reader = new CanonicalReader(bytes);
+  const engine = readEngineState(reader);
+  if (!reader.done) throw new AssertionFailed("snapshot: trailing bytes");
+  return engine;
+}
+
+/** Reads the engine's section of a snapshot, leaving the reader after it (the exchange's section follows). */
+export function readEngineState(reader: CanonicalReader): Engine {
   const version = reader.string();
   if (version !== stateFormatVersion) throw new AssertionFailed(`snapshot: unknown format ${version}`);
   const limits: EngineLimits = {
@@ -36,7 +43,6 @@ export function restoreState(bytes: Uint8Array): Engine {
   const marketCount = reader.u32();
   for (let index = 0; index < marketCount; index += 1) restoreMarket(reader, engine, slotsById);
   for (const account of engine.accounts.list) restoreAccountOrders(reader, engine, account.index, slotsById);
-  if (!reader.done) throw new AssertionFailed("snapshot: trailing bytes");
   return engine;
 }
 

@@ -20,6 +20,7 @@ import {
   type CommandInput,
   type CommandResult,
   type EngineLimits,
+  type BookEvent,
   type ExchangeEvent,
   type MarketSpec,
   type PriceTicks,
@@ -184,8 +185,9 @@ export class OrderStateTracker {
   /** How often each "from→to" transition was seen, for coverage checks. */
   readonly transitions = new Map<string, number>();
 
+  /** Follows the order events; the perpetual layer's events (positions, funding, …) are not order states. */
   observe(events: readonly ExchangeEvent[]): void {
-    for (const event of events) this.observeOne(event, events);
+    for (const event of events) if (isBookEvent(event)) this.observeOne(event, events);
   }
 
   openOrders(): TrackedOrder[] {
@@ -196,7 +198,7 @@ export class OrderStateTracker {
     return this.orders.get(orderId)?.state;
   }
 
-  private observeOne(event: ExchangeEvent, events: readonly ExchangeEvent[]): void {
+  private observeOne(event: BookEvent, events: readonly ExchangeEvent[]): void {
     switch (event.type) {
       case "MarketCreated":
       case "TradeExecuted":
@@ -537,4 +539,20 @@ export function replay(
     hashes.push(stateHash(engine));
   }
   return { events, hashes };
+}
+
+const bookEventTypes: ReadonlySet<string> = new Set<BookEvent["type"]>([
+  "MarketCreated",
+  "OrderAccepted",
+  "OrderRejected",
+  "TradeExecuted",
+  "OrderPartiallyFilled",
+  "OrderFilled",
+  "OrderCanceled",
+  "OrderExpired",
+  "OrderReduced",
+]);
+
+export function isBookEvent(event: ExchangeEvent): event is BookEvent {
+  return bookEventTypes.has(event.type);
 }

@@ -1,0 +1,311 @@
+import { isAddress, type Account } from "./accounts.ts";
+import { assert } from "./assert.ts";
+import { flagIsReduceOnly, flagIsSell, noSlot } from "./book/order-pool.ts";
+import type { Command, CreateMarketCommand } from "./commands.ts";
+import { Engine, type EngineLimits, type Fill, type IncomingOrder, type MatchingObserver } from "./engine.ts";
+import type { ExchangeEvent } from "./events.ts";
+import { accepted, reject, type Accepted, type CommandResult, type Rejection } from "./rejections.ts";
+import { CollateralPrices } from "./perp/collateral.ts";
+import { formatQuote, freeCollateral, orderMargin } from "./perp/account-risk.ts";
+import { FundingLedger } from "./perp/funding-ledger.ts";
+import { notional } from "./perp/fixed-point.ts";
+import { leverageMaxAt } from "./perp/margin-tiers.ts";
+import { PerpAdmin } from "./perp/perp-admin.ts";
+import type { PerpCommand } from "./perp/perp-commands.ts";
+import { PerpMarket, validatePerpSpec, type PerpMarketSpec } from "./perp/perp-market.ts";
+import { MarkPricer } from "./perp/mark-pricer.ts";
+import { Position } from "./perp/position.ts";
+import { Settlement } from "./perp/settlement.ts";
+import type { TimeNs } from "./units.ts";
+
+/** Every command the perpetual exchange takes: the book's and its own. */
+export type ExchangeCommand = Command | PerpCommand;
+
+/** Money outside accounts: the insurance fund and the fee treasury, µUSD. */
+export class Treasury {
+  insuranceFund = 0;
+  feeTreasury = 0;
+  /** Σ USDC (µUSD) and token base units deposited and withdrawn, for the conservation invariant. */
+  readonly deposited = [0n, 0n, 0n];
+  readonly withdrawn = [0n, 0n, 0n];
+}
+
+/**
+ * The perpetual-futures exchange: the matching engine plus collateral, margin, positions, fees, mark
+ * price and funding, all inside one deterministic command. Risk holds before the match (MatchingObserver
+ * .checkOrder) and settlement follows each fill; matching never touches a balance.
+ *
+ * @example
+ * const exchange = new Exchange();
+ * exchange.apply({ type: "createMarket", sequence: 1, time: 1n, market: perpSpec });
+ * exchange.apply({ type: "deposit", sequence: 2, time: 2n, account, asset: "USDC", amount: 1_000_000_000n, reference: "0x…" });
+ * exchange.apply({ type: "placeOrder", sequence: 3, time: 3n, account, order });
+ */
+export class Exchange implements MatchingObserver {
+  readonly engine: Engine;
+  readonly perpMarkets: PerpMarket[] = [];
+  readonly prices = new CollateralPrices();
+  readonly treasury = new Treasury();
+  readonly positionsByKey = new Map<number, Position>();
+  readonly settlement: Settlement;
+  readonly funding: FundingLedger;
+  readonly marks: MarkPricer;
+  readonly admin: PerpAdmin;
+
+  /** A new exchange, or (with `engine`) one around an engine restored from a snapshot. */
+  constructor(options: { limits?: Partial<EngineLimits>; engine?: Engine } = {}) {
+    this.engine = options.engine ?? new Engine(options.limits === undefined ? {} : { limits: options.limits });
+    this.engine.attach(this);
+    this.funding = new FundingLedger(this);
+    this.settlement = new Settlement(this);
+    this.marks = new MarkPricer(this);
+    this.admin = new PerpAdmin(this);
+  }
+
+  get events(): ExchangeEvent[] {
+    return this.engine.events;
+  }
+
+  get time(): TimeNs {
+    return this.engine.commandTime;
+  }
+
+  apply(command: ExchangeCommand): CommandResult {
+    const engine = this.engine;
+    engine.begin(command);
+    switch (command.type) {
+      case "createMarket":
+        return this.createMarket(command);
+      case "placeOrder":
+        return engine.placeOrder(command.account, command.order, 0, noSlot);
+      case "cancelOrder":
+        return engine.cancelOrder(command.account, command.market, command);
+      case "cancelAll":
+        return engine.cancelAll(command);
+      case "reduceOrder":
+        return engine.reduceOrder(command);
+      case "cancelReplace":
+        return engine.cancelReplace(command);
+      case "batch":
+        return engine.batch(command);
+      case "tick":
+        this.marks.advanceAll();
+        return accepted;
+      default:
+        return this.admin.apply(command);
+    }
+  }
+
+  private createMarket(command: CreateMarketCommand): Accepted | Rejection {
+    const spec = command.market as PerpMarketSpec;
+    const checked = validatePerpSpec(spec);
+    if (typeof checked !== "number") return checked;
+    const result = this.engine.createMarket(command);
+    if (!result.ok) return result;
+    this.listPerpMarket(this.engine.market(spec.symbol)!.index, spec, checked);
+    return accepted;
+  }
+
+  private listPerpMarket(index: number, spec: PerpMarketSpec, quotePerTickLot: number): void {
+    assert(index === this.perpMarkets.length, "perpetual markets are listed in book order");
+    this.engine.markets[index]!.referenceFollowsTrades = false;
+    const perpMarket = new PerpMarket(index, spec, quotePerTickLot);
+    this.perpMarkets.push(perpMarket);
+    this.marks.listed(perpMarket);
+    this.funding.listed(perpMarket);
+  }
+
+  /** Snapshot restore: lists the perpetual side of an already restored book market. */
+  restoreMarket(index: number, spec: PerpMarketSpec): number {
+    const checked = validatePerpSpec(spec);
+    assert(typeof checked === "number", "snapshot: invalid perpetual market");
+    this.listPerpMarket(index, spec, checked);
+    return checked;
+  }
+
+  /** Snapshot restore: order totals and reservations are a function of the resting orders. */
+  rebuildOrderTotals(): void {
+    const pool = this.engine.pool;
+    for (let slot = 0; slot < pool.slotLimit; slot += 1) {
+      if (pool.isLive(slot)) this.orderRested(slot);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Positions
+
+  /** Positions are keyed by account index × 4096 + market index (marketsMax ≤ 4096). */
+  position(account: Account, marketIndex: number): Position | undefined {
+    return this.positionsByKey.get(account.index * 4096 + marketIndex);
+  }
+
+  positionFor(account: Account, marketIndex: number): Position {
+    const existing = this.position(account, marketIndex);
+    if (existing !== undefined) return existing;
+    const perpMarket = this.perpMarkets[marketIndex]!;
+    const setting = account.settings?.get(marketIndex);
+    const position = new Position(
+      account,
+      this.engine.markets[marketIndex]!,
+      setting?.mode ?? "isolated",
+      setting?.leverage ?? perpMarket.spec.leverageDefault,
+    );
+    this.funding.opened(position);
+    this.positionsByKey.set(account.index * 4096 + marketIndex, position);
+    account.positions.push(position);
+    return position;
+  }
+
+  /** Forgets a flat position with no orders (its settings stay in account.settings). */
+  maybeForget(position: Position): void {
+    if (position.size !== 0 || position.hasOrders || position.margin !== 0) return;
+    assert(position.reserved === 0 && position.entryNotional === 0, "a flat position holds nothing");
+    const account = position.account;
+    this.positionsByKey.delete(account.index * 4096 + position.market.index);
+    const at = account.positions.indexOf(position);
+    assert(at >= 0);
+    account.positions.splice(at, 1);
+  }
+
+  /** Recomputes the margin a position's open orders reserve, keeping the account total in step. */
+  refreshReservation(position: Position): void {
+    const reserved = orderMargin(position);
+    position.account.reserved += reserved - position.reserved;
+    position.reserved = reserved;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // MatchingObserver: risk before the match, bookkeeping of resting orders, settlement after each fill
+
+  checkOrder(order: IncomingOrder): number | Rejection {
+    const account = order.account;
+    if (account === undefined) {
+      return reject("MARGIN_INSUFFICIENT", `account ${order.address} has no collateral; deposit first`);
+    }
+    if (account.status !== "active") {
+      return reject("ACCOUNT_NOT_ACTIVE", `account ${account.address} is ${account.status} and cannot trade`);
+    }
+    const position = this.position(account, order.market.index);
+    if (order.spec.reduceOnly === true) return this.checkReduceOnly(order, position);
+    return this.checkMargin(order, account, position);
+  }
+
+  /** Reduce-only: never increases |position|, reserves nothing; an oversize order is cut to the position. */
+  private checkReduceOnly(order: IncomingOrder, position: Position | undefined): number | Rejection {
+    const size = position?.size ?? 0;
+    const buy = order.spec.side === "buy";
+    if (size === 0 || (buy ? size > 0 : size < 0)) {
+      return reject(
+        "ORDER_REDUCE_ONLY_WOULD_INCREASE",
+        `a reduce-only ${order.spec.side} needs a ${buy ? "short" : "long"} position in ${order.market.symbol}; the position is ${size} lots`,
+      );
+    }
+    return Math.min(order.spec.size, Math.abs(size));
+  }
+
+  private checkMargin(order: IncomingOrder, account: Account, existing: Position | undefined): number | Rejection {
+    const perpMarket = this.perpMarkets[order.market.index]!;
+    const position = existing ?? this.positionFor(account, order.market.index);
+    const { spec } = order;
+    const buy = spec.side === "buy";
+    // A sell may fill above its limit (price improvement); its exposure is priced at the best bid then.
+    const bestBid = order.market.bids.bestPrice();
+    const price = buy ? order.limit : Math.max(order.limit, bestBid);
+    const orderNotional = notional(price, spec.size, perpMarket.quotePerTickLot);
+    // The largest |position| on the way if this order and the side's other resting orders all fill.
+    const sideLots = (buy ? position.buyLots : position.sellLots) + spec.size;
+    const exposureLots = Math.max(Math.abs(position.size), Math.abs(position.size + (buy ? sideLots : -sideLots)));
+    const exposure = notional(price, exposureLots, perpMarket.quotePerTickLot);
+    const leverageMax = leverageMaxAt({ notional: exposure, profile: perpMarket.profile, cap: perpMarket.spec.leverageMax });
+    if (position.leverage > leverageMax) {
+      this.maybeForget(position);
+      return reject(
+        "LEVERAGE_EXCEEDS_TIER",
+        `a position of ${formatQuote(exposure)} USD in ${order.market.symbol} allows at most ${leverageMax}x; ` +
+          `lower the leverage (now ${position.leverage}x) or the size`,
+        { leverageMax: String(leverageMax) },
+      );
+    }
+    const reservedAfter = orderMargin(position, buy ? 1 : -1, spec.size, orderNotional);
+    const takerFee = spec.postOnly === true ? 0 : this.settlement.takerFeeBound(account, orderNotional);
+    const required = Math.max(0, reservedAfter - position.reserved) + takerFee;
+    const available = freeCollateral(account, this);
+    if (required > available) {
+      this.maybeForget(position);
+      return reject(
+        "MARGIN_INSUFFICIENT",
+        `the order needs ${formatQuote(required)} USDC of margin and fees; ${formatQuote(Math.max(0, available))} USDC is available`,
+        { required: formatQuote(required), available: formatQuote(available) },
+      );
+    }
+    return spec.size;
+  }
+
+  orderRested(slot: number): void {
+    this.trackOrder(slot, this.engine.pool.remaining[slot]!, 1);
+  }
+
+  orderRemoved(slot: number): void {
+    this.trackOrder(slot, this.engine.pool.remaining[slot]!, -1);
+  }
+
+  orderReduced(slot: number, lots: number): void {
+    this.trackOrder(slot, lots, -1);
+  }
+
+  /** Adds (direction 1) or removes (−1) `lots` of a resting order to its position's order totals. */
+  private trackOrder(slot: number, lots: number, direction: 1 | -1): void {
+    const pool = this.engine.pool;
+    const account = this.engine.accounts.list[pool.account[slot]!]!;
+    const marketIndex = pool.market[slot]!;
+    const position = this.positionFor(account, marketIndex);
+    const flags = pool.flags[slot]!;
+    const sell = flagIsSell(flags);
+    const signedLots = lots * direction;
+    if (flagIsReduceOnly(flags)) {
+      if (sell) position.reduceOnlySellLots += signedLots;
+      else position.reduceOnlyBuyLots += signedLots;
+    } else {
+      const amount = notional(pool.price[slot]!, lots, this.perpMarkets[marketIndex]!.quotePerTickLot) * direction;
+      if (sell) {
+        position.sellLots += signedLots;
+        position.sellNotional += amount;
+      } else {
+        position.buyLots += signedLots;
+        position.buyNotional += amount;
+      }
+      this.refreshReservation(position);
+    }
+    if (direction < 0) this.maybeForget(position);
+  }
+
+  reduceOnlyAllowance(slot: number): number {
+    const pool = this.engine.pool;
+    const account = this.engine.accounts.list[pool.account[slot]!]!;
+    const position = this.position(account, pool.market[slot]!);
+    const size = position?.size ?? 0;
+    const sell = flagIsSell(pool.flags[slot]!);
+    // A sell reduces a long, a buy reduces a short.
+    if (sell ? size <= 0 : size >= 0) return 0;
+    return Math.abs(size);
+  }
+
+  filled(fill: Fill): void {
+    this.settlement.settle(fill);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lookups for commands
+
+  account(address: string): Account | Rejection {
+    if (!isAddress(address)) return reject("ACCOUNT_INVALID", `account must be a lowercase 0x-prefixed 40-hex-digit address`);
+    const account = this.engine.accounts.find(address);
+    return account ?? reject("ACCOUNT_NOT_FOUND", `account ${address} has never deposited`);
+  }
+
+  perpMarket(symbol: string): PerpMarket | Rejection {
+    const market = this.engine.market(symbol);
+    if (market === undefined) return reject("MARKET_NOT_FOUND", `market ${String(symbol)} is not listed`);
+    return this.perpMarkets[market.index]!;
+  }
+}

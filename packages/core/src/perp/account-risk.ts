@@ -1,0 +1,108 @@
+import type { Account } from "../accounts.ts";
+import type { Exchange } from "../exchange.ts";
+import { cashValue, collateralAssets, tokenValue, type CollateralPrices } from "./collateral.ts";
+import { multiplyDivide, notional, type QuoteUnits } from "./fixed-point.ts";
+import { initialMargin, maintenanceMargin } from "./margin-tiers.ts";
+import type { PerpMarket } from "./perp-market.ts";
+import type { Position } from "./position.ts";
+
+// How much an account can still commit, and what its open orders hold. Cross positions share the
+// account's collateral: their unrealised PnL counts and their initial margin (at mark) is set aside.
+// Isolated positions already moved their margin out of cash, so they do not appear here.
+
+/** Value of the account's collateral at current prices, µUSD (token part cached per price epoch). */
+export function collateralValue(account: Account, prices: CollateralPrices): QuoteUnits {
+  if (account.tokenValueEpoch !== prices.epoch) {
+    let value = 0;
+    for (let asset = 1; asset < collateralAssets.length; asset += 1) {
+      value += tokenValue(collateralAssets[asset]!, account.tokens[asset]!, prices);
+    }
+    account.tokenValue = value;
+    account.tokenValueEpoch = prices.epoch;
+  }
+  return cashValue(account.cash, prices) + account.tokenValue;
+}
+
+/** size × mark − signed entry, µUSD. */
+export function unrealizedPnl(position: Position, perpMarket: PerpMarket): QuoteUnits {
+  const value = notional(perpMarket.markPrice, Math.abs(position.size), perpMarket.quotePerTickLot);
+  return (position.size >= 0 ? value : -value) - position.signedEntry;
+}
+
+export function markNotional(position: Position, perpMarket: PerpMarket): QuoteUnits {
+  return notional(perpMarket.markPrice, Math.abs(position.size), perpMarket.quotePerTickLot);
+}
+
+/**
+ * Collateral free for new orders: collateral value + cross unrealised PnL − cross initial margin −
+ * reservations of open orders. Negative when the account is over-committed.
+ */
+export function freeCollateral(account: Account, exchange: Exchange): QuoteUnits {
+  let free = collateralValue(account, exchange.prices) - account.reserved;
+  for (const position of account.positions) {
+    if (position.mode !== "cross" || position.size === 0) continue;
+    const perpMarket = exchange.perpMarkets[position.market.index]!;
+    free += unrealizedPnl(position, perpMarket);
+    free -= initialMargin({ notional: markNotional(position, perpMarket), leverage: position.leverage });
+  }
+  return free;
+}
+
+/**
+ * What may leave the account: like free collateral, but unrealised profits do not count (only losses),
+ * so an open winner never funds a withdrawal its next price move could take back. Rounded down.
+ */
+export function withdrawable(account: Account, exchange: Exchange): QuoteUnits {
+  let free = collateralValue(account, exchange.prices) - account.reserved;
+  for (const position of account.positions) {
+    if (position.mode !== "cross" || position.size === 0) continue;
+    const perpMarket = exchange.perpMarkets[position.market.index]!;
+    free += Math.min(0, unrealizedPnl(position, perpMarket));
+    free -= initialMargin({ notional: markNotional(position, perpMarket), leverage: position.leverage });
+  }
+  return free;
+}
+
+/**
+ * Initial margin the position's open orders could need: for each side, the lots that would increase
+ * |position| if all of them filled (lots that first close the opposite position need none), priced at
+ * their share of the side's order notional; the larger side counts, since both cannot add exposure at
+ * once. `extra…` adds one incoming order (direction 1 buy, −1 sell) for a pre-trade check.
+ */
+export function orderMargin(
+  position: Position,
+  extraDirection = 0,
+  extraLots = 0,
+  extraNotional = 0,
+): QuoteUnits {
+  const buyLots = position.buyLots + (extraDirection > 0 ? extraLots : 0);
+  const buyNotional = position.buyNotional + (extraDirection > 0 ? extraNotional : 0);
+  const sellLots = position.sellLots + (extraDirection < 0 ? extraLots : 0);
+  const sellNotional = position.sellNotional + (extraDirection < 0 ? extraNotional : 0);
+  const size = position.size;
+  const buyMargin = sideMargin(buyLots, buyNotional, Math.max(0, -size), position.leverage);
+  const sellMargin = sideMargin(sellLots, sellNotional, Math.max(0, size), position.leverage);
+  return Math.max(buyMargin, sellMargin);
+}
+
+function sideMargin(lots: number, sideNotional: QuoteUnits, closingLots: number, leverage: number): QuoteUnits {
+  const increasing = lots - closingLots;
+  if (increasing <= 0) return 0;
+  const increasingNotional = multiplyDivide({ value: sideNotional, multiplier: increasing, divisor: lots, rounding: "ceil" });
+  return initialMargin({ notional: increasingNotional, leverage });
+}
+
+/** Maintenance margin of a position at mark (bracketed by tier), µUSD. */
+export function positionMaintenance(position: Position, perpMarket: PerpMarket): QuoteUnits {
+  return maintenanceMargin(markNotional(position, perpMarket), perpMarket.profile);
+}
+
+/** µUSD as a USD decimal string: 1_500_000 → "1.5". */
+export function formatQuote(amount: QuoteUnits): string {
+  const negative = amount < 0;
+  const magnitude = Math.abs(amount);
+  const whole = Math.floor(magnitude / 1_000_000);
+  const fraction = magnitude - whole * 1_000_000;
+  const fractionText = fraction === 0 ? "" : "." + String(fraction).padStart(6, "0").replace(/0+$/, "");
+  return (negative ? "-" : "") + String(whole) + fractionText;
+}

@@ -1,0 +1,121 @@
+import { assert } from "../assert.ts";
+import type { Exchange } from "../exchange.ts";
+import {
+  addSample,
+  createFundingState,
+  fundingOwed,
+  fundingParametersPrd,
+  minuteOf,
+  premiumPpb,
+  sampleDue,
+  settleDue,
+  settleFunding,
+  type FundingState,
+} from "./funding.ts";
+import type { PerpMarket } from "./perp-market.ts";
+import type { Position } from "./position.ts";
+
+// Funding (PRD §2.2.2) with a cumulative index per market: settlement is O(1) per market each hour, and
+// a position pays or receives what it owes the next time it is touched (a fill, a margin change, a view
+// that settles). Payers round up and receivers round down; the sub-µUSD remainder (`dust`, 1e-9 µUSD)
+// collects here and moves to the insurance fund a whole µUSD at a time, so money stays exact.
+
+const fineUnitsPerQuote = 1_000_000_000n;
+
+export class FundingLedger {
+  readonly states: FundingState[] = [];
+  /** Bumped at each settlement of a market: a position with the same epoch owes nothing. */
+  readonly epochs: number[] = [];
+  dust = 0n;
+
+  constructor(private readonly exchange: Exchange) {}
+
+  listed(perpMarket: PerpMarket): void {
+    assert(this.states.length === perpMarket.index);
+    this.states.push(createFundingState(this.exchange.time));
+    this.epochs.push(0);
+  }
+
+  opened(position: Position): void {
+    const marketIndex = position.market.index;
+    position.fundingIndex = this.states[marketIndex]!.cumulativeFundingPerLot;
+    position.fundingEpoch = this.epochs[marketIndex]!;
+  }
+
+  /** Settles what the position owes since it last did; call before its size or margin changes. */
+  catchUp(position: Position): void {
+    const marketIndex = position.market.index;
+    const epoch = this.epochs[marketIndex]!;
+    if (position.fundingEpoch === epoch) return;
+    const indexNow = this.states[marketIndex]!.cumulativeFundingPerLot;
+    const indexThen = position.fundingIndex;
+    position.fundingIndex = indexNow;
+    position.fundingEpoch = epoch;
+    if (position.size === 0) return;
+    const owed = fundingOwed({ sizeLots: position.size, indexNow, indexThen });
+    this.collectDust(BigInt(owed) * fineUnitsPerQuote - BigInt(position.size) * (indexNow - indexThen));
+    if (owed === 0) return;
+    position.fundingPaid += owed;
+    if (position.mode === "isolated") {
+      position.margin -= owed;
+      this.exchange.settlement.coverDeficit(position);
+    } else {
+      position.account.cash -= owed;
+    }
+    const exchange = this.exchange;
+    exchange.events.push({
+      type: "FundingPaid",
+      sequence: exchange.engine.commandSequence,
+      index: exchange.events.length,
+      time: exchange.time,
+      account: position.account.address,
+      market: position.market.symbol,
+      amount: owed,
+    });
+  }
+
+  private collectDust(amount: bigint): void {
+    assert(amount >= 0n, "funding rounding must favour the exchange");
+    this.dust += amount;
+    if (this.dust < fineUnitsPerQuote) return;
+    const whole = this.dust / fineUnitsPerQuote;
+    this.dust -= whole * fineUnitsPerQuote;
+    this.exchange.treasury.insuranceFund += Number(whole);
+  }
+
+  /** Samples the premium once a minute and settles on the hour (called on every tick). */
+  advance(perpMarket: PerpMarket): void {
+    const time = this.exchange.time;
+    const state = this.states[perpMarket.index]!;
+    if (settleDue(state, time)) this.settle(perpMarket, state);
+    if (!sampleDue(state, time)) return;
+    addSample(state, minuteOf(time), premiumPpb({ markTicks: perpMarket.markPrice, indexTicks: perpMarket.indexPrice }));
+  }
+
+  private settle(perpMarket: PerpMarket, state: FundingState): void {
+    const exchange = this.exchange;
+    const settlement = settleFunding(state, {
+      time: exchange.time,
+      markTicks: perpMarket.markPrice,
+      quotePerTickLot: perpMarket.quotePerTickLot,
+      parameters: fundingParametersPrd,
+    });
+    this.epochs[perpMarket.index] = this.epochs[perpMarket.index]! + 1;
+    exchange.events.push({
+      type: "FundingSettled",
+      sequence: exchange.engine.commandSequence,
+      index: exchange.events.length,
+      time: exchange.time,
+      market: perpMarket.spec.symbol,
+      ratePpb: settlement.ratePpb,
+      markPrice: perpMarket.markPrice,
+      cumulativeIndex: state.cumulativeFundingPerLot,
+    });
+  }
+
+  /** Funding a position owes now, exactly, in 1e-9 µUSD (positive: it will pay). For invariants. */
+  pendingExact(position: Position): bigint {
+    const indexNow = this.states[position.market.index]!.cumulativeFundingPerLot;
+    return BigInt(position.size) * (indexNow - position.fundingIndex);
+  }
+}

@@ -1,0 +1,191 @@
+import type { Account } from "../accounts.ts";
+import { assert } from "../assert.ts";
+import type { Fill } from "../engine.ts";
+import type { Exchange } from "../exchange.ts";
+import { dayOf, feeFor, feeInsuranceSharePpm, feeRatesFor, feeScheduleSpec, RollingVolume, splitFee, type FeeRates } from "./fee-schedule.ts";
+import { multiplyDivide, notional, type QuoteUnits } from "./fixed-point.ts";
+import { initialMargin } from "./margin-tiers.ts";
+import type { PerpMarket } from "./perp-market.ts";
+import type { Position } from "./position.ts";
+
+// Settlement of fills (SPEC 03 / 15, T+0): fees by each side's volume tier, the exchange's share split
+// 40 % insurance fund / 60 % treasury, then each side's position moves: exposure added at the fill price
+// (isolated positions take initial margin out of cash), exposure closed realises PnL against the average
+// entry, and a fill through zero closes and reopens in one step.
+
+export class Settlement {
+  constructor(private readonly exchange: Exchange) {}
+
+  /** The taker fee an order of `orderNotional` could pay at most, for the pre-trade check. */
+  takerFeeBound(account: Account, orderNotional: QuoteUnits): QuoteUnits {
+    return Math.max(0, feeFor({ notional: orderNotional, ratePpm: this.ratesOf(account).takerPpm }));
+  }
+
+  /**
+   * Fee rates of an account on the day of the current command: the override, or the SPEC 07 tier of
+   * its rolling 30-day volume (tiers move daily, so the rates are computed once a day and cached).
+   */
+  ratesOf(account: Account): FeeRates {
+    const day = dayOf(this.exchange.time);
+    if (account.feeDay !== day || account.feeRates === null) {
+      const volume = account.volume?.total(this.exchange.time) ?? 0;
+      account.feeRates = feeRatesFor({ volume, override: account.feeOverride, schedule: feeScheduleSpec });
+      account.feeDay = day;
+    }
+    return account.feeRates;
+  }
+
+  settle(fill: Fill): void {
+    const exchange = this.exchange;
+    const perpMarket = exchange.perpMarkets[fill.market.index]!;
+    const accounts = exchange.engine.accounts.list;
+    const maker = accounts[fill.makerAccount]!;
+    const taker = accounts[fill.takerAccount]!;
+    const value = notional(fill.price, fill.size, perpMarket.quotePerTickLot);
+    const makerFee = feeFor({ notional: value, ratePpm: this.ratesOf(maker).makerPpm });
+    const takerFee = feeFor({ notional: value, ratePpm: this.ratesOf(taker).takerPpm });
+    const net = makerFee + takerFee;
+    const { insurance, treasury } = splitFee({ netFee: net, insuranceSharePpm: feeInsuranceSharePpm });
+    exchange.treasury.insuranceFund += insurance;
+    exchange.treasury.feeTreasury += treasury;
+    exchange.events.push({
+      type: "TradeSettled",
+      sequence: exchange.engine.commandSequence,
+      index: exchange.events.length,
+      time: exchange.time,
+      market: fill.market.symbol,
+      tradeIndex: fill.tradeIndex,
+      notional: value,
+      makerFee,
+      takerFee,
+      insuranceShare: insurance,
+      treasuryShare: treasury,
+    });
+    const size = fill.size as number;
+    this.applyFill(exchange.positionFor(maker, fill.market.index), fill.takerBuys ? -size : size, fill.price, makerFee, fill.tradeIndex);
+    this.applyFill(exchange.positionFor(taker, fill.market.index), fill.takerBuys ? size : -size, fill.price, takerFee, fill.tradeIndex);
+    this.addVolume(maker, value);
+    this.addVolume(taker, value);
+  }
+
+  private addVolume(account: Account, value: QuoteUnits): void {
+    account.volume ??= new RollingVolume();
+    account.volume.add(this.exchange.time, value);
+  }
+
+  /** Moves one side of a fill into its position: `lots` signed (+ bought, − sold). */
+  private applyFill(position: Position, lots: number, price: number, fee: QuoteUnits, tradeIndex: number): void {
+    const exchange = this.exchange;
+    const perpMarket = exchange.perpMarkets[position.market.index]!;
+    exchange.funding.catchUp(position);
+    const account = position.account;
+    account.cash -= fee;
+    position.feesPaid += fee;
+    const before = position.size;
+    let realized = 0;
+    if (before === 0 || before > 0 === lots > 0) {
+      this.addExposure(position, perpMarket, lots, price);
+    } else {
+      const closing = Math.min(Math.abs(lots), Math.abs(before));
+      realized = this.closeExposure(position, perpMarket, closing, price);
+      const opening = Math.abs(lots) - closing;
+      if (opening > 0) this.addExposure(position, perpMarket, lots > 0 ? opening : -opening, price);
+    }
+    this.trackOpenInterest(perpMarket, before, position.size);
+    exchange.refreshReservation(position);
+    this.emitPositionChange(position, before, realized, fee, tradeIndex);
+    exchange.maybeForget(position);
+  }
+
+  private addExposure(position: Position, perpMarket: PerpMarket, lots: number, price: number): void {
+    const added = notional(price, Math.abs(lots), perpMarket.quotePerTickLot);
+    position.entryNotional += added;
+    position.size += lots;
+    if (position.mode !== "isolated") return;
+    // Isolated: the initial margin of the new exposure moves from cash into the position.
+    const margin = initialMargin({ notional: added, leverage: position.leverage });
+    position.account.cash -= margin;
+    position.margin += margin;
+  }
+
+  /** Closes `lots` (> 0) of the position at `price`; returns the realised PnL. */
+  private closeExposure(position: Position, perpMarket: PerpMarket, lots: number, price: number): QuoteUnits {
+    const sizeBefore = Math.abs(position.size);
+    assert(lots > 0 && lots <= sizeBefore);
+    const long = position.size > 0;
+    const closedCost = multiplyDivide({ value: position.entryNotional, multiplier: lots, divisor: sizeBefore, rounding: "halfUp" });
+    const exitValue = notional(price, lots, perpMarket.quotePerTickLot);
+    const realized = long ? exitValue - closedCost : closedCost - exitValue;
+    position.entryNotional -= closedCost;
+    position.size += long ? -lots : lots;
+    position.realizedPnl += realized;
+    if (position.mode !== "isolated") {
+      position.account.cash += realized;
+      return realized;
+    }
+    position.margin += realized;
+    this.coverDeficit(position);
+    // The closed share of the margin goes back to cash; all of it when the position is flat.
+    const release =
+      position.size === 0
+        ? position.margin
+        : multiplyDivide({ value: position.margin, multiplier: lots, divisor: sizeBefore, rounding: "floor" });
+    position.margin -= release;
+    position.account.cash += release;
+    return realized;
+  }
+
+  /**
+   * An isolated position whose losses passed its margin: the insurance fund covers the deficit as far
+   * as it reaches, and what it cannot cover stays with the trader as a debt on cash (the liquidation
+   * engine exists to make that rare; auto-deleveraging closes the rest).
+   */
+  coverDeficit(position: Position): void {
+    if (position.margin >= 0) return;
+    const exchange = this.exchange;
+    const deficit = -position.margin;
+    const covered = Math.min(deficit, exchange.treasury.insuranceFund);
+    exchange.treasury.insuranceFund -= covered;
+    position.margin = 0;
+    position.account.cash -= deficit - covered;
+    exchange.events.push({
+      type: "InsuranceFundUsed",
+      sequence: exchange.engine.commandSequence,
+      index: exchange.events.length,
+      time: exchange.time,
+      account: position.account.address,
+      market: position.market.symbol,
+      deficit,
+      covered,
+      fundBalance: exchange.treasury.insuranceFund,
+    });
+  }
+
+  private trackOpenInterest(perpMarket: PerpMarket, before: number, after: number): void {
+    perpMarket.longLots += Math.max(0, after) - Math.max(0, before);
+    perpMarket.shortLots += Math.max(0, -after) - Math.max(0, -before);
+  }
+
+  private emitPositionChange(position: Position, before: number, realized: QuoteUnits, fee: QuoteUnits, tradeIndex: number): void {
+    const exchange = this.exchange;
+    const after = position.size;
+    const type = before === 0 ? "PositionOpened" : after === 0 ? "PositionClosed" : "PositionUpdated";
+    exchange.events.push({
+      type,
+      sequence: exchange.engine.commandSequence,
+      index: exchange.events.length,
+      time: exchange.time,
+      account: position.account.address,
+      market: position.market.symbol,
+      mode: position.mode,
+      leverage: position.leverage,
+      size: after,
+      entryNotional: position.entryNotional,
+      margin: position.margin,
+      realizedPnl: realized,
+      fee,
+      cash: position.account.cash,
+      tradeIndex,
+    });
+  }
+}
