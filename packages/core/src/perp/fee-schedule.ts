@@ -159,6 +159,34 @@ export function tierFor(volume: QuoteUnits, schedule: FeeSchedule = feeScheduleS
 }
 
 /**
+ * Whether a per-account override is safe next to every other account: its maker rate is not below the
+ * schedule's lowest maker rate (no bigger rebate than the top tier) and its taker rate not below the
+ * schedule's lowest taker rate. Checking an override on its own (taker ≥ its own rebate) is not enough:
+ * fills pair one account's maker rate with another's taker rate, and a −0.05 % override maker against a
+ * 0.02 % top-tier taker would make the exchange pay 0.03 % of the fill. Within these bounds every pair of
+ * rates — tiers and fitting overrides alike — nets ≥ 0, because createFeeSchedule checked that the lowest
+ * taker rate covers the lowest maker rate. Admin commands should reject an override that does not fit.
+ *
+ * @example
+ * ```ts
+ * overrideFitsSchedule({ makerPpm: -200, takerPpm: 200 }, feeScheduleSpec); // => true
+ * overrideFitsSchedule({ makerPpm: -500, takerPpm: 600 }, feeScheduleSpec); // => false
+ * ```
+ */
+export function overrideFitsSchedule(override: FeeRates, schedule: FeeSchedule): boolean {
+  const { makerPpm, takerPpm } = override;
+  if (!Number.isSafeInteger(makerPpm) || !Number.isSafeInteger(takerPpm)) return false;
+  if (Math.abs(makerPpm) > feeRatePpmMax || takerPpm > feeRatePpmMax) return false;
+  let makerLowest = feeRatePpmMax;
+  let takerLowest = feeRatePpmMax;
+  for (const tier of schedule.tiers) {
+    makerLowest = Math.min(makerLowest, tier.makerPpm);
+    takerLowest = Math.min(takerLowest, tier.takerPpm);
+  }
+  return makerPpm >= makerLowest && takerPpm >= takerLowest;
+}
+
+/**
  * Parameters of `feeRatesFor`: the account's rolling 30-day volume, its per-account override (a
  * negotiated rate for a market maker, or null), and the schedule.
  *

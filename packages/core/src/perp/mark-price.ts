@@ -90,8 +90,9 @@ export const markStepDriftPpbMax = 76;
 
 const nanosecondsPerSecond = 1_000_000_000n;
 const weightScale = 1_000_000_000_000_000_000n;
-const weightNumerator = 299n;
-const weightDenominator = 301n;
+// 1 − α = 1 − 2 / (N + 1) = (N − 1) / (N + 1) = 299 / 301 for N = 300.
+const weightNumerator = BigInt(markEmaPeriodSeconds - 1);
+const weightDenominator = BigInt(markEmaPeriodSeconds + 1);
 
 // weightPowers[i] = (299/301)^(2^i) × 10^18, squared from the previous entry with half-up rounding;
 // 2^12 > markEmaHorizonSecondsMax, so twelve entries cover every k that is not capped.

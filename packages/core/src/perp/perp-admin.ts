@@ -3,7 +3,7 @@ import type { Exchange } from "../exchange.ts";
 import { accepted, reject, type Accepted, type Rejection } from "../rejections.ts";
 import { collateralAssets, collateralIndex, usdcToQuote, type CollateralAsset } from "./collateral.ts";
 import { formatQuote, freeCollateral, markNotional, unrealizedPnl, withdrawable } from "./account-risk.ts";
-import { assertFeeRates } from "./fee-schedule.ts";
+import { assertFeeRates, feeScheduleSpec, overrideFitsSchedule } from "./fee-schedule.ts";
 import { initialMargin, leverageMaxAt } from "./margin-tiers.ts";
 import type {
   AccountStatusCommand,
@@ -296,8 +296,10 @@ export class PerpAdmin {
     if (rates !== null) {
       const valid =
         Number.isInteger(rates.makerPpm) && Number.isInteger(rates.takerPpm) && rates.takerPpm >= 0 && rates.takerPpm + rates.makerPpm >= 0;
-      if (!valid || rates.takerPpm > 20_000 || rates.makerPpm < -500) {
-        return reject("FEE_INVALID", `fee rates must be whole ppm, taker 0 to 20000, maker from -500, and taker ≥ the maker rebate`);
+      // The override meets other accounts' tiers: its rebate may not outgrow the smallest taker rate,
+      // or a fill could pay out more than it takes.
+      if (!valid || rates.takerPpm > 20_000 || !overrideFitsSchedule(rates, feeScheduleSpec)) {
+        return reject("FEE_INVALID", `fee rates must be whole ppm, taker 0 to 20000, and no rebate larger than any taker rate of the schedule`);
       }
       assertFeeRates(rates);
     }
