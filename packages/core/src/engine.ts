@@ -1,5 +1,5 @@
 import { AccountRegistry, isAddress, type Account } from "./accounts.ts";
-import { assert } from "./assert.ts";
+import { AssertionFailed, assert } from "./assert.ts";
 import type { BookSide, PriceLevel } from "./book/book-side.ts";
 import { OrderIndex } from "./book/order-index.ts";
 import {
@@ -130,7 +130,8 @@ const outcomeMatchLimit = 2;
  */
 export class Engine {
   readonly limits: EngineLimits;
-  readonly events: ExchangeEvent[] = [];
+  /** The events of the last command, in order (a new array each command). */
+  events: ExchangeEvent[] = [];
   readonly pool = new OrderPool();
   readonly orderIndex = new OrderIndex(this.pool);
   readonly accounts = new AccountRegistry();
@@ -203,10 +204,15 @@ export class Engine {
    * orders. `apply` calls it; a layer above calls it before dispatching commands of its own.
    */
   begin(command: { readonly sequence: number; readonly time: TimeNs }): void {
-    assert(command.sequence === this.lastSequence + 1, `sequence gap: ${command.sequence} after ${this.lastSequence}`);
+    // Messages are built only on failure: a template literal per command costs more than the check.
+    if (command.sequence !== this.lastSequence + 1) {
+      throw new AssertionFailed(`sequence gap: ${command.sequence} after ${this.lastSequence}`);
+    }
     assert(command.sequence < sequenceMax, "sequence beyond the order id space");
     assert(typeof command.time === "bigint" && command.time > this.lastTime, "exchange time must increase");
-    this.events.length = 0;
+    // A fresh array is cheaper than truncating (length = 0 is a runtime call), and lets a consumer keep
+    // the previous command's events.
+    this.events = [];
     this.sequence = command.sequence;
     this.time = command.time;
     this.lastSequence = command.sequence;
@@ -763,8 +769,6 @@ export class Engine {
 
   /** The slot of the account's open order named by `ref` in `market`, or a rejection. */
   private resolve(address: string, marketSymbol: string | undefined, ref: OrderRef): number | Rejection {
-    if (!isAddress(address)) return invalidAccount();
-    if (marketSymbol !== undefined && !this.marketsBySymbol.has(marketSymbol)) return this.unknownMarket(marketSymbol);
     const account = this.accounts.find(address);
     let slot = noSlot;
     if (account !== undefined) {
@@ -780,6 +784,9 @@ export class Engine {
       this.pool.account[slot] === account!.index &&
       (marketSymbol === undefined || this.markets[this.pool.market[slot]!]!.symbol === marketSymbol);
     if (owned) return slot;
+    // Failure path: say the most specific thing that is wrong.
+    if (!isAddress(address)) return invalidAccount();
+    if (marketSymbol !== undefined && !this.marketsBySymbol.has(marketSymbol)) return this.unknownMarket(marketSymbol);
     const name = ref.orderId !== undefined ? `order ${String(ref.orderId)}` : `client order id ${String(ref.clientOrderId)}`;
     const where = marketSymbol === undefined ? "" : ` in ${String(marketSymbol)}`;
     return reject("ORDER_NOT_FOUND", `${name} is not an open order of this account${where}`);

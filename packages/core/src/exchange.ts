@@ -6,9 +6,9 @@ import { Engine, type EngineLimits, type Fill, type IncomingOrder, type Matching
 import type { ExchangeEvent } from "./events.ts";
 import { accepted, reject, type Accepted, type CommandResult, type Rejection } from "./rejections.ts";
 import { CollateralPrices } from "./perp/collateral.ts";
-import { formatQuote, freeCollateral, orderMargin } from "./perp/account-risk.ts";
+import { formatQuote, freeCollateral, orderMargin, type OrderTotals } from "./perp/account-risk.ts";
 import { FundingLedger } from "./perp/funding-ledger.ts";
-import { notional } from "./perp/fixed-point.ts";
+import { notional, type QuoteUnits } from "./perp/fixed-point.ts";
 import { leverageMaxAt } from "./perp/margin-tiers.ts";
 import { PerpAdmin } from "./perp/perp-admin.ts";
 import type { PerpCommand } from "./perp/perp-commands.ts";
@@ -73,6 +73,10 @@ export class Exchange implements MatchingObserver {
   apply(command: ExchangeCommand): CommandResult {
     const engine = this.engine;
     engine.begin(command);
+    // Time passes first, for every command, as GTD expiries do in begin: the mark's EMA and funding's
+    // samples and hourly settlement see the book and positions as they stood until now (a position opened
+    // after the hour does not pay for it), and a rejected command changes nothing a tick would not.
+    this.marks.advanceAll();
     switch (command.type) {
       case "createMarket":
         return this.createMarket(command);
@@ -89,7 +93,6 @@ export class Exchange implements MatchingObserver {
       case "batch":
         return engine.batch(command);
       case "tick":
-        this.marks.advanceAll();
         return accepted;
       default:
         return this.admin.apply(command);
@@ -142,18 +145,22 @@ export class Exchange implements MatchingObserver {
   positionFor(account: Account, marketIndex: number): Position {
     const existing = this.position(account, marketIndex);
     if (existing !== undefined) return existing;
-    const perpMarket = this.perpMarkets[marketIndex]!;
-    const setting = account.settings?.get(marketIndex);
-    const position = new Position(
-      account,
-      this.engine.markets[marketIndex]!,
-      setting?.mode ?? "isolated",
-      setting?.leverage ?? perpMarket.spec.leverageDefault,
-    );
+    const position = this.unlistedPosition(account, marketIndex);
     this.funding.opened(position);
     this.positionsByKey.set(account.index * 4096 + marketIndex, position);
     account.positions.push(position);
     return position;
+  }
+
+  /** A flat position with the account's settings for the market, not (yet) registered anywhere. */
+  private unlistedPosition(account: Account, marketIndex: number): Position {
+    const setting = account.settings?.get(marketIndex);
+    return new Position(
+      account,
+      this.engine.markets[marketIndex]!,
+      setting?.mode ?? "isolated",
+      setting?.leverage ?? this.perpMarkets[marketIndex]!.spec.leverageDefault,
+    );
   }
 
   /** Forgets a flat position with no orders (its settings stay in account.settings). */
@@ -205,20 +212,22 @@ export class Exchange implements MatchingObserver {
 
   private checkMargin(order: IncomingOrder, account: Account, existing: Position | undefined): number | Rejection {
     const perpMarket = this.perpMarkets[order.market.index]!;
-    const position = existing ?? this.positionFor(account, order.market.index);
+    // A check changes nothing: an order that neither rests nor fills must not leave a position behind
+    // (resting and filling register one).
+    const position = existing ?? this.unlistedPosition(account, order.market.index);
     const { spec } = order;
     const buy = spec.side === "buy";
     // A sell may fill above its limit (price improvement); its exposure is priced at the best bid then.
     const bestBid = order.market.bids.bestPrice();
     const price = buy ? order.limit : Math.max(order.limit, bestBid);
     const orderNotional = notional(price, spec.size, perpMarket.quotePerTickLot);
+    const { totals, released } = this.withoutReplaced(order, position);
     // The largest |position| on the way if this order and the side's other resting orders all fill.
-    const sideLots = (buy ? position.buyLots : position.sellLots) + spec.size;
+    const sideLots = (buy ? totals.buyLots : totals.sellLots) + spec.size;
     const exposureLots = Math.max(Math.abs(position.size), Math.abs(position.size + (buy ? sideLots : -sideLots)));
     const exposure = notional(price, exposureLots, perpMarket.quotePerTickLot);
     const leverageMax = leverageMaxAt({ notional: exposure, profile: perpMarket.profile, cap: perpMarket.spec.leverageMax });
     if (position.leverage > leverageMax) {
-      this.maybeForget(position);
       return reject(
         "LEVERAGE_EXCEEDS_TIER",
         `a position of ${formatQuote(exposure)} USD in ${order.market.symbol} allows at most ${leverageMax}x; ` +
@@ -226,12 +235,11 @@ export class Exchange implements MatchingObserver {
         { leverageMax: String(leverageMax) },
       );
     }
-    const reservedAfter = orderMargin(position, buy ? 1 : -1, spec.size, orderNotional);
+    const reservedAfter = orderMargin(totals, buy ? 1 : -1, spec.size, orderNotional);
     const takerFee = spec.postOnly === true ? 0 : this.settlement.takerFeeBound(account, orderNotional);
     const required = Math.max(0, reservedAfter - position.reserved) + takerFee;
-    const available = freeCollateral(account, this);
+    const available = freeCollateral(account, this) + released;
     if (required > available) {
-      this.maybeForget(position);
       return reject(
         "MARGIN_INSUFFICIENT",
         `the order needs ${formatQuote(required)} USDC of margin and fees; ${formatQuote(Math.max(0, available))} USDC is available`,
@@ -239,6 +247,31 @@ export class Exchange implements MatchingObserver {
       );
     }
     return spec.size;
+  }
+
+  /**
+   * A cancel-replace is checked as the engine places it, with the replaced order gone: the position's
+   * order totals without it (same market), or the reservation its removal releases (another market).
+   */
+  private withoutReplaced(order: IncomingOrder, position: Position): { totals: OrderTotals; released: QuoteUnits } {
+    const pool = this.engine.pool;
+    const slot = order.replacing;
+    if (slot === noSlot || flagIsReduceOnly(pool.flags[slot]!)) return { totals: position, released: 0 };
+    const replacedPosition = this.position(order.account!, pool.market[slot]!);
+    assert(replacedPosition !== undefined, "a resting order has a position");
+    const lots = pool.remaining[slot]!;
+    const amount = notional(pool.price[slot]!, lots, this.perpMarkets[replacedPosition.market.index]!.quotePerTickLot);
+    const sell = flagIsSell(pool.flags[slot]!);
+    const totals: OrderTotals = {
+      size: replacedPosition.size,
+      leverage: replacedPosition.leverage,
+      buyLots: replacedPosition.buyLots - (sell ? 0 : lots),
+      buyNotional: replacedPosition.buyNotional - (sell ? 0 : amount),
+      sellLots: replacedPosition.sellLots - (sell ? lots : 0),
+      sellNotional: replacedPosition.sellNotional - (sell ? amount : 0),
+    };
+    if (replacedPosition === position) return { totals, released: 0 };
+    return { totals: position, released: replacedPosition.reserved - orderMargin(totals) };
   }
 
   orderRested(slot: number): void {

@@ -31,14 +31,26 @@ export class Market {
 
   /** Lowest limit price the band allows: ⌈reference × (1 − band)⌉, at least one tick. */
   bandLowest(): number {
-    const product = this.referencePrice * (ppmOne - this.spec.priceBandPpm);
-    return Math.max(1, divideCeil(product, ppmOne));
+    if (this.bandReference !== this.referencePrice) this.computeBand();
+    return this.bandLow;
   }
 
   /** Highest limit price the band allows: ⌊reference × (1 + band)⌋, at most int32Max. */
   bandHighest(): number {
-    const product = this.referencePrice * (ppmOne + this.spec.priceBandPpm);
-    return Math.min(int32Max, divideFloor(product, ppmOne));
+    if (this.bandReference !== this.referencePrice) this.computeBand();
+    return this.bandHigh;
+  }
+
+  // The band is cached until the reference moves: most orders arrive between reference changes.
+  private bandReference = 0;
+  private bandLow = 0;
+  private bandHigh = 0;
+
+  private computeBand(): void {
+    const reference = this.referencePrice;
+    this.bandLow = Math.max(1, divideCeil(reference * (ppmOne - this.spec.priceBandPpm), ppmOne));
+    this.bandHigh = Math.min(int32Max, divideFloor(reference * (ppmOne + this.spec.priceBandPpm), ppmOne));
+    this.bandReference = reference;
   }
 }
 

@@ -61,7 +61,8 @@ function validateShape(spec: OrderSpec): Rejection | null {
   }
   const timeInForce = spec.timeInForce;
   if (spec.type === "limit") {
-    if (timeInForce !== undefined && !["GTC", "IOC", "FOK", "GTD"].includes(timeInForce)) {
+    const known = timeInForce === "GTC" || timeInForce === "IOC" || timeInForce === "FOK" || timeInForce === "GTD";
+    if (timeInForce !== undefined && !known) {
       return reject("ORDER_TYPE_INVALID", `timeInForce of a limit order must be GTC, IOC, FOK or GTD`);
     }
     if (spec.slippagePpm !== undefined) {

@@ -1,6 +1,7 @@
 import type { Account } from "../accounts.ts";
 import type { Exchange } from "../exchange.ts";
 import { cashValue, collateralAssets, tokenValue, type CollateralPrices } from "./collateral.ts";
+import { feeFor, feeScheduleSpec } from "./fee-schedule.ts";
 import { multiplyDivide, notional, type QuoteUnits } from "./fixed-point.ts";
 import { initialMargin, maintenanceMargin } from "./margin-tiers.ts";
 import type { PerpMarket } from "./perp-market.ts";
@@ -63,14 +64,17 @@ export function withdrawable(account: Account, exchange: Exchange): QuoteUnits {
   return free;
 }
 
+/** What orderMargin reads of a position: its size, leverage and the totals of its open orders. */
+export type OrderTotals = Pick<Position, "size" | "leverage" | "buyLots" | "buyNotional" | "sellLots" | "sellNotional">;
+
 /**
- * Initial margin the position's open orders could need: for each side, the lots that would increase
- * |position| if all of them filled (lots that first close the opposite position need none), priced at
- * their share of the side's order notional; the larger side counts, since both cannot add exposure at
- * once. `extra…` adds one incoming order (direction 1 buy, −1 sell) for a pre-trade check.
+ * Initial margin (and the maker fee) the position's open orders could need: for each side, the lots that
+ * would increase |position| if all of them filled (lots that first close the opposite position need
+ * none), priced at their share of the side's order notional; the larger side counts, since both cannot
+ * add exposure at once. `extra…` adds one incoming order (direction 1 buy, −1 sell) for a pre-trade check.
  */
 export function orderMargin(
-  position: Position,
+  position: OrderTotals,
   extraDirection = 0,
   extraLots = 0,
   extraNotional = 0,
@@ -85,11 +89,19 @@ export function orderMargin(
   return Math.max(buyMargin, sellMargin);
 }
 
+/**
+ * The maker fee reserved beside the margin of opening orders: the schedule's highest maker rate, so an
+ * order that rests and fills later can pay its fee out of what it held (a per-account override above
+ * that rate is not covered). Without it, resting orders could run an account into a debt that nothing
+ * backs by trading alone.
+ */
+const makerFeeReservePpm = Math.max(0, ...feeScheduleSpec.tiers.map((tier) => tier.makerPpm));
+
 function sideMargin(lots: number, sideNotional: QuoteUnits, closingLots: number, leverage: number): QuoteUnits {
   const increasing = lots - closingLots;
   if (increasing <= 0) return 0;
   const increasingNotional = multiplyDivide({ value: sideNotional, multiplier: increasing, divisor: lots, rounding: "ceil" });
-  return initialMargin({ notional: increasingNotional, leverage });
+  return initialMargin({ notional: increasingNotional, leverage }) + feeFor({ notional: increasingNotional, ratePpm: makerFeeReservePpm });
 }
 
 /** Maintenance margin of a position at mark (bracketed by tier), µUSD. */

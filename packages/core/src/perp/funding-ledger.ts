@@ -12,6 +12,7 @@ import {
   settleFunding,
   type FundingState,
 } from "./funding.ts";
+import type { QuoteUnits } from "./fixed-point.ts";
 import type { PerpMarket } from "./perp-market.ts";
 import type { Position } from "./position.ts";
 
@@ -21,6 +22,7 @@ import type { Position } from "./position.ts";
 // collects here and moves to the insurance fund a whole µUSD at a time, so money stays exact.
 
 const fineUnitsPerQuote = 1_000_000_000n;
+const nanosecondsPerMinute = 60_000_000_000n;
 
 export class FundingLedger {
   readonly states: FundingState[] = [];
@@ -74,6 +76,14 @@ export class FundingLedger {
     });
   }
 
+  /** What catchUp would settle now, µUSD (positive: the position pays), without settling it. */
+  owedNow(position: Position): QuoteUnits {
+    const marketIndex = position.market.index;
+    if (position.fundingEpoch === this.epochs[marketIndex]! || position.size === 0) return 0;
+    const indexNow = this.states[marketIndex]!.cumulativeFundingPerLot;
+    return fundingOwed({ sizeLots: position.size, indexNow, indexThen: position.fundingIndex });
+  }
+
   private collectDust(amount: bigint): void {
     assert(amount >= 0n, "funding rounding must favour the exchange");
     this.dust += amount;
@@ -90,6 +100,14 @@ export class FundingLedger {
     if (settleDue(state, time)) this.settle(perpMarket, state);
     if (!sampleDue(state, time)) return;
     addSample(state, minuteOf(time), premiumPpb({ markTicks: perpMarket.markPrice, indexTicks: perpMarket.indexPrice }));
+  }
+
+  /**
+   * When the market's next premium sample is due: the start of the minute after its last sample. The
+   * hourly settlement is never due earlier (the last sample lies in the hour being sampled).
+   */
+  sampleDueAt(marketIndex: number): bigint {
+    return BigInt(this.states[marketIndex]!.lastSampleMinute + 1) * nanosecondsPerMinute;
   }
 
   private settle(perpMarket: PerpMarket, state: FundingState): void {

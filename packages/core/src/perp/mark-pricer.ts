@@ -2,22 +2,40 @@ import type { Exchange } from "../exchange.ts";
 import { createMarkState, markPrice, updateMark, type MarkState } from "./mark-price.ts";
 import type { PerpMarket } from "./perp-market.ts";
 
-// Keeps each market's mark price (PRD §2.2.3) on exchange time: on every tick and index update the basis
-// EMA advances by the whole seconds elapsed, the mark is recomputed, becomes the price band's reference,
-// and drives funding sampling.
+// Keeps each market's mark price (PRD §2.2.3) on exchange time: at the start of every command (before it
+// changes the book or the index) and on every index update the basis EMA advances by the whole seconds
+// elapsed, the mark is recomputed, becomes the price band's reference, and drives funding sampling.
+
+const nanosecondsPerSecond = 1_000_000_000n;
 
 export class MarkPricer {
   readonly states: MarkState[] = [];
+  /**
+   * Exchange time before which advancing changes nothing in any market (no whole second of EMA, no new
+   * funding minute): every command advances, so this keeps that O(1) between due times. Not state: 0
+   * after a restore, and advancing early is a no-op.
+   */
+  private dueAt = 0n;
 
   constructor(private readonly exchange: Exchange) {}
 
   listed(perpMarket: PerpMarket): void {
     this.states.push(createMarkState(this.exchange.time));
     this.exchange.engine.markets[perpMarket.index]!.referencePrice = perpMarket.markPrice;
+    this.dueAt = 0n;
   }
 
   advanceAll(): void {
-    for (const perpMarket of this.exchange.perpMarkets) this.advance(perpMarket);
+    if (this.exchange.time < this.dueAt) return;
+    let dueAt = -1n;
+    for (const perpMarket of this.exchange.perpMarkets) {
+      this.advance(perpMarket);
+      const markDue = this.states[perpMarket.index]!.lastUpdate + nanosecondsPerSecond;
+      const fundingDue = this.exchange.funding.sampleDueAt(perpMarket.index);
+      const due = markDue < fundingDue ? markDue : fundingDue;
+      if (dueAt < 0n || due < dueAt) dueAt = due;
+    }
+    this.dueAt = dueAt < 0n ? 0n : dueAt;
   }
 
   advance(perpMarket: PerpMarket): void {

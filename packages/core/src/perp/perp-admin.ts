@@ -1,9 +1,10 @@
 import { isAddress, type Account } from "../accounts.ts";
 import type { Exchange } from "../exchange.ts";
 import { accepted, reject, type Accepted, type Rejection } from "../rejections.ts";
-import { collateralAssets, collateralIndex, usdcToQuote, type CollateralAsset } from "./collateral.ts";
+import { collateralAssets, collateralIndex, collateralParameters, usdcToQuote, type CollateralAsset } from "./collateral.ts";
 import { formatQuote, freeCollateral, markNotional, unrealizedPnl, withdrawable } from "./account-risk.ts";
 import { assertFeeRates, feeScheduleSpec, overrideFitsSchedule } from "./fee-schedule.ts";
+import { notional } from "./fixed-point.ts";
 import { initialMargin, leverageMaxAt } from "./margin-tiers.ts";
 import type {
   AccountStatusCommand,
@@ -27,6 +28,11 @@ const referencePattern = /^[\x21-\x7e]{1,128}$/;
 const collateralPricePpmMin = 500_000;
 const collateralPricePpmMax = 2_000_000;
 const amountMax = 2n ** 96n;
+/**
+ * The most one balance may be worth at the highest accepted collateral price: 2^51 µUSD (about $2.25
+ * billion), so that an account's collateral value (three balances) stays a safe integer at any price.
+ */
+const balanceValueMax = 2n ** 51n;
 
 export class PerpAdmin {
   constructor(private readonly exchange: Exchange) {}
@@ -83,13 +89,18 @@ export class PerpAdmin {
       if (engine.accounts.count >= engine.limits.accountsMax) {
         return reject("ACCOUNT_INVALID", `the exchange holds at most ${engine.limits.accountsMax} accounts`);
       }
-      account = engine.accounts.create(command.account);
+    } else if (account.status === "closed") {
+      return reject("ACCOUNT_NOT_ACTIVE", `account ${account.address} is closed`);
     }
-    if (account.status === "closed") return reject("ACCOUNT_NOT_ACTIVE", `account ${account.address} is closed`);
+    // Checked before the account is created: a rejected deposit creates nothing.
+    const held = account === undefined ? 0n : asset === 0 ? BigInt(account.cash) : account.tokens[asset]!;
+    if (valueAtPriceMax(command.asset, held + command.amount) > balanceValueMax) {
+      const most = formatQuote(Number(balanceValueMax));
+      return reject("DEPOSIT_INVALID", `the ${command.asset} balance would be worth more than ${most} USD at the highest collateral price`);
+    }
+    account ??= engine.accounts.create(command.account);
     if (asset === 0) {
-      const cash = account.cash + usdcToQuote(command.amount);
-      if (!Number.isSafeInteger(cash)) return reject("DEPOSIT_INVALID", `the balance would pass 2^53 µUSD`);
-      account.cash = cash;
+      account.cash += usdcToQuote(command.amount);
     } else {
       account.tokens[asset] = account.tokens[asset]! + command.amount;
       account.tokenValueEpoch = -1;
@@ -159,11 +170,15 @@ export class PerpAdmin {
     const [account, marketIndex] = target;
     const perpMarket = this.exchange.perpMarkets[marketIndex]!;
     const position = this.exchange.position(account, marketIndex);
-    const exposure = position === undefined ? 0 : markNotional(position, perpMarket);
+    // The tier of the largest position the account can reach: now, or once either side's orders fill.
+    const size = position?.size ?? 0;
+    const reachLots = Math.max(Math.abs(size), Math.abs(size + (position?.buyLots ?? 0)), Math.abs(size - (position?.sellLots ?? 0)));
+    const exposure = notional(perpMarket.markPrice, reachLots, perpMarket.quotePerTickLot);
     const leverageMax = leverageMaxAt({ notional: exposure, profile: perpMarket.profile, cap: perpMarket.spec.leverageMax });
     const leverage = command.leverage;
     if (!Number.isInteger(leverage) || leverage < 1 || leverage > leverageMax) {
-      return reject("LEVERAGE_EXCEEDS_TIER", `leverage must be a whole number from 1 to ${leverageMax} at this position size`, {
+      const valid = `1 to ${leverageMax} at this position size (with its open orders filled)`;
+      return reject("LEVERAGE_EXCEEDS_TIER", `leverage must be a whole number from ${valid}`, {
         leverageMax: String(leverageMax),
       });
     }
@@ -214,7 +229,6 @@ export class PerpAdmin {
     if (!Number.isSafeInteger(amount) || amount === 0) {
       return reject("MARGIN_ADJUST_INVALID", `amount must be a non-zero whole number of µUSD`);
     }
-    this.exchange.funding.catchUp(position);
     if (amount > 0) return this.addMargin(account, position, amount);
     return this.removeMargin(account, position, -amount);
   }
@@ -224,6 +238,8 @@ export class PerpAdmin {
     if (amount > free) {
       return reject("MARGIN_INSUFFICIENT", `adding ${formatQuote(amount)} USDC needs that much free collateral; ${formatQuote(Math.max(0, free))} is free`);
     }
+    // Checked first, funding settled after: a refused adjustment settles nothing.
+    this.exchange.funding.catchUp(position);
     account.cash -= amount;
     position.margin += amount;
     this.emitMargin("MarginAdded", position, amount);
@@ -236,12 +252,15 @@ export class PerpAdmin {
     const exposure = markNotional(position, perpMarket);
     const required = initialMargin({ notional: exposure, leverage: position.leverage });
     const pnl = unrealizedPnl(position, perpMarket);
-    const removable = Math.max(0, Math.min(position.margin, position.margin + Math.min(0, pnl) - required));
+    // The margin once the funding the position owes is settled (a deficit leaves it at zero).
+    const margin = Math.max(0, position.margin - this.exchange.funding.owedNow(position));
+    const removable = Math.max(0, Math.min(margin, margin + Math.min(0, pnl) - required));
     if (amount > removable) {
       return reject("MARGIN_ADJUST_INVALID", `at most ${formatQuote(removable)} USDC can be removed while the position stays at its initial margin`, {
         removable: formatQuote(removable),
       });
     }
+    this.exchange.funding.catchUp(position);
     position.margin -= amount;
     account.cash += amount;
     this.emitMargin("MarginRemoved", position, amount);
@@ -281,8 +300,9 @@ export class PerpAdmin {
       return reject("SETTING_INVALID", `status must be active, suspended or closed`);
     }
     if (account.status === "closed") return reject("SETTING_INVALID", `a closed account stays closed (SPEC 04)`);
-    if (status === "closed" && (account.positions.length > 0 || account.cash !== 0)) {
-      return reject("SETTING_INVALID", `an account closes only when it holds no positions, orders or USDC`);
+    const holdsTokens = account.tokens[1] !== 0n || account.tokens[2] !== 0n;
+    if (status === "closed" && (account.positions.length > 0 || account.cash !== 0 || holdsTokens)) {
+      return reject("SETTING_INVALID", `an account closes only when it holds no positions, orders or collateral (USDC, USDT, DAI)`);
     }
     account.status = status;
     this.emit({ type: "AccountStatusChanged", account: account.address, status });
@@ -367,6 +387,12 @@ export class PerpAdmin {
 function checkAsset(asset: CollateralAsset): number | Rejection {
   if (!collateralAssets.includes(asset)) return reject("ASSET_INVALID", `asset must be one of ${collateralAssets.join(", ")}`);
   return collateralIndex[asset];
+}
+
+/** µUSD value of a balance at the highest accepted price of its asset, with its weight. */
+function valueAtPriceMax(asset: CollateralAsset, balance: bigint): bigint {
+  const { decimals, weightPpm } = collateralParameters[asset];
+  return (balance * BigInt(collateralPricePpmMax) * BigInt(weightPpm)) / (10n ** BigInt(decimals) * 1_000_000n);
 }
 
 function checkAmount(amount: bigint): Rejection | null {

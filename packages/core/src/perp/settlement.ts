@@ -18,7 +18,18 @@ export class Settlement {
 
   /** The taker fee an order of `orderNotional` could pay at most, for the pre-trade check. */
   takerFeeBound(account: Account, orderNotional: QuoteUnits): QuoteUnits {
-    return Math.max(0, feeFor({ notional: orderNotional, ratePpm: this.ratesOf(account).takerPpm }));
+    return Math.max(0, feeFor({ notional: orderNotional, ratePpm: this.currentRates(account).takerPpm }));
+  }
+
+  /**
+   * ratesOf without filling the cache: the cache is state (it is hashed), and a check that may reject
+   * must change nothing. Same value: before an account's first fill of the day, nothing of its volume
+   * is today's, so computing now gives what the first fill will cache.
+   */
+  private currentRates(account: Account): FeeRates {
+    if (account.feeDay === dayOf(this.exchange.time) && account.feeRates !== null) return account.feeRates;
+    const volume = account.volume?.total(this.exchange.time) ?? 0;
+    return feeRatesFor({ volume, override: account.feeOverride, schedule: feeScheduleSpec });
   }
 
   /**
