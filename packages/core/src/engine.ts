@@ -152,6 +152,7 @@ export class Engine {
   private takerOutcome = outcomeOpen;
 
   private observer: MatchingObserver | null = null;
+  private readonly orderContext: OrderContext;
   private readonly fillRecord: Fill = {
     market: null as unknown as Market,
     price: 0 as PriceTicks,
@@ -164,6 +165,18 @@ export class Engine {
 
   constructor(options: { limits?: Partial<EngineLimits> } = {}) {
     this.limits = Object.freeze({ ...defaultLimits, ...options.limits });
+    this.orderContext = {
+      spec: null as unknown as OrderSpec,
+      market: undefined,
+      account: undefined,
+      address: "",
+      time: 0n,
+      pool: this.pool,
+      limits: this.limits,
+      replacing: noSlot,
+      knownMarkets: this.marketsBySymbol,
+      accountCount: 0,
+    };
     assert(this.limits.batchItemsMax >= 1 && this.limits.batchItemsMax <= orderIdsPerCommand);
   }
 
@@ -277,18 +290,15 @@ export class Engine {
     const orderId = Engine.orderIdOf(this.sequence, item);
     const market = this.marketsBySymbol.get(spec.market);
     const existing = this.accounts.find(address);
-    const context: OrderContext = {
-      spec,
-      market,
-      account: existing,
-      address,
-      time: this.time,
-      pool: this.pool,
-      limits: this.limits,
-      replacing,
-      knownMarkets: this.marketsBySymbol,
-      accountCount: this.accounts.count,
-    };
+    // One context object, refilled per order: validation allocates nothing on the hot path.
+    const context = this.orderContext;
+    context.spec = spec;
+    context.market = market;
+    context.account = existing;
+    context.address = address;
+    context.time = this.time;
+    context.replacing = replacing;
+    context.accountCount = this.accounts.count;
     const rejection = validateOrder(context);
     if (rejection !== null) {
       this.emitRejected(orderId, address, spec, rejection);
@@ -818,6 +828,46 @@ export class Engine {
       slot = next;
     }
     return accepted;
+  }
+
+  /** System cancel of every open order of an account (an admin suspension, a liquidation). */
+  cancelAccountOrders(account: Account, reason: CancelReason, marketIndex = -1): void {
+    let slot = account.orderHead;
+    while (slot !== noSlot) {
+      const next = this.pool.accountNext[slot]!;
+      if (marketIndex === -1 || this.pool.market[slot] === marketIndex) this.removeWithEvent(slot, reason, "system");
+      slot = next;
+    }
+  }
+
+  /**
+   * Cuts an account's resting reduce-only orders on one side of a market down to `allowedLots` in total,
+   * newest first, so the oldest keep their size and priority; orders cut to nothing are canceled
+   * (REDUCE_ONLY). The perpetual layer calls it at the end of a command whose fills shrank a position.
+   */
+  trimReduceOnly(account: Account, marketIndex: number, sell: boolean, allowedLots: number): void {
+    const pool = this.pool;
+    let total = 0;
+    for (let slot = account.orderHead; slot !== noSlot; slot = pool.accountNext[slot]!) {
+      if (this.isReduceOnlyOn(slot, marketIndex, sell)) total += pool.remaining[slot]!;
+    }
+    let excess = total - allowedLots;
+    let slot = account.orderHead;
+    while (excess > 0 && slot !== noSlot) {
+      const next = pool.accountNext[slot]!;
+      if (this.isReduceOnlyOn(slot, marketIndex, sell)) {
+        const remaining = pool.remaining[slot]!;
+        if (remaining <= excess) this.removeWithEvent(slot, "REDUCE_ONLY", "system");
+        else this.shrink(slot, remaining - excess);
+        excess -= Math.min(remaining, excess);
+      }
+      slot = next;
+    }
+  }
+
+  private isReduceOnlyOn(slot: number, marketIndex: number, sell: boolean): boolean {
+    const flags = this.pool.flags[slot]!;
+    return this.pool.market[slot] === marketIndex && flagIsReduceOnly(flags) && flagIsSell(flags) === sell;
   }
 
   reduceOrder(command: ReduceOrderCommand): Accepted | Rejection {

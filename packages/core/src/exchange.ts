@@ -71,12 +71,18 @@ export class Exchange implements MatchingObserver {
   }
 
   apply(command: ExchangeCommand): CommandResult {
-    const engine = this.engine;
-    engine.begin(command);
+    this.engine.begin(command);
     // Time passes first, for every command, as GTD expiries do in begin: the mark's EMA and funding's
     // samples and hourly settlement see the book and positions as they stood until now (a position opened
     // after the hour does not pay for it), and a rejected command changes nothing a tick would not.
     this.marks.advanceAll();
+    const result = this.dispatch(command);
+    if (this.shrunk.length > 0) this.trimReduceOnlyOrders();
+    return result;
+  }
+
+  private dispatch(command: ExchangeCommand): CommandResult {
+    const engine = this.engine;
     switch (command.type) {
       case "createMarket":
         return this.createMarket(command);
@@ -97,6 +103,29 @@ export class Exchange implements MatchingObserver {
       default:
         return this.admin.apply(command);
     }
+  }
+
+  /** Positions whose size shrank in this command while they had resting reduce-only orders. */
+  private readonly shrunk: Position[] = [];
+
+  /** Notes a position whose |size| fell, so its reduce-only orders are trimmed when the command ends. */
+  positionShrank(position: Position): void {
+    if (position.reduceOnlyBuyLots + position.reduceOnlySellLots === 0) return;
+    if (!this.shrunk.includes(position)) this.shrunk.push(position);
+  }
+
+  /**
+   * After the match (never during it: the book is not touched while it is walked), resting reduce-only
+   * orders may hold at most |position| on the side that reduces it and nothing on the other side.
+   */
+  private trimReduceOnlyOrders(): void {
+    for (const position of this.shrunk) {
+      const size = position.size;
+      const marketIndex = position.market.index;
+      this.engine.trimReduceOnly(position.account, marketIndex, true, size > 0 ? size : 0);
+      this.engine.trimReduceOnly(position.account, marketIndex, false, size < 0 ? -size : 0);
+    }
+    this.shrunk.length = 0;
   }
 
   private createMarket(command: CreateMarketCommand): Accepted | Rejection {

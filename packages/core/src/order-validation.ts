@@ -10,18 +10,19 @@ import { int32Max, ppmOne, type TimeNs } from "./units.ts";
 // Everything that can reject an order, checked before anything changes (compute, then commit).
 // Each message says what would have been valid.
 
+/** What validation looks at; the engine keeps one and refills it for each order. */
 export interface OrderContext {
-  readonly spec: OrderSpec;
-  readonly market: Market | undefined;
-  readonly account: Account | undefined;
-  readonly address: string;
-  readonly time: TimeNs;
+  spec: OrderSpec;
+  market: Market | undefined;
+  account: Account | undefined;
+  address: string;
+  time: TimeNs;
   readonly pool: OrderPool;
   readonly limits: EngineLimits;
   /** The slot of the order a cancel-replace removes first, or noSlot. */
-  readonly replacing: number;
+  replacing: number;
   readonly knownMarkets: ReadonlyMap<string, Market>;
-  readonly accountCount: number;
+  accountCount: number;
 }
 
 const clientOrderIdPattern = /^[\x21-\x7e]{1,64}$/;

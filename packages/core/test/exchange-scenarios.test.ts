@@ -267,14 +267,14 @@ describe("account status (SPEC 04)", () => {
     });
   }
 
-  it("lets a suspended account cancel, reactivates it, and never reopens a closed one", () => {
-    // Proves the transitions: suspended ↔ active; closed is final; closing needs an empty account (no
-    // USDC, no tokens, no positions or orders).
+  it("cancels a suspended account's orders, reactivates it, and never reopens a closed one", () => {
+    // Proves the transitions: suspended ↔ active (suspension takes the account's orders off the book,
+    // ADMIN_CANCEL, since it may not trade); closed is final; closing needs an empty account (no USDC,
+    // no tokens, no positions or orders).
     const harness = harnessWith([btcSpec()], { [alice]: 1_000 });
     harness.placeOk(alice, limit("BTC-PERP", "buy", 49_000, 1));
     harness.ok({ type: "accountStatus", account: alice, status: "suspended" });
-    harness.ok({ type: "cancelAll", account: alice });
-    assert.equal(harness.lastEvents("OrderCanceled").length, 1);
+    assert.deepEqual(harness.lastEvents("OrderCanceled").map((event) => [event.reason, event.canceledBy]), [["ADMIN_CANCEL", "system"]]);
     harness.ok({ type: "accountStatus", account: alice, status: "active" });
     harness.rejected({ type: "accountStatus", account: alice, status: "closed" }, "SETTING_INVALID"); // holds USDC
     harness.ok({ type: "withdraw", account: alice, asset: "USDC", amount: usdc(1_000) });
@@ -577,10 +577,10 @@ describe("reduce-only orders", () => {
     assert.equal(harness.position(alice, "BTC-PERP")?.size ?? 0, 0);
   });
 
-  // Proves resting reduce-only orders never increase a position: once it has shrunk, the order is cut to
-  // what is left, and canceled (REDUCE_ONLY) once it is gone or flipped. This happens when the order
-  // comes to match (the engine vets a reduce-only maker before filling it), not at the moment the
-  // position shrinks: the book shows the stale size until then.
+  // Proves resting reduce-only orders never increase a position: at the end of the command whose fills
+  // shrank the position, the order is cut to what is left (OrderReduced), or canceled (REDUCE_ONLY) when
+  // the position is gone or flipped, so the book never shows a stale reduce-only size; a later taker
+  // then fills only what is left.
   const cases: readonly { name: string; sellLots: number; left: number; cut: boolean; canceled: boolean }[] = [
     { name: "cut to what is left when the position shrank", sellLots: 600, left: 400, cut: true, canceled: false },
     { name: "canceled when the position is closed", sellLots: 1_000, left: 0, cut: false, canceled: true },
@@ -594,12 +594,12 @@ describe("reduce-only orders", () => {
       harness.placeOk(bob, limit("BTC-PERP", "buy", 50_000, sellLots));
       harness.placeOk(alice, marketOrder("BTC-PERP", "sell", sellLots));
       assert.equal(harness.position(alice, "BTC-PERP")?.size ?? 0, left);
-      harness.placeOk(carol, limit("BTC-PERP", "buy", 51_000, 1_000, { timeInForce: "IOC" }));
       const reduced = harness.lastEvents("OrderReduced");
       const canceledEvents = harness.lastEvents("OrderCanceled");
       assert.equal(reduced.length, cut ? 1 : 0);
       if (cut) assert.equal(reduced[0]?.remaining, 400);
       assert.deepEqual(canceledEvents.map((event) => [event.reason, event.canceledBy]), canceled ? [["REDUCE_ONLY", "system"]] : []);
+      harness.placeOk(carol, limit("BTC-PERP", "buy", 51_000, 1_000, { timeInForce: "IOC" }));
       const filled = harness.lastEvents("TradeExecuted").reduce((total, event) => total + event.size, 0);
       assert.equal(filled, cut ? 400 : 0);
       assert.equal(harness.position(alice, "BTC-PERP")?.size ?? 0, cut ? 0 : left);

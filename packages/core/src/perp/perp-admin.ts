@@ -306,6 +306,8 @@ export class PerpAdmin {
     }
     account.status = status;
     this.emit({ type: "AccountStatusChanged", account: account.address, status });
+    // A suspended account cannot trade, so its resting orders leave the book too.
+    if (status !== "active") this.exchange.engine.cancelAccountOrders(account, "ADMIN_CANCEL");
     return accepted;
   }
 

@@ -103,6 +103,7 @@ export class Settlement {
       if (opening > 0) this.addExposure(position, perpMarket, lots > 0 ? opening : -opening, price);
     }
     this.trackOpenInterest(perpMarket, before, position.size);
+    if (Math.abs(position.size) < Math.abs(before) || before > 0 !== position.size > 0) exchange.positionShrank(position);
     exchange.refreshReservation(position);
     this.emitPositionChange(position, before, realized, fee, tradeIndex);
     exchange.maybeForget(position);
