@@ -13,3 +13,27 @@ export type { JournalLogger } from './journal/logger.ts';
 export { JournalCorruptError, JournalError } from './journal/errors.ts';
 export type { JournalCorruptErrorParameters, JournalErrorParameters } from './journal/errors.ts';
 export { crc32c } from './journal/crc32c.ts';
+export { ExchangeNode } from "./exchange-node.ts";
+export type { Acknowledgement } from "./exchange-node.ts";
+export type { ExchangeNodeOptions } from "./node-settings.ts";
+export {
+  CheckpointMismatchError,
+  DataDirectoryLockedError,
+  LogInvalidError,
+  NodeBusyError,
+  NodeClosedError,
+  NodeError,
+  RecoveryError,
+} from "./errors.ts";
+export type { CheckpointMismatchParameters, NodeErrorParameters } from "./errors.ts";
+export { demoGenesis, genesisCommands } from "./genesis.ts";
+export type { AssetClass, GenesisConfig, GenesisMarket } from "./genesis.ts";
+export { createSystemClock } from "./clock.ts";
+export type { Clock } from "./clock.ts";
+export { Sequencer } from "./sequencer.ts";
+export type { SequencerOptions, Stamp } from "./sequencer.ts";
+export { createLogger, logLevels, silentLogger } from "./logger.ts";
+export type { LogLevel, NodeLogger } from "./logger.ts";
+export { dataPaths } from "./data-directory.ts";
+export type { DataPaths } from "./data-directory.ts";
+export { hexOf, stateHashBytes } from "./state-hash.ts";

@@ -47,3 +47,12 @@ export type {
 } from "./errors.ts";
 export { idIndexMax, idKinds, idSequenceMax, idTimeMsMax, parseUuidV7, uuidV7 } from "./ids.ts";
 export type { IdKind, ParsedUuidV7, ParseUuidV7Options, ParseUuidV7Result, UuidV7Parameters } from "./ids.ts";
+export {
+  batchItemsWireMax,
+  canonicalCommand,
+  CommandCodecError,
+  decodeCommand,
+  decodeCommandJson,
+  encodeCommand,
+  encodeCommandJson,
+} from "./command-codec.ts";

@@ -23,7 +23,7 @@ function withoutComments(source: string): string {
 function namesExportedFromIndex(): string[] {
   const index = readSource("index.ts");
   const names: string[] = [];
-  for (const match of index.matchAll(/export (?:type )?\{([^}]*)\} from "\.\/[a-z]+\.ts";/g)) {
+  for (const match of index.matchAll(/export (?:type )?\{([^}]*)\} from "\.\/[a-z-]+\.ts";/g)) {
     for (const name of (match[1] ?? "").split(",")) if (name.trim() !== "") names.push(name.trim());
   }
   return names.sort();
@@ -31,7 +31,7 @@ function namesExportedFromIndex(): string[] {
 
 function declaredExports(source: string): { name: string; documentation: string }[] {
   const declarations: { name: string; documentation: string }[] = [];
-  for (const match of source.matchAll(/(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\n)?export (?:const|function|type) (\w+)/g)) {
+  for (const match of source.matchAll(/(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\n)?export (?:const|function|type|class) (\w+)/g)) {
     declarations.push({ name: match[2] ?? "", documentation: match[1] ?? "" });
   }
   return declarations;
@@ -58,10 +58,17 @@ test("every export carries TSDoc with an @example", () => {
 test("the runtime surface is exactly the documented value exports", () => {
   const valueNames = Object.keys(protocol).sort();
   assert.deepEqual(valueNames, [
+    "CommandCodecError",
+    "batchItemsWireMax",
+    "canonicalCommand",
     "decimalDigitsMax",
     "decimalRejectionCodes",
     "decimalToLots",
     "decimalToTicks",
+    "decodeCommand",
+    "decodeCommandJson",
+    "encodeCommand",
+    "encodeCommandJson",
     "formatUnits",
     "idIndexMax",
     "idKinds",

@@ -1,0 +1,288 @@
+// The node benchmark (issue: durable journal throughput, ack latency, replay speed, start-up from a
+// snapshot of 10,000,000 resting orders). Run: `npm run bench:node` (all parts) or
+// `npm run bench:node -- throughput|replay|startup [--commands N] [--orders N]`.
+//
+// Every number is measured through the real node: ExchangeNode.submit (encode, sequence, apply, journal
+// append, fdatasync'ed group commit, acknowledgement), with its follower thread running. Commands are
+// generated before timing starts (except in the 10 M build, which is not timed).
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Engine, type CommandInput, type MarketSpec, type PriceTicks, type RatePpm, type SizeLots } from "@perpdex/core";
+import { ExchangeNode, silentLogger, type GenesisConfig, type NodeLogger } from "../src/index.ts";
+import { dataPaths, lockDataDirectory } from "../src/data-directory.ts";
+import { readLog } from "../src/log-reader.ts";
+import { replayRecords } from "../src/replay.ts";
+import { openLog } from "../src/state-recovery.ts";
+
+const { values, positionals } = parseArgs({
+  options: { commands: { type: "string" }, orders: { type: "string" }, directory: { type: "string" } },
+  allowPositionals: true,
+});
+const parts = positionals.length === 0 ? ["throughput", "replay", "startup"] : positionals;
+const throughputCommands = Number(values.commands ?? 2_000_000);
+const startupOrders = Number(values.orders ?? 10_000_000);
+const scratchRoot = values.directory ?? os.tmpdir();
+
+function scratch(prefix: string): string {
+  return mkdtempSync(path.join(scratchRoot, prefix));
+}
+
+function account(index: number): string {
+  return `0x${index.toString(16).padStart(40, "0")}`;
+}
+
+function formatRate(perSecond: number): string {
+  return `${Math.round(perSecond).toLocaleString("en-US")}/s`;
+}
+
+function percentile(sorted: Float64Array, fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Throughput and latency: a mixed stream on one genesis market — 43 % passive limit orders, 42 % cancels
+// of live orders, 15 % crossing IOC orders — from 1,000 accounts, with W commands in flight. Cancels
+// keep pace with placements, so the book stays near its steady size (tens of thousands of orders) and
+// the periodic checkpoint hash stays as cheap as it would be on a live book of that size.
+
+const benchMarket = "AAPL-PERP";
+const referenceTicks = 23_000;
+
+function throughputStream(count: number, firstSequence: number): CommandInput[] {
+  const stream: CommandInput[] = [];
+  const live: number[] = [];
+  let state = 12_345;
+  const draw = (): number => {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) | 0;
+    return (state >>> 8) & 0xffff;
+  };
+  for (let index = 0; index < count; index += 1) {
+    const sequence = firstSequence + index;
+    const owner = account(sequence % 1_000);
+    const roll = draw() % 100;
+    if (roll < 42 && live.length > 0) {
+      const pick = draw() % live.length;
+      const orderId = live[pick]!;
+      live[pick] = live[live.length - 1]!;
+      live.pop();
+      stream.push({ type: "cancelOrder", account: account((orderId / 256) % 1_000), market: benchMarket, orderId });
+      continue;
+    }
+    const buy = (draw() & 1) === 1;
+    const crossing = roll >= 85;
+    const offset = 1 + (draw() % 50);
+    const price = (referenceTicks + (buy === crossing ? offset : -offset)) as PriceTicks;
+    const size = (1 + (draw() % 100)) as SizeLots;
+    if (crossing) {
+      stream.push({ type: "placeOrder", account: owner, order: { market: benchMarket, side: buy ? "buy" : "sell", type: "limit", price, size, timeInForce: "IOC" } });
+    } else {
+      live.push(sequence * 256);
+      stream.push({ type: "placeOrder", account: owner, order: { market: benchMarket, side: buy ? "buy" : "sell", type: "limit", price, size } });
+    }
+  }
+  return stream;
+}
+
+interface LoadResult {
+  readonly commands: number;
+  readonly seconds: number;
+  readonly latencyMs: Float64Array;
+}
+
+// Closed loop: keeps `window` commands in flight, submitting the next as each is acknowledged.
+async function drive(node: ExchangeNode, stream: readonly CommandInput[], window: number): Promise<LoadResult> {
+  const latencyMs = new Float64Array(stream.length);
+  let next = 0;
+  let acknowledged = 0;
+  const started = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const submitOne = (): void => {
+      const index = next++;
+      const submittedAt = performance.now();
+      node.submit(stream[index]!).then(() => {
+        latencyMs[index] = performance.now() - submittedAt;
+        acknowledged += 1;
+        if (next < stream.length) submitOne();
+        else if (acknowledged === stream.length) resolve();
+      }, reject);
+    };
+    for (let index = 0; index < Math.min(window, stream.length); index += 1) submitOne();
+  });
+  return { commands: stream.length, seconds: (performance.now() - started) / 1_000, latencyMs };
+}
+
+function report(name: string, result: LoadResult): void {
+  const sorted = result.latencyMs.slice().sort();
+  console.log(
+    `${name.padEnd(34)} ${formatRate(result.commands / result.seconds).padStart(12)}  ` +
+      `ack p50 ${percentile(sorted, 0.5).toFixed(2)} ms  p99 ${percentile(sorted, 0.99).toFixed(2)} ms  p99.9 ${percentile(sorted, 0.999).toFixed(2)} ms`,
+  );
+}
+
+async function throughput(dataDirectory: string): Promise<void> {
+  console.log(`\n== durable throughput and ack latency (fdatasync'd group commit, follower running)`);
+  const node = await ExchangeNode.open({ dataDirectory, logger: silentLogger, tickIntervalMs: 0 });
+  const before = node.statistics.journal;
+  const loads = [
+    { window: 1, commands: 2_000 },
+    { window: 100, commands: 50_000 },
+    { window: 1_000, commands: 200_000 },
+    { window: 20_000, commands: throughputCommands },
+  ];
+  for (const load of loads) {
+    const stream = throughputStream(load.commands, node.lastSequence + 1);
+    report(`${load.commands.toLocaleString("en-US")} commands, ${load.window} in flight`, await drive(node, stream, load.window));
+  }
+  const journal = node.statistics.journal;
+  const records = journal.recordsWritten - before.recordsWritten;
+  const syncs = journal.fileSyncs - before.fileSyncs;
+  console.log(`journal: ${records.toLocaleString("en-US")} records, ${syncs.toLocaleString("en-US")} fdatasyncs (${Math.round(records / syncs)} records per sync)`);
+  await node.close();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Replay: the log written by the throughput part, from genesis, through the same loop recovery uses.
+
+async function replay(dataDirectory: string): Promise<void> {
+  console.log(`\n== replay from genesis (read + checksum + decode + apply)`);
+  const paths = dataPaths(dataDirectory);
+  const lock = await lockDataDirectory(paths);
+  try {
+    const source = await openLog({ paths, logger: silentLogger });
+    for (const verifyCheckpoints of [false, true]) {
+      const engine = new Engine();
+      const started = performance.now();
+      const summary = replayRecords({ engine, records: readLog(source, 1n), verifyCheckpoints });
+      const seconds = (performance.now() - started) / 1_000;
+      const label = verifyCheckpoints ? `with ${summary.checkpoints} checkpoints verified` : "checkpoints not hashed";
+      console.log(`${summary.commands.toLocaleString("en-US")} commands ${label}: ${formatRate(summary.commands / seconds)} (${seconds.toFixed(2)} s)`);
+    }
+    await source.journal.close();
+  } finally {
+    await lock.release();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Start-up: 1,000 markets, `orders` non-crossing GTC orders from 1,000,000 accounts (10 each), snapshot
+// on close, then a timed open of the same data directory.
+
+const startupMarkets = 1_000;
+const startupAccounts = 1_000_000;
+
+function startupGenesis(): GenesisConfig {
+  const markets = Array.from({ length: startupMarkets }, (_, index) => {
+    const spec: MarketSpec = {
+      symbol: `M${String(index).padStart(4, "0")}-PERP`,
+      tickSize: "0.01",
+      lotSize: "0.01",
+      minOrderLots: 1 as SizeLots,
+      maxOrderLots: 1_000_000 as SizeLots,
+      priceBandPpm: 500_000 as RatePpm,
+      referencePriceTicks: 100_000 as PriceTicks,
+      marketOrderSlippagePpm: 20_000 as RatePpm,
+    };
+    return { spec, assetClass: "tech" as const };
+  });
+  return { markets };
+}
+
+function startupOrder(index: number): CommandInput {
+  const market = index % startupMarkets;
+  const buy = (index & 1) === 0;
+  // 1,000 levels a side: bids below the reference, asks above, never crossing.
+  const level = 1 + (Math.floor(index / startupMarkets) % 1_000);
+  const price = (100_000 + (buy ? -level : level)) as PriceTicks;
+  return {
+    type: "placeOrder",
+    account: account(index % startupAccounts),
+    order: { market: `M${String(market).padStart(4, "0")}-PERP`, side: buy ? "buy" : "sell", type: "limit", price, size: (1 + (index % 50)) as SizeLots },
+  };
+}
+
+async function buildStartupDirectory(dataDirectory: string, logger: NodeLogger): Promise<void> {
+  const node = await ExchangeNode.open({
+    dataDirectory,
+    logger,
+    genesis: startupGenesis(),
+    tickIntervalMs: 0,
+    // Only the final checkpoint and snapshot: the build is not what is measured.
+    checkpointEvery: 1_000_000_000,
+    snapshotEvery: 1_000_000_000,
+    snapshotIntervalMs: 1_000_000_000,
+  });
+  const started = performance.now();
+  let next = 0;
+  await new Promise<void>((resolve, reject) => {
+    let acknowledged = 0;
+    const submitOne = (): void => {
+      const index = next++;
+      node.submit(startupOrder(index)).then((ack) => {
+        assert.ok(ack.result.ok, `order ${index} rejected`);
+        acknowledged += 1;
+        if (next < startupOrders) submitOne();
+        else if (acknowledged === startupOrders) resolve();
+      }, reject);
+    };
+    for (let index = 0; index < 20_000; index += 1) submitOne();
+  });
+  const seconds = (performance.now() - started) / 1_000;
+  console.log(`built: ${node.engine.orderIndex.count.toLocaleString("en-US")} resting orders, ${node.engine.accounts.count.toLocaleString("en-US")} accounts, ${node.engine.markets.length} markets in ${seconds.toFixed(1)} s (${formatRate(startupOrders / seconds)})`);
+  const closing = performance.now();
+  await node.close();
+  console.log(`closed with a final checkpoint and snapshot in ${((performance.now() - closing) / 1_000).toFixed(1)} s`);
+}
+
+// Keeps the "node: recovered" line: it holds the phase timings.
+function phaseLogger(): NodeLogger & { recovered: Record<string, unknown> | undefined } {
+  const logger = {
+    recovered: undefined as Record<string, unknown> | undefined,
+    debug: () => {},
+    info: (object: Record<string, unknown>, message: string) => {
+      if (message === "node: recovered") logger.recovered = object;
+    },
+    warn: () => {},
+    error: (object: Record<string, unknown>, message: string) => console.error(message, object),
+  };
+  return logger;
+}
+
+async function startup(dataDirectory: string): Promise<void> {
+  console.log(`\n== start-up from a snapshot of ${startupOrders.toLocaleString("en-US")} resting orders`);
+  await buildStartupDirectory(dataDirectory, silentLogger);
+  const logger = phaseLogger();
+  const started = performance.now();
+  const node = await ExchangeNode.open({ dataDirectory, logger, genesis: startupGenesis(), tickIntervalMs: 0 });
+  const seconds = (performance.now() - started) / 1_000;
+  assert.equal(node.engine.orderIndex.count, startupOrders);
+  const phases = logger.recovered ?? {};
+  console.log(
+    `start-up ${seconds.toFixed(2)} s to ready (journal open ${phases.journalOpenMs} ms, snapshot load + verify ${phases.snapshotLoadMs} ms, ` +
+      `journal replay ${phases.replayMs} ms); heap ${Math.round(process.memoryUsage().heapUsed / 1_048_576)} MiB`,
+  );
+  await node.close();
+}
+
+async function main(): Promise<void> {
+  console.log(`perpdex node benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}, scratch ${scratchRoot}`);
+  const throughputDirectory = scratch("perpdex-bench-");
+  try {
+    if (parts.includes("throughput") || parts.includes("replay")) await throughput(throughputDirectory);
+    if (parts.includes("replay")) await replay(throughputDirectory);
+  } finally {
+    rmSync(throughputDirectory, { recursive: true, force: true });
+  }
+  if (parts.includes("startup")) {
+    const startupDirectory = scratch("perpdex-bench-startup-");
+    try {
+      await startup(startupDirectory);
+    } finally {
+      rmSync(startupDirectory, { recursive: true, force: true });
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,83 @@
+// The follower thread: a second engine that replays every durable command the node journals. It takes
+// the slow, state-sized work off the node's thread — snapshots — and checks every checkpoint the node
+// records against its own state hash, which is replica verification in miniature: two engines fed the
+// same log must agree at every checkpoint.
+import assert from "node:assert/strict";
+import { parentPort, workerData } from "node:worker_threads";
+import { Engine } from "@perpdex/core";
+import { CheckpointMismatchError } from "./errors.ts";
+import { readFrames } from "./feed.ts";
+import type { FollowerStart, FromFollower, ToFollower } from "./follower-protocol.ts";
+import { replayRecords } from "./replay.ts";
+import { readSnapshotFile, writeSnapshotFile } from "./snapshot-file.ts";
+import { pruneSnapshots } from "./snapshot-store.ts";
+import { hexOf } from "./state-hash.ts";
+
+const port = parentPort;
+assert.ok(port !== null, "follower: must run in a worker thread");
+const start = workerData as FollowerStart;
+
+function send(message: FromFollower): void {
+  port!.postMessage(message);
+}
+
+function startEngine(): Engine {
+  if (start.snapshotFile === null) return new Engine();
+  const loaded = readSnapshotFile(start.snapshotFile);
+  // The node checked this file a moment ago; failing now means it changed underneath us.
+  if (typeof loaded === "string") throw new Error(`follower: snapshot ${start.snapshotFile} unusable: ${loaded}`);
+  return loaded.engine;
+}
+
+const started = performance.now();
+const engine = startEngine();
+let lastSnapshotSequence = engine.lastSequence;
+let lastSnapshotAt = performance.now();
+let diverged = false;
+send({ type: "ready", sequence: engine.lastSequence, milliseconds: Math.round(performance.now() - started) });
+
+function snapshot(reason: string): void {
+  if (engine.lastSequence <= lastSnapshotSequence) return;
+  const begun = performance.now();
+  const written = writeSnapshotFile(engine, start.snapshotsDirectory);
+  const removed = pruneSnapshots({ directory: start.snapshotsDirectory, keep: start.snapshotsKept });
+  lastSnapshotSequence = written.sequence;
+  lastSnapshotAt = performance.now();
+  const milliseconds = Math.round(lastSnapshotAt - begun);
+  send({ type: "snapshot", sequence: written.sequence, file: written.file, fileBytes: written.fileBytes, stateHash: hexOf(written.stateHash), milliseconds, removed });
+  send({ type: "log", level: "info", object: { sequence: written.sequence, reason }, message: "follower: snapshot taken" });
+}
+
+function snapshotIfDue(): void {
+  if (diverged) return;
+  if (engine.lastSequence - lastSnapshotSequence >= start.snapshotEvery) snapshot("commands");
+  else if (performance.now() - lastSnapshotAt >= start.snapshotIntervalMs) snapshot("interval");
+}
+
+function applyFrames(frames: Uint8Array): void {
+  if (diverged) return;
+  try {
+    replayRecords({ engine, records: readFrames(frames), verifyCheckpoints: true });
+  } catch (error) {
+    if (!(error instanceof CheckpointMismatchError)) throw error;
+    // A diverged follower must not write snapshots: they would carry its (wrong or right) state.
+    diverged = true;
+    send({ type: "divergence", sequence: error.sequence, expected: error.expected, actual: error.actual });
+  }
+}
+
+// Time-based snapshots also happen when no command arrives (checked once a second at most).
+const timer = setInterval(snapshotIfDue, Math.min(start.snapshotIntervalMs, 1_000));
+
+port.on("message", (message: ToFollower) => {
+  if (message.type === "frames") {
+    applyFrames(message.frames);
+    send({ type: "applied", bytes: message.frames.byteLength });
+    snapshotIfDue();
+    return;
+  }
+  clearInterval(timer);
+  if (message.finalSnapshot && !diverged) snapshot("shutdown");
+  send({ type: "stopped", sequence: engine.lastSequence });
+  port.close();
+});

@@ -1,0 +1,68 @@
+// Everything an ExchangeNode can be told, with defaults, checked once at open.
+import assert from "node:assert/strict";
+import type { Clock } from "./clock.ts";
+import { createSystemClock } from "./clock.ts";
+import type { GenesisConfig } from "./genesis.ts";
+import { demoGenesis } from "./genesis.ts";
+import type { JournalLimits } from "./journal/journal.ts";
+import type { NodeLogger } from "./logger.ts";
+
+/** How to open a node. Only the data directory and the logger are required. */
+export interface ExchangeNodeOptions {
+  readonly dataDirectory: string;
+  readonly logger: NodeLogger;
+  /** What an empty data directory starts with. Default: the demo markets. */
+  readonly genesis?: GenesisConfig;
+  /** Milliseconds between tick commands; 0 turns periodic ticks off. Default 1,000. */
+  readonly tickIntervalMs?: number;
+  /** A state-hash checkpoint goes into the journal after every this many commands. Default 100,000. */
+  readonly checkpointEvery?: number;
+  /** A snapshot is taken after this many commands since the last one. Default 1,000,000. */
+  readonly snapshotEvery?: number;
+  /** ... or after this many milliseconds, if any command arrived. Default 300,000 (5 minutes). */
+  readonly snapshotIntervalMs?: number;
+  /** Snapshots kept on disk; older ones are deleted. Default 3. */
+  readonly snapshotsKept?: number;
+  /** Commands sequenced but not yet durable, before submit answers NodeBusyError. Default 250,000. */
+  readonly inFlightCommandsMax?: number;
+  /** Exchange time ahead of the wall clock by more than this is logged as an error. Default 1 s. */
+  readonly clockStepBackWarnNs?: bigint;
+  /** The wall clock. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Run the follower thread (snapshots, checkpoint cross-checks). Default true. */
+  readonly follower?: boolean;
+  /** Journal limits (segment size and so on); defaults are the journal's. */
+  readonly journal?: Partial<JournalLimits>;
+  /** Called once if the node stops on its own after a fatal error (disk failure, divergence, a bug). */
+  readonly onFatal?: (error: Error) => void;
+}
+
+export type NodeSettings = Required<Omit<ExchangeNodeOptions, "journal" | "onFatal">> &
+  Pick<ExchangeNodeOptions, "journal" | "onFatal">;
+
+function positiveInteger(name: string, value: number, allowZero = false): number {
+  assert.ok(Number.isSafeInteger(value) && (allowZero ? value >= 0 : value > 0), `${name} must be a ${allowZero ? "non-negative" : "positive"} integer, got ${value}`);
+  return value;
+}
+
+/** The options with every default filled in, checked. */
+export function resolveSettings(options: ExchangeNodeOptions): NodeSettings {
+  const settings: NodeSettings = {
+    dataDirectory: options.dataDirectory,
+    logger: options.logger,
+    genesis: options.genesis ?? demoGenesis,
+    tickIntervalMs: positiveInteger("tickIntervalMs", options.tickIntervalMs ?? 1_000, true),
+    checkpointEvery: positiveInteger("checkpointEvery", options.checkpointEvery ?? 100_000),
+    snapshotEvery: positiveInteger("snapshotEvery", options.snapshotEvery ?? 1_000_000),
+    snapshotIntervalMs: positiveInteger("snapshotIntervalMs", options.snapshotIntervalMs ?? 300_000),
+    snapshotsKept: positiveInteger("snapshotsKept", options.snapshotsKept ?? 3),
+    inFlightCommandsMax: positiveInteger("inFlightCommandsMax", options.inFlightCommandsMax ?? 250_000),
+    clockStepBackWarnNs: options.clockStepBackWarnNs ?? 1_000_000_000n,
+    clock: options.clock ?? createSystemClock(),
+    follower: options.follower ?? true,
+    ...(options.journal === undefined ? {} : { journal: options.journal }),
+    ...(options.onFatal === undefined ? {} : { onFatal: options.onFatal }),
+  };
+  assert.ok(settings.clockStepBackWarnNs > 0n, "clockStepBackWarnNs must be positive");
+  return settings;
+}

@@ -1,0 +1,155 @@
+// Proves start-up on a damaged data directory: a torn last record is cut off (and logged) and the node
+// starts; a flipped byte inside the log makes it refuse, naming the sequence and the offset; a damaged or
+// deleted newest snapshot is skipped for an older one; a snapshot past the journal's end is refused; and a
+// record altered behind a valid checksum is caught by the checkpoint after it.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { checkInvariants } from "@perpdex/core";
+import { CheckpointMismatchError, ExchangeNode, JournalCorruptError, RecoveryError, type ExchangeNodeOptions } from "../src/index.ts";
+import { checkpointRecordBytes, decodeRecord, encodeRecord, segmentHeaderBytes } from "../src/journal/format.ts";
+import { snapshotHeaderBytes } from "../src/snapshot-file.ts";
+import { listSnapshots } from "../src/snapshot-store.ts";
+import { RecordingLogger, alice, bob, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
+
+function options(dataDirectory: string, logger: RecordingLogger, extra: Partial<ExchangeNodeOptions> = {}): ExchangeNodeOptions {
+  return { dataDirectory, logger, tickIntervalMs: 0, follower: false, checkpointEvery: 10, ...extra };
+}
+
+// A data directory with `orders` orders after genesis, closed cleanly. Returns the state hash.
+async function populate(dataDirectory: string, orders: number, extra: Partial<ExchangeNodeOptions> = {}): Promise<string> {
+  const node = await ExchangeNode.open(options(dataDirectory, new RecordingLogger(), extra));
+  for (let index = 0; index < orders; index += 1) {
+    await node.submit(place(index % 2 ? alice : bob, limitOrder(index % 2 ? "buy" : "sell", 1 + (index % 9), 1 + index)));
+  }
+  const hash = node.stateHash();
+  await node.close();
+  return hash;
+}
+
+function onlySegment(dataDirectory: string): string {
+  const names = fs.readdirSync(path.join(dataDirectory, "journal")).filter((name) => name.endsWith(".journal"));
+  assert.equal(names.length, 1);
+  return path.join(dataDirectory, "journal", names[0]!);
+}
+
+interface RecordPlace {
+  readonly offset: number;
+  readonly kind: "command" | "checkpoint";
+  readonly sequence: bigint;
+  readonly time: bigint;
+  readonly payload: Buffer;
+}
+
+function recordsOf(segmentFile: string): RecordPlace[] {
+  const bytes = fs.readFileSync(segmentFile);
+  const places: RecordPlace[] = [];
+  for (let offset = segmentHeaderBytes; offset < bytes.length; ) {
+    const decoded = decodeRecord(bytes, offset, bytes.length);
+    assert.equal(decoded.status, "valid");
+    if (decoded.status !== "valid") break;
+    const payload = Buffer.from(bytes.subarray(decoded.payloadOffset, decoded.payloadOffset + decoded.payloadBytes));
+    places.push({ offset, kind: decoded.kind, sequence: decoded.sequence, time: decoded.time, payload });
+    offset += decoded.recordBytes;
+  }
+  return places;
+}
+
+// Rewrites one record with a new payload of the same length and valid checksums: damage a checksum
+// cannot see, which only replay against a checkpoint can catch.
+function rewriteRecord(segmentFile: string, record: RecordPlace, payload: Buffer): void {
+  assert.equal(payload.length, record.payload.length);
+  const bytes = fs.readFileSync(segmentFile);
+  encodeRecord(bytes, record.offset, { kind: record.kind, sequence: record.sequence, time: record.time, payload });
+  fs.writeFileSync(segmentFile, bytes);
+}
+
+test("recovery: a torn last record is cut off and logged, and the node starts", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  await populate(dataDirectory, 20);
+  const segment = onlySegment(dataDirectory);
+  const last = recordsOf(segment).at(-1)!;
+  assert.equal(last.kind, "checkpoint", "a clean close ends with a checkpoint");
+  // Cut through the last command (the checkpoint after it goes entirely).
+  fs.truncateSync(segment, fs.statSync(segment).size - checkpointRecordBytes - 5);
+  const logger = new RecordingLogger();
+  const node = await ExchangeNode.open(options(dataDirectory, logger));
+  assert.equal(node.lastSequence, Number(last.sequence) - 1);
+  assert.ok(logger.messages("warn").includes("journal: torn tail truncated"), logger.messages().join("\n"));
+  checkInvariants(node.engine);
+  await node.submit({ type: "tick" });
+  assert.equal(node.lastSequence, Number(last.sequence), "the lost sequence number is given again");
+  await node.close();
+});
+
+test("recovery: a flipped byte inside the log makes the node refuse, naming sequence and offset", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  await populate(dataDirectory, 20);
+  const segment = onlySegment(dataDirectory);
+  const victim = recordsOf(segment).find((record) => record.sequence === 12n && record.kind === "command")!;
+  const bytes = fs.readFileSync(segment);
+  bytes[victim.offset + 40] = bytes[victim.offset + 40]! ^ 0x01;
+  fs.writeFileSync(segment, bytes);
+  const error = await ExchangeNode.open(options(dataDirectory, new RecordingLogger())).then(
+    () => assert.fail("the node started on a corrupt journal"),
+    (caught: unknown) => caught,
+  );
+  assert.ok(error instanceof JournalCorruptError, String(error));
+  assert.equal(error.sequenceExpected, 12n);
+  assert.equal(error.offset, victim.offset);
+  assert.match(error.message, /sequence 12/);
+  assert.match(error.message, new RegExp(`offset ${victim.offset}`));
+  assert.ok(fs.existsSync(path.join(dataDirectory, "journal")), "nothing was repaired or removed");
+  assert.ok(!fs.existsSync(path.join(dataDirectory, "LOCK")), "the lock is released");
+});
+
+test("recovery: a damaged or deleted newest snapshot is skipped for an older one", async (context) => {
+  const cases = [
+    { name: "damaged", spoil: (file: string) => fs.writeFileSync(file, Buffer.concat([fs.readFileSync(file).subarray(0, snapshotHeaderBytes + 10), Buffer.from("garbage")])) },
+    { name: "deleted", spoil: (file: string) => fs.rmSync(file) },
+  ];
+  for (const entry of cases) {
+    const dataDirectory = scratchDirectory(context);
+    const hash = await populate(dataDirectory, 60, { follower: true, snapshotEvery: 20, snapshotsKept: 3 });
+    const snapshots = listSnapshots(path.join(dataDirectory, "snapshots"));
+    assert.ok(snapshots.length >= 2, `${entry.name}: snapshots ${snapshots.map((snapshot) => snapshot.sequence).join(", ")}`);
+    entry.spoil(snapshots[0]!.file);
+    const logger = new RecordingLogger();
+    const node = await ExchangeNode.open(options(dataDirectory, logger));
+    const recovered = logger.lines.find((line) => line.message === "node: recovered")!;
+    assert.equal(recovered.object.snapshotSequence, snapshots[1]!.sequence, entry.name);
+    assert.ok(Number(recovered.object.replayedCommands) > 0, entry.name);
+    if (entry.name === "damaged") assert.ok(logger.messages("warn").includes("snapshot: damaged, skipped for an older one"));
+    assert.equal(node.stateHash(), hash, entry.name);
+    await node.close();
+  }
+});
+
+test("recovery: a snapshot past the journal's end means lost records, and the node refuses", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  await populate(dataDirectory, 30, { follower: true, snapshotEvery: 1_000 });
+  const segment = onlySegment(dataDirectory);
+  const records = recordsOf(segment);
+  // Drop the last commands as if the journal had lost them, leaving a valid journal that ends early.
+  const cut = records.find((record) => record.sequence === 30n && record.kind === "command")!;
+  fs.truncateSync(segment, cut.offset);
+  await assert.rejects(ExchangeNode.open(options(dataDirectory, new RecordingLogger())), RecoveryError);
+});
+
+test("recovery: a command altered behind a valid checksum is caught by the next checkpoint", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  await populate(dataDirectory, 30);
+  const segment = onlySegment(dataDirectory);
+  const victim = recordsOf(segment).find((record) => record.sequence === 14n)!;
+  const text = victim.payload.toString("utf8");
+  assert.match(text, /"size":\d/);
+  rewriteRecord(segment, victim, Buffer.from(text.replace(/"size":(\d)/, (_match, digit: string) => `"size":${(Number(digit) % 9) + 1}`)));
+  const error = await ExchangeNode.open(options(dataDirectory, new RecordingLogger())).then(
+    () => assert.fail("the node started on an altered journal"),
+    (caught: unknown) => caught,
+  );
+  assert.ok(error instanceof CheckpointMismatchError, String(error));
+  assert.equal(error.sequence, 20, "the first checkpoint after the altered command");
+  assert.equal(error.lastMatchingSequence, 10);
+});

@@ -1,0 +1,50 @@
+// Proves the sequencer's contract (SPEC 13 §6, SPEC 14): sequence numbers are gapless from where the
+// log ends, exchange time strictly increases even when the wall clock steps back or stands still, and a
+// step back beyond the bound is logged as an error once (and its end once).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Sequencer } from "../src/index.ts";
+import { RecordingLogger } from "./node-helpers.ts";
+
+function scriptedClock(readings: readonly bigint[]): () => bigint {
+  let index = 0;
+  return () => readings[Math.min(index++, readings.length - 1)]!;
+}
+
+test("sequencer: sequences continue gaplessly from the log's end", () => {
+  const sequencer = new Sequencer({ lastSequence: 41, lastTime: 5n, clock: () => 100n, clockStepBackWarnNs: 10n, logger: new RecordingLogger() });
+  assert.deepEqual([sequencer.next().sequence, sequencer.next().sequence, sequencer.next().sequence], [42, 43, 44]);
+  assert.equal(sequencer.lastSequence, 44);
+});
+
+test("sequencer: time follows the wall clock and never repeats or steps back", () => {
+  const cases = [
+    { name: "wall clock ahead", readings: [100n, 200n, 300n], expected: [100n, 200n, 300n] },
+    { name: "wall clock stands still", readings: [100n, 100n, 100n], expected: [100n, 101n, 102n] },
+    { name: "wall clock steps back a little", readings: [100n, 95n, 99n, 150n], expected: [100n, 101n, 102n, 150n] },
+    { name: "log ends after the wall clock", readings: [10n, 20n], expected: [51n, 52n], lastTime: 50n },
+  ];
+  for (const entry of cases) {
+    const sequencer = new Sequencer({
+      lastSequence: 0,
+      lastTime: entry.lastTime ?? 0n,
+      clock: scriptedClock(entry.readings),
+      clockStepBackWarnNs: 1_000n,
+      logger: new RecordingLogger(),
+    });
+    const times = entry.expected.map(() => sequencer.next().time);
+    assert.deepEqual(times, entry.expected, entry.name);
+  }
+});
+
+test("sequencer: a step back beyond the bound is logged as an error once, and its end once", () => {
+  const logger = new RecordingLogger();
+  const second = 1_000_000_000n;
+  const readings = [10n * second, 8n * second, 8n * second + 1n, 9n * second, 10n * second + 5n, 11n * second];
+  const sequencer = new Sequencer({ lastSequence: 0, lastTime: 0n, clock: scriptedClock(readings), clockStepBackWarnNs: second, logger });
+  const times = readings.map(() => sequencer.next().time);
+  for (let index = 1; index < times.length; index += 1) assert.ok(times[index]! > times[index - 1]!);
+  assert.deepEqual(logger.messages("error"), ["sequencer: wall clock stepped back; exchange time runs ahead of it until it catches up"]);
+  assert.deepEqual(logger.messages("info"), ["sequencer: wall clock caught up with exchange time"]);
+  assert.equal(logger.lines.find((line) => line.level === "error")?.object.stepBackNs, String(2n * second));
+});

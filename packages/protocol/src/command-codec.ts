@@ -1,0 +1,443 @@
+/**
+ * The command codec: how a command is stored in the journal and sent between processes.
+ *
+ * A command is written as canonical JSON (UTF-8): fields in one fixed order, optional fields left out
+ * when absent, and the one bigint field (`expiresAt`, nanoseconds) as a decimal string. The decoder
+ * knows each field by name, so it turns exactly those strings back into bigints and never guesses.
+ * The sequence number and exchange time are not part of the payload: the journal record header holds
+ * them.
+ *
+ * The codec checks shape (field names, JSON types, the one-of of an order reference), not business
+ * rules: a well-shaped order with a negative size encodes, and the core rejects it with a stable code.
+ * Anything else throws a `CommandCodecError`. Encoding such a command is a bug in the caller (the api
+ * validates first); decoding one means the bytes are not a command — in a journal record that passed
+ * its checksum, that is corruption.
+ */
+import { orderIdsPerCommand } from "@perpdex/core";
+import type { BatchItem, CommandInput, MarketSpec, OrderRef, OrderSpec } from "@perpdex/core";
+
+/** The JSON type of a field, or the nested shape it holds. */
+type FieldRule =
+  | "string"
+  | "number"
+  | "boolean"
+  /** A bigint of nanoseconds, written as a decimal string. */
+  | "time"
+  | Shape
+  /** The items of a batch: an array of shapes chosen by their `type`. */
+  | "batchItems";
+
+interface Field {
+  readonly name: string;
+  /** The name as written in JSON, with its colon: `"name":`. */
+  readonly key: string;
+  readonly rule: FieldRule;
+  readonly optional: boolean;
+}
+
+interface Shape {
+  readonly fields: readonly Field[];
+  /** Exactly one of these fields must be present (an order is named by id or by client id). */
+  readonly oneOf?: readonly [string, string];
+}
+
+/**
+ * The largest number of items a batch may carry on the wire. The core's own `batchItemsMax` can be
+ * lower (it rejects the excess with a code); it can never be higher, because order ids reserve 256
+ * per command.
+ *
+ * @example
+ * ```ts
+ * import { batchItemsWireMax } from "@perpdex/protocol";
+ * batchItemsWireMax; // => 256
+ * ```
+ */
+export const batchItemsWireMax = orderIdsPerCommand;
+
+// Exchange times and GTD expiries are nanoseconds since the epoch; the state encoding stores them as
+// signed 64-bit integers, so nothing larger may enter.
+const timeMax = (1n << 63n) - 1n;
+const timeTextPattern = /^(0|[1-9][0-9]{0,18})$/;
+
+function field(name: string, rule: FieldRule): Field {
+  return { name, key: `"${name}":`, rule, optional: false };
+}
+
+function optional(name: string, rule: FieldRule): Field {
+  return { name, key: `"${name}":`, rule, optional: true };
+}
+
+const typeField = field("type", "string");
+
+const marketShape: Shape = {
+  fields: [
+    field("symbol", "string"),
+    field("tickSize", "string"),
+    field("lotSize", "string"),
+    field("minOrderLots", "number"),
+    field("maxOrderLots", "number"),
+    field("priceBandPpm", "number"),
+    field("referencePriceTicks", "number"),
+    field("marketOrderSlippagePpm", "number"),
+  ],
+};
+
+const orderShape: Shape = {
+  fields: [
+    field("market", "string"),
+    field("side", "string"),
+    field("type", "string"),
+    optional("price", "number"),
+    field("size", "number"),
+    optional("timeInForce", "string"),
+    optional("expiresAt", "time"),
+    optional("postOnly", "boolean"),
+    optional("reduceOnly", "boolean"),
+    optional("selfTradePrevention", "string"),
+    optional("clientOrderId", "string"),
+    optional("slippagePpm", "number"),
+  ],
+};
+
+const orderRefFields: readonly Field[] = [optional("orderId", "number"), optional("clientOrderId", "string")];
+const orderRefOneOf = ["orderId", "clientOrderId"] as const;
+const orderRefShape: Shape = { fields: orderRefFields, oneOf: orderRefOneOf };
+
+// Every command type and its fields, in the order they are written.
+const commandShapes: Readonly<Record<CommandInput["type"], Shape>> = {
+  createMarket: { fields: [typeField, field("market", marketShape)] },
+  placeOrder: { fields: [typeField, field("account", "string"), field("order", orderShape)] },
+  cancelOrder: {
+    fields: [typeField, field("account", "string"), field("market", "string"), ...orderRefFields],
+    oneOf: orderRefOneOf,
+  },
+  cancelAll: { fields: [typeField, field("account", "string"), optional("market", "string")] },
+  reduceOrder: {
+    fields: [typeField, field("account", "string"), field("market", "string"), field("remaining", "number"), ...orderRefFields],
+    oneOf: orderRefOneOf,
+  },
+  cancelReplace: {
+    fields: [typeField, field("account", "string"), field("order", orderShape), field("replaces", orderRefShape)],
+  },
+  batch: { fields: [typeField, field("account", "string"), field("items", "batchItems")] },
+  tick: { fields: [typeField] },
+};
+
+const batchItemShapes: Readonly<Record<BatchItem["type"], Shape>> = {
+  placeOrder: { fields: [typeField, field("order", orderShape)] },
+  cancelOrder: { fields: [typeField, field("market", "string"), ...orderRefFields], oneOf: orderRefOneOf },
+};
+
+/**
+ * Thrown when a value is not a well-shaped command: by `encodeCommand` for a malformed command (a bug
+ * in the caller), by `decodeCommand` for bytes that are not a command. `path` names the field.
+ *
+ * @example
+ * ```ts
+ * import { CommandCodecError, decodeCommand } from "@perpdex/protocol";
+ * try {
+ *   decodeCommand(new TextEncoder().encode('{"type":"tick","extra":1}'));
+ * } catch (error) {
+ *   if (error instanceof CommandCodecError) error.path; // => "command.extra"
+ * }
+ * ```
+ */
+export class CommandCodecError extends Error {
+  override readonly name = "CommandCodecError";
+  /** Where in the command the problem is, e.g. `command.order.size`. */
+  readonly path: string;
+  readonly reason: string;
+
+  constructor(parameters: { path: string; reason: string }) {
+    super(`Not a well-shaped command at ${parameters.path}: ${parameters.reason}.`);
+    this.path = parameters.path;
+    this.reason = parameters.reason;
+  }
+}
+
+function invalid(path: string, reason: string): never {
+  throw new CommandCodecError({ path, reason });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function shapeOfCommand(value: unknown): Shape {
+  if (!isPlainObject(value)) return invalid("command", "expected an object");
+  const type = value.type;
+  if (typeof type !== "string") return invalid("command.type", "expected a string");
+  const shape = Object.hasOwn(commandShapes, type) ? commandShapes[type as CommandInput["type"]] : undefined;
+  return shape ?? invalid("command.type", `unknown command type ${JSON.stringify(type)}`);
+}
+
+function shapeOfBatchItem(value: unknown, itemsPath: string, index: number): Shape {
+  if (!isPlainObject(value)) return invalid(`${itemsPath}[${index}]`, "expected an object");
+  const type = value.type;
+  if (typeof type !== "string") return invalid(`${itemsPath}[${index}].type`, "expected a string");
+  const shape = Object.hasOwn(batchItemShapes, type) ? batchItemShapes[type as BatchItem["type"]] : undefined;
+  return shape ?? invalid(`${itemsPath}[${index}].type`, `a batch item is a placeOrder or a cancelOrder, not ${JSON.stringify(type)}`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Encoding: walk the shape in its fixed order, check each field, and at the same time write its JSON and
+// copy it into a fresh object built in that order. Writing the text on the way beats JSON.stringify of
+// the copy (no second walk), and the copy is a canonical command the caller owns at no extra cost.
+// Error paths are built only when a check fails.
+
+// The text being written. Encoding is synchronous and never re-entered, so one accumulator serves.
+let text = "";
+
+function encodeObject(object: Record<string, unknown>, shape: Shape, path: string): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  let present = 0;
+  text += "{";
+  for (const entry of shape.fields) {
+    const value = object[entry.name];
+    if (value === undefined) {
+      if (!entry.optional) invalid(`${path}.${entry.name}`, "required");
+      continue;
+    }
+    text += present === 0 ? entry.key : `,${entry.key}`;
+    copy[entry.name] = encodeValue(value, entry.rule, path, entry.name);
+    present += 1;
+  }
+  text += "}";
+  checkOneOf(object, shape, path);
+  // A field the shape does not know would be dropped silently: refuse it instead.
+  if (definedKeyCount(object) !== present) invalid(path, `unknown field ${firstUnknownField(object, shape)}`);
+  return copy;
+}
+
+// Writes the value's JSON and returns its copy.
+function encodeValue(value: unknown, rule: FieldRule, parentPath: string, name: string): unknown {
+  switch (rule) {
+    case "string":
+      if (typeof value !== "string") invalid(`${parentPath}.${name}`, "expected a string");
+      text += JSON.stringify(value);
+      return value;
+    case "number":
+      if (typeof value !== "number" || !Number.isFinite(value)) invalid(`${parentPath}.${name}`, "expected a finite number");
+      // For a finite number, JSON's form is JavaScript's shortest round-trip form.
+      text += String(value);
+      return value;
+    case "boolean":
+      if (typeof value !== "boolean") invalid(`${parentPath}.${name}`, "expected a boolean");
+      text += value ? "true" : "false";
+      return value;
+    case "time":
+      if (typeof value !== "bigint" || value < 0n || value > timeMax) invalid(`${parentPath}.${name}`, "expected a bigint from 0 to 2^63 - 1");
+      text += `"${value.toString()}"`;
+      return value;
+    case "batchItems":
+      return encodeBatchItems(value, `${parentPath}.${name}`);
+    default:
+      if (!isPlainObject(value)) invalid(`${parentPath}.${name}`, "expected an object");
+      return encodeObject(value, rule, `${parentPath}.${name}`);
+  }
+}
+
+function encodeBatchItems(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) return invalid(path, "expected an array");
+  if (value.length > batchItemsWireMax) invalid(path, `at most ${batchItemsWireMax} items`);
+  const items: unknown[] = [];
+  text += "[";
+  for (let index = 0; index < value.length; index += 1) {
+    if (index > 0) text += ",";
+    const item: unknown = value[index];
+    const shape = shapeOfBatchItem(item, path, index);
+    items.push(encodeObject(item as Record<string, unknown>, shape, `${path}[${index}]`));
+  }
+  text += "]";
+  return items;
+}
+
+function checkOneOf(object: Record<string, unknown>, shape: Shape, path: string): void {
+  if (shape.oneOf === undefined) return;
+  const [first, second] = shape.oneOf;
+  const count = (object[first] === undefined ? 0 : 1) + (object[second] === undefined ? 0 : 1);
+  if (count !== 1) invalid(path, `exactly one of ${first} and ${second}`);
+}
+
+function definedKeyCount(object: Record<string, unknown>): number {
+  let count = 0;
+  for (const key in object) if (object[key] !== undefined) count += 1;
+  return count;
+}
+
+function firstUnknownField(object: Record<string, unknown>, shape: Shape): string {
+  const known = new Set(shape.fields.map((entry) => entry.name));
+  for (const key in object) if (object[key] !== undefined && !known.has(key)) return key;
+  return "(none)";
+}
+
+/**
+ * Encodes a command (without its sequence and time) as canonical JSON text: fields in a fixed
+ * order, absent optional fields left out, `expiresAt` as a decimal string. Throws a
+ * `CommandCodecError` when the command is not well shaped (an unknown field included).
+ *
+ * @example
+ * ```ts
+ * import { encodeCommandJson } from "@perpdex/protocol";
+ * encodeCommandJson({ type: "cancelAll", account: "0x" + "1".repeat(40) });
+ * // => '{"type":"cancelAll","account":"0x1111111111111111111111111111111111111111"}'
+ * ```
+ */
+export function encodeCommandJson(command: CommandInput): string {
+  return canonicalCommand(command).json;
+}
+
+/**
+ * Checks a command and returns both its canonical JSON (see `encodeCommandJson`) and a canonical copy
+ * of it: a fresh object with the same fields in the canonical order, which the caller owns (the node
+ * stamps it with sequence and time instead of copying the command again). Throws a
+ * `CommandCodecError` when the command is not well shaped.
+ *
+ * @example
+ * ```ts
+ * import { canonicalCommand } from "@perpdex/protocol";
+ * const input = { type: "cancelAll", account: "0x" + "1".repeat(40) } as const;
+ * const { json, command } = canonicalCommand(input);
+ * command !== input; // => true: a copy
+ * json; // => '{"type":"cancelAll","account":"0x1111111111111111111111111111111111111111"}'
+ * ```
+ */
+export function canonicalCommand(command: CommandInput): { json: string; command: CommandInput } {
+  text = "";
+  try {
+    const copy = encodeObject(command as unknown as Record<string, unknown>, shapeOfCommand(command), "command");
+    return { json: text, command: copy as unknown as CommandInput };
+  } finally {
+    text = "";
+  }
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Encodes a command (without its sequence and time) as the UTF-8 bytes of its canonical JSON: the
+ * payload of a journal record. Throws a `CommandCodecError` when the command is not well shaped.
+ *
+ * @example
+ * ```ts
+ * import { decodeCommand, encodeCommand } from "@perpdex/protocol";
+ * const payload = encodeCommand({ type: "tick" });
+ * decodeCommand(payload); // => { type: "tick" }
+ * ```
+ */
+export function encodeCommand(command: CommandInput): Uint8Array {
+  return textEncoder.encode(encodeCommandJson(command));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Decoding: parse, then check the parsed value against the same shapes, turning time strings into
+// bigints in place (the parsed object belongs to the decoder until it is returned).
+
+function decodeObject(object: Record<string, unknown>, shape: Shape, path: string): void {
+  let present = 0;
+  for (const entry of shape.fields) {
+    const value = object[entry.name];
+    if (value === undefined) {
+      if (!entry.optional) invalid(`${path}.${entry.name}`, "required");
+      continue;
+    }
+    const decoded = decodeValue(value, entry.rule, path, entry.name);
+    if (decoded !== value) object[entry.name] = decoded;
+    present += 1;
+  }
+  checkOneOf(object, shape, path);
+  if (definedKeyCount(object) !== present) invalid(path, `unknown field ${firstUnknownField(object, shape)}`);
+}
+
+function decodeValue(value: unknown, rule: FieldRule, parentPath: string, name: string): unknown {
+  switch (rule) {
+    case "string":
+      return typeof value === "string" ? value : invalid(`${parentPath}.${name}`, "expected a string");
+    case "number":
+      return typeof value === "number" ? value : invalid(`${parentPath}.${name}`, "expected a number");
+    case "boolean":
+      return typeof value === "boolean" ? value : invalid(`${parentPath}.${name}`, "expected a boolean");
+    case "time":
+      return decodeTime(value, `${parentPath}.${name}`);
+    case "batchItems":
+      decodeBatchItems(value, `${parentPath}.${name}`);
+      return value;
+    default:
+      if (!isPlainObject(value)) invalid(`${parentPath}.${name}`, "expected an object");
+      decodeObject(value, rule, `${parentPath}.${name}`);
+      return value;
+  }
+}
+
+function decodeTime(value: unknown, path: string): bigint {
+  if (typeof value !== "string" || !timeTextPattern.test(value)) {
+    return invalid(path, "expected nanoseconds as a decimal string");
+  }
+  const time = BigInt(value);
+  return time <= timeMax ? time : invalid(path, "nanoseconds beyond 2^63 - 1");
+}
+
+function decodeBatchItems(value: unknown, path: string): void {
+  if (!Array.isArray(value)) return invalid(path, "expected an array");
+  if (value.length > batchItemsWireMax) invalid(path, `at most ${batchItemsWireMax} items`);
+  for (let index = 0; index < value.length; index += 1) {
+    const item: unknown = value[index];
+    const shape = shapeOfBatchItem(item, path, index);
+    decodeObject(item as Record<string, unknown>, shape, `${path}[${index}]`);
+  }
+}
+
+/**
+ * Decodes canonical command JSON text (see `encodeCommandJson`) back into a command, `expiresAt`
+ * as a bigint. Throws a `CommandCodecError` when the text is not JSON or not a well-shaped command.
+ *
+ * @example
+ * ```ts
+ * import { decodeCommandJson } from "@perpdex/protocol";
+ * const command = decodeCommandJson('{"type":"cancelAll","account":"0x1111111111111111111111111111111111111111"}');
+ * command.type; // => "cancelAll"
+ * ```
+ */
+export function decodeCommandJson(text: string): CommandInput {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return invalid("command", `not JSON (${(error as Error).message})`);
+  }
+  const shape = shapeOfCommand(parsed);
+  decodeObject(parsed as Record<string, unknown>, shape, "command");
+  return parsed as CommandInput;
+}
+
+/**
+ * Decodes a journal payload (UTF-8 canonical JSON, see `encodeCommand`) back into a command. Throws
+ * a `CommandCodecError` when the bytes are not UTF-8, not JSON or not a well-shaped command.
+ *
+ * @example
+ * ```ts
+ * import { decodeCommand, encodeCommand } from "@perpdex/protocol";
+ * const order = { market: "BTC-PERP", side: "buy", type: "limit", price: 194_000, size: 5, timeInForce: "GTD", expiresAt: 1_767_225_660_000_000_000n };
+ * const command = decodeCommand(encodeCommand({ type: "placeOrder", account: "0x" + "1".repeat(40), order }));
+ * command.type === "placeOrder" && command.order.expiresAt; // => 1767225660000000000n
+ * ```
+ */
+export function decodeCommand(bytes: Uint8Array): CommandInput {
+  let text: string;
+  try {
+    text = textDecoder.decode(bytes);
+  } catch {
+    return invalid("command", "not UTF-8");
+  }
+  return decodeCommandJson(text);
+}
+
+// The shapes above are written against these core types; a change there must show up here.
+type ShapeCovers<Value, Names extends string> = Exclude<keyof Value, Names> extends never ? true : false;
+const marketCovered: ShapeCovers<MarketSpec, "symbol" | "tickSize" | "lotSize" | "minOrderLots" | "maxOrderLots" | "priceBandPpm" | "referencePriceTicks" | "marketOrderSlippagePpm"> = true;
+const orderCovered: ShapeCovers<OrderSpec, "market" | "side" | "type" | "price" | "size" | "timeInForce" | "expiresAt" | "postOnly" | "reduceOnly" | "selfTradePrevention" | "clientOrderId" | "slippagePpm"> = true;
+const orderRefCovered: ShapeCovers<OrderRef, "orderId" | "clientOrderId"> = true;
+void marketCovered;
+void orderCovered;
+void orderRefCovered;
