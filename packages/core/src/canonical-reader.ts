@@ -4,6 +4,17 @@ import { AssertionFailed } from "./assert.ts";
 // node falls back to an older snapshot (its checksum should have caught it first).
 
 const two32 = 4_294_967_296;
+/** Code units passed to one String.fromCharCode call (argument count limits). */
+const stringChunkMax = 4096;
+
+function joinChunks(codes: Uint16Array, length: number): string {
+  let text = "";
+  for (let start = 0; start < length; start += stringChunkMax) {
+    const end = Math.min(length, start + stringChunkMax);
+    text += String.fromCharCode.apply(null, codes.subarray(start, end) as unknown as number[]);
+  }
+  return text;
+}
 
 export class CanonicalReader {
   private readonly view: DataView;
@@ -61,13 +72,18 @@ export class CanonicalReader {
   string(): string {
     const length = this.u32();
     this.need(length * 2);
-    let text = "";
+    const codes = this.codes.length >= length ? this.codes : (this.codes = new Uint16Array(length));
     for (let index = 0; index < length; index += 1) {
-      text += String.fromCharCode(this.view.getUint16(this.position));
+      codes[index] = this.view.getUint16(this.position);
       this.position += 2;
     }
-    return text;
+    // One call builds the string (symbols and addresses are short; fromCharCode takes the units as args).
+    return length <= stringChunkMax
+      ? String.fromCharCode.apply(null, codes.subarray(0, length) as unknown as number[])
+      : joinChunks(codes, length);
   }
+
+  private codes = new Uint16Array(64);
 
   private need(bytes: number): void {
     if (this.position + bytes > this.bytes.byteLength) {

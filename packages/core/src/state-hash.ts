@@ -10,7 +10,7 @@ import { Sha256, toHex } from "./sha256.ts";
 // cleaned expiry queue are not observable, so they are not encoded. The same encoding is the snapshot
 // format (state-restore.ts reads it back in one pass, in this order).
 
-const formatVersion = "perpdex-state-v1";
+const formatVersion = "perpdex-state-v2";
 
 export const stateFormatVersion = formatVersion;
 
@@ -25,6 +25,8 @@ export function writeState(engine: Engine, sink: ChunkSink): void {
   writer.u32(limits.fillsPerOrderMax);
   writer.safeInteger(engine.lastSequence);
   writer.i64(engine.lastTime);
+  // The number of resting orders, so a restore can size its pool and index once.
+  writer.safeInteger(engine.pool.count);
   writer.u32(engine.accounts.list.length);
   for (const account of engine.accounts.list) writer.string(account.address);
   writer.u32(engine.markets.length);
@@ -60,8 +62,10 @@ function writeSide(writer: CanonicalWriter, engine: Engine, side: BookSide): voi
       writer.u32(pool.size[slot]!);
       writer.u32(pool.remaining[slot]!);
       writer.u8(pool.flags[slot]!);
-      const expiresAt = engine.expiryByOrder.get(orderId);
-      writer.i64(expiresAt ?? 0n);
+      // Only GTD orders carry an expiry; a flag keeps the common case free of bigint reads.
+      const expiresAt = engine.expiryByOrder.size === 0 ? undefined : engine.expiryByOrder.get(orderId);
+      writer.boolean(expiresAt !== undefined);
+      if (expiresAt !== undefined) writer.i64(expiresAt);
     }
   }
 }

@@ -37,16 +37,18 @@ export function readEngineState(reader: CanonicalReader): Engine {
   };
   const engine = new Engine({ limits });
   engine.restoreClock(reader.safeInteger(), reader.i64());
+  const orderCount = reader.safeInteger();
+  engine.pool.reserve(orderCount);
+  engine.orderIndex.reserve(orderCount);
   const accountCount = reader.u32();
   for (let index = 0; index < accountCount; index += 1) engine.accounts.create(reader.string());
-  const slotsById = new Map<number, number>();
   const marketCount = reader.u32();
-  for (let index = 0; index < marketCount; index += 1) restoreMarket(reader, engine, slotsById);
-  for (const account of engine.accounts.list) restoreAccountOrders(reader, engine, account.index, slotsById);
+  for (let index = 0; index < marketCount; index += 1) restoreMarket(reader, engine);
+  for (const account of engine.accounts.list) restoreAccountOrders(reader, engine, account.index);
   return engine;
 }
 
-function restoreMarket(reader: CanonicalReader, engine: Engine, slotsById: Map<number, number>): void {
+function restoreMarket(reader: CanonicalReader, engine: Engine): void {
   const spec: MarketSpec = {
     symbol: reader.string(),
     tickSize: reader.string(),
@@ -59,8 +61,8 @@ function restoreMarket(reader: CanonicalReader, engine: Engine, slotsById: Map<n
   };
   const market = engine.registerMarket(spec);
   market.referencePrice = reader.u32();
-  restoreSide(reader, engine, market.index, market.bids, slotsById);
-  restoreSide(reader, engine, market.index, market.asks, slotsById);
+  restoreSide(reader, engine, market.index, market.bids);
+  restoreSide(reader, engine, market.index, market.asks);
 }
 
 function restoreSide(
@@ -68,7 +70,6 @@ function restoreSide(
   engine: Engine,
   marketIndex: number,
   side: BookSide,
-  slotsById: Map<number, number>,
 ): void {
   const pool = engine.pool;
   const levelCount = reader.u32();
@@ -87,12 +88,11 @@ function restoreSide(
       pool.size[slot] = reader.u32();
       pool.remaining[slot] = reader.u32();
       pool.flags[slot] = reader.u8();
-      const expiresAt = reader.i64();
+      const expiresAt = reader.u8() === 1 ? reader.i64() : 0n;
       assert(pool.account[slot]! < engine.accounts.count, "snapshot: order of an unknown account");
       engine.appendToLevel(level, slot);
       engine.orderIndex.insert(slot);
       if (expiresAt !== 0n) engine.trackExpiry(orderId, expiresAt);
-      slotsById.set(orderId, slot);
     }
     if (level.totalLots !== totalLots) throw new AssertionFailed(`snapshot: level ${level.price} total differs`);
   }
@@ -102,15 +102,16 @@ function restoreAccountOrders(
   reader: CanonicalReader,
   engine: Engine,
   accountIndex: number,
-  slotsById: Map<number, number>,
 ): void {
   const account = engine.accounts.list[accountIndex]!;
   const openOrders = reader.u32();
   // The list is newest first; pushing at the head in reverse rebuilds the same order.
   const slots: number[] = [];
   for (let index = 0; index < openOrders; index += 1) {
-    const slot = slotsById.get(reader.safeInteger());
-    if (slot === undefined) throw new AssertionFailed(`snapshot: account ${account.address} lists a missing order`);
+    const slot = engine.orderIndex.find(reader.safeInteger());
+    if (slot === noSlot || engine.pool.account[slot] !== accountIndex) {
+      throw new AssertionFailed(`snapshot: account ${account.address} lists a missing order`);
+    }
     slots.push(slot);
   }
   for (let index = slots.length - 1; index >= 0; index -= 1) engine.pushToAccount(account, slots[index]!);

@@ -88,9 +88,20 @@ export class OrderIndex {
     return (hash ^ (hash >>> 16)) & this.mask;
   }
 
+  /** Sizes the table for `count` entries at once, so a restore never rehashes. */
+  reserve(count: number): void {
+    let length = this.table.length;
+    while (count * 10 > length * 7) length *= 2;
+    if (length !== this.table.length) this.rehash(length);
+  }
+
   private grow(): void {
+    this.rehash(this.table.length * 2);
+  }
+
+  private rehash(length: number): void {
     const old = this.table;
-    this.table = new Int32Array(old.length * 2).fill(empty);
+    this.table = new Int32Array(length).fill(empty);
     this.mask = this.table.length - 1;
     for (const slot of old) if (slot !== empty) this.place(slot);
   }
