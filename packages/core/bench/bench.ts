@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { bigBookDefaults, measureBigBook, runBigBookChild, type BigBookResult } from "./big-book.ts";
 import { clockOverhead, collectGarbage, nowNs } from "./measure.ts";
 import { orderBookRestingMemory, perpdexRestingMemory, type RestingLoad } from "./memory.ts";
-import { checkTargets, engineReport, formatTable, round, type BenchReport } from "./report.ts";
+import { checkTargets, engineReport, formatTable, fullEngineReport, round, type BenchReport } from "./report.ts";
 import { compareSpeed, type SpeedComparison } from "./speed.ts";
 import { benchMarket, generateWorkload, mixPerMille, shape, standardWorkload, type Workload } from "./workload.ts";
 
@@ -129,6 +129,7 @@ function run(options: Options, log: (line: string) => void): BenchReport {
     workload: workloadReport,
     perpdex: { ...perpdex, eventsPerSecond: perpdex.outputsPerSecond },
     nodejsOrderBook: engineReport(speed.nodejsOrderBook, orderBookMemory),
+    perpdexFullEngine: fullEngineReport(speed.perpdexFullEngine),
     ratio: round(speed.perpdex.commandsPerSecond / speed.nodejsOrderBook.commandsPerSecond, 2),
     ratioOfBest: round(speed.perpdex.commandsPerSecondBest / speed.nodejsOrderBook.commandsPerSecondBest, 2),
     booksIdentical: speed.booksIdentical,

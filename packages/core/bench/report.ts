@@ -8,6 +8,9 @@ import type { EngineSpeed, SpeedComparison } from "./speed.ts";
 
 export const targets = Object.freeze({
   commandsPerSecondMin: 2_000_000,
+  // Issue 3: the full engine (margin, fees, positions) on the same workload.
+  fullEngineCommandsPerSecondMin: 1_000_000,
+  fullEngineP99NsMax: 5_000,
   ratioMin: 40,
   p99NsMax: 3_000,
   bytesPerRestingOrderMax: 120,
@@ -44,6 +47,8 @@ export interface BenchReport {
   readonly workload: Record<string, unknown>;
   readonly perpdex: EngineReport & { readonly eventsPerSecond: number };
   readonly nodejsOrderBook: EngineReport;
+  /** The same stream through the full perpetual engine (funded accounts, margin, fees, positions). */
+  readonly perpdexFullEngine: FullEngineReport;
   /** perpdex commandsPerSecond / nodejs-order-book commandsPerSecond, both medians of the same run. */
   readonly ratio: number;
   /** The same ratio of the fastest passes. */
@@ -53,6 +58,27 @@ export interface BenchReport {
   readonly method: Record<string, unknown>;
   readonly environment: Record<string, unknown>;
   readonly targets: Record<string, TargetCheck>;
+}
+
+export type FullEngineReport = Omit<EngineReport, "bytesPerRestingOrder" | "restingMemory">;
+
+export function fullEngineReport(speed: EngineSpeed): FullEngineReport {
+  return {
+    commandsPerSecond: speed.commandsPerSecond,
+    commandsPerSecondPasses: speed.commandsPerSecondPasses,
+    commandsPerSecondBest: speed.commandsPerSecondBest,
+    outputsPerSecond: speed.outputsPerSecond,
+    p50Ns: speed.latency.p50Ns,
+    p90Ns: speed.latency.p90Ns,
+    p99Ns: speed.latency.p99Ns,
+    p999Ns: speed.latency.p999Ns,
+    maxNs: speed.latency.maxNs,
+    meanNs: speed.latency.meanNs,
+    outputsPerPass: speed.outputsPerPass,
+    refusedPerPass: speed.refusedPerPass,
+    latencyPasses: speed.latencyPasses,
+    latencyByKind: speed.latencyByKind,
+  };
 }
 
 export function engineReport(speed: EngineSpeed, memory: RestingMemory): EngineReport {
@@ -95,6 +121,12 @@ export function checkTargets(options: { speed: SpeedComparison; perpdexMemory: R
       (value) => value <= targets.bytesPerRestingOrderMax,
     ),
     bigBookRssBytes: check(`< ${targets.bigBookRssBytesMax}`, bigBook?.rssBytes ?? null, (value) => value < targets.bigBookRssBytesMax),
+    fullEngineCommandsPerSecond: check(
+      `>= ${targets.fullEngineCommandsPerSecondMin}`,
+      speed.perpdexFullEngine.commandsPerSecond,
+      (value) => value >= targets.fullEngineCommandsPerSecondMin,
+    ),
+    fullEngineP99Ns: check(`<= ${targets.fullEngineP99NsMax}`, speed.perpdexFullEngine.latency.p99Ns, (value) => value <= targets.fullEngineP99NsMax),
   };
 }
 
@@ -137,6 +169,10 @@ export function formatTable(report: BenchReport): string {
     `ratio (perpdex / nodejs-order-book commands per second): ${decimal.format(report.ratio)}x median, ${decimal.format(report.ratioOfBest)}x best pass`,
     `books identical after every pass: ${report.booksIdentical ? "yes" : "NO"}`,
     ...latencyByKindLines(report),
+    "",
+    `full engine (Exchange: funded accounts, margin checks and reservations, fees, positions, events):`,
+    `  ${integer.format(report.perpdexFullEngine.commandsPerSecond)} commands/s median (passes ${report.perpdexFullEngine.commandsPerSecondPasses.map((value) => integer.format(value)).join(" ")}), ${integer.format(report.perpdexFullEngine.outputsPerSecond)} events/s`,
+    `  latency p50 ${integer.format(report.perpdexFullEngine.p50Ns)} ns, p99 ${integer.format(report.perpdexFullEngine.p99Ns)} ns, p99.9 ${integer.format(report.perpdexFullEngine.p999Ns)} ns; refused per pass ${integer.format(report.perpdexFullEngine.refusedPerPass)}`,
     ...bigBookLines(report.bigBook),
     "",
     "targets:",

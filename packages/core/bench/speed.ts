@@ -10,6 +10,7 @@ import {
   perpdexDepth,
   perpdexLatencyPass,
   perpdexThroughputPass,
+  prepareExchange,
   preparePerpdex,
   type BookDepth,
   type PassCounts,
@@ -41,6 +42,8 @@ export interface EngineSpeed {
 
 export interface SpeedComparison {
   readonly perpdex: EngineSpeed;
+  /** The same stream through the full perpetual engine: margin checks, fees, positions. */
+  readonly perpdexFullEngine: EngineSpeed;
   readonly nodejsOrderBook: EngineSpeed;
   /** Whether both engines ended their throughput passes with the same price levels and lots. */
   readonly booksIdentical: boolean;
@@ -99,7 +102,22 @@ export function compareSpeed(options: SpeedOptions): SpeedComparison {
       return orderBookLatencyPass(book, operations, durations);
     },
   };
-  const contenders = [perpdex, nodejsOrderBook] as const;
+  const fullEngine: Contender = {
+    name: "perpdex full engine",
+    passes: options.passes,
+    throughput(commands) {
+      const exchange = prepareExchange(workload);
+      collectGarbage();
+      const counts = perpdexThroughputPass(exchange, workload.stream, commands);
+      return { counts, depth: perpdexDepth(exchange.engine) };
+    },
+    latency(durations) {
+      const exchange = prepareExchange(workload);
+      collectGarbage();
+      return perpdexLatencyPass(exchange, workload.stream, durations);
+    },
+  };
+  const contenders = [perpdex, nodejsOrderBook, fullEngine] as const;
   const commands = workload.stream.length;
   const warmUpCommands = Math.min(commands, options.warmUpCommands);
   for (const contender of contenders) {
@@ -111,6 +129,7 @@ export function compareSpeed(options: SpeedOptions): SpeedComparison {
   return {
     perpdex: engineSpeed(throughput.counts[0]!, latency[0]!),
     nodejsOrderBook: engineSpeed(throughput.counts[1]!, latency[1]!),
+    perpdexFullEngine: engineSpeed(throughput.counts[2]!, latency[2]!),
     booksIdentical: throughput.booksIdentical,
     priceLevelsAtEnd: throughput.priceLevelsAtEnd,
     warmUpCommands,

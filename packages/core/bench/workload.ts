@@ -1,5 +1,8 @@
 import {
   Engine,
+  Exchange,
+  type ExchangeCommand,
+  type PerpMarketSpec,
   type Command,
   type ExchangeEvent,
   type MarketSpec,
@@ -59,8 +62,12 @@ export const shape = Object.freeze({
   aggressiveSweepLotsMax: 1_000,
 });
 
-/** The market of the workload; `symbol` names further copies of it (the 10 M-order load lists 1,000). */
-export function marketSpec(symbol: string): MarketSpec {
+/**
+ * The market of the workload; `symbol` names further copies of it (the 10 M-order load lists 1,000).
+ * It carries the perpetual fields too: the bare engine ignores them, the full engine (Exchange) lists a
+ * crypto perpetual at 5x, a leverage every tier allows, so no order of the workload fails a tier check.
+ */
+export function marketSpec(symbol: string): PerpMarketSpec {
   return Object.freeze({
     symbol,
     tickSize: "0.01",
@@ -71,10 +78,20 @@ export function marketSpec(symbol: string): MarketSpec {
     priceBandPpm: 1_000_000 as RatePpm,
     referencePriceTicks: shape.fairStartTicks as PriceTicks,
     marketOrderSlippagePpm: 50_000 as RatePpm,
+    assetClass: "crypto",
+    marginProfile: "prd",
+    leverageMax: 100,
+    leverageDefault: 5,
   });
 }
 
 export const benchMarket: MarketSpec = marketSpec("BENCH-PERP");
+
+/**
+ * Each user's deposit: $10 M of USDC, far more than its orders of the workload can need, so the full
+ * engine rejects nothing the bare engine accepts and both end with the same book.
+ */
+export const benchDepositUsdc = 10_000_000_000_000n;
 
 /** Generous enough that no order of the workload is rejected for a limit. */
 export const benchLimits = Object.freeze({ ordersPerAccountMax: 1_000_000 });
@@ -129,7 +146,7 @@ export interface Workload {
   readonly options: WorkloadOptions;
   readonly market: MarketSpec;
   /** createMarket, then the prefill: applied to each fresh Engine before timing starts. */
-  readonly setup: readonly Command[];
+  readonly setup: readonly ExchangeCommand[];
   /** The timed commands. */
   readonly stream: readonly Command[];
   readonly neutral: NeutralStream;
@@ -196,7 +213,8 @@ function orderSpec(order: { kind: number; sell: boolean; price: number; size: nu
 }
 
 class Generator {
-  readonly engine = new Engine({ limits: benchLimits });
+  // The full engine generates the stream, so every command is valid for both engines.
+  readonly engine = new Exchange({ limits: benchLimits });
   readonly live = new LiveOrders();
   readonly neutral: NeutralStream;
   private readonly random: Random;
@@ -228,8 +246,15 @@ class Generator {
     };
   }
 
-  generateSetup(): Command[] {
-    const commands: Command[] = [this.apply({ type: "createMarket", ...this.stamp(), market: benchMarket })];
+  /**
+   * The market, a deposit for every user (the bare engine rejects deposits as unknown commands: it holds
+   * no money), then the prefill.
+   */
+  generateSetup(): ExchangeCommand[] {
+    const commands: ExchangeCommand[] = [this.apply({ type: "createMarket", ...this.stamp(), market: benchMarket })];
+    for (const account of this.addresses) {
+      commands.push(this.apply({ type: "deposit", ...this.stamp(), account, asset: "USDC", amount: benchDepositUsdc, reference: `bench-${account}` }));
+    }
     for (let index = 0; index < this.options.prefillOrders; index += 1) commands.push(this.next(kindPassive));
     return commands;
   }
@@ -244,7 +269,7 @@ class Generator {
   }
 
   observations(restingOrdersAtStart: number): WorkloadObservations {
-    const market = this.engine.market(benchMarket.symbol)!;
+    const market = this.engine.engine.market(benchMarket.symbol)!;
     const commandsByKind: Record<string, number> = {};
     kindNames.forEach((name, kind) => (commandsByKind[name] = this.counts[kind]!));
     commandsByKind[kindNames[kindPassive]] = this.counts[kindPassive]! - this.options.prefillOrders;
@@ -309,7 +334,7 @@ class Generator {
   }
 
   private passivePrice(sell: boolean): number {
-    const market = this.engine.market(benchMarket.symbol)!;
+    const market = this.engine.engine.market(benchMarket.symbol)!;
     const offset = this.passiveOffset();
     // Passive means it rests: never at or through the opposite touch.
     if (sell) {
@@ -323,7 +348,7 @@ class Generator {
 
   /** A limit price 0 to crossTicksHighest ticks through the opposite touch. */
   private crossingPrice(sell: boolean): number {
-    const market = this.engine.market(benchMarket.symbol)!;
+    const market = this.engine.engine.market(benchMarket.symbol)!;
     const cross = this.random.between(0, shape.crossTicksHighest);
     if (sell) {
       const bestBid = market.bids.bestPrice();
@@ -335,7 +360,7 @@ class Generator {
 
   /** Lots resting on the opposite side at prices a `sell` (or buy) limit at `price` would take. */
   private lotsCrossed(sell: boolean, price: number): number {
-    const market = this.engine.market(benchMarket.symbol)!;
+    const market = this.engine.engine.market(benchMarket.symbol)!;
     const opposite = sell ? market.bids : market.asks;
     let lots = 0;
     for (let position = opposite.levels.length - 1; position >= 0; position -= 1) {
@@ -367,7 +392,7 @@ class Generator {
       order: orderSpec(order),
     };
     this.apply(command);
-    if (this.engine.orderIndex.find(orderId) !== -1) {
+    if (this.engine.engine.orderIndex.find(orderId) !== -1) {
       this.live.add(orderId, order.user);
       this.restingMax = Math.max(this.restingMax, this.live.count);
       if (order.kind === kindAggressive && this.engine.events.some((event) => event.type === "TradeExecuted")) {
@@ -406,7 +431,7 @@ class Generator {
   }
 
   /** Applies a command to the generation engine and keeps the live set in step with its events. */
-  private apply(command: Command): Command {
+  private apply<C extends ExchangeCommand>(command: C): C {
     const result = this.engine.apply(command);
     if (!result.ok) throw new Error(`generation pass: command ${command.sequence} rejected: ${result.code} ${result.message}`);
     for (const event of this.engine.events) this.observe(event);

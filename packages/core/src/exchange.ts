@@ -8,6 +8,7 @@ import { accepted, reject, type Accepted, type CommandResult, type Rejection } f
 import { CollateralPrices } from "./perp/collateral.ts";
 import { formatQuote, freeCollateral, orderMargin, type OrderTotals } from "./perp/account-risk.ts";
 import { FundingLedger } from "./perp/funding-ledger.ts";
+import { dayOf } from "./perp/fee-schedule.ts";
 import { notional, type QuoteUnits } from "./perp/fixed-point.ts";
 import { leverageMaxAt } from "./perp/margin-tiers.ts";
 import { PerpAdmin } from "./perp/perp-admin.ts";
@@ -69,6 +70,19 @@ export class Exchange implements MatchingObserver {
   get time(): TimeNs {
     return this.engine.commandTime;
   }
+
+  /** The UTC day number of the current command's time (fee tiers and volume move by day). */
+  get day(): number {
+    const time = this.engine.commandTime;
+    if (time !== this.dayTime) {
+      this.dayNumber = dayOf(time);
+      this.dayTime = time;
+    }
+    return this.dayNumber;
+  }
+
+  private dayTime = -1n;
+  private dayNumber = 0;
 
   apply(command: ExchangeCommand): CommandResult {
     this.engine.begin(command);

@@ -100,7 +100,9 @@ const makerFeeReservePpm = Math.max(0, ...feeScheduleSpec.tiers.map((tier) => ti
 function sideMargin(lots: number, sideNotional: QuoteUnits, closingLots: number, leverage: number): QuoteUnits {
   const increasing = lots - closingLots;
   if (increasing <= 0) return 0;
-  const increasingNotional = multiplyDivide({ value: sideNotional, multiplier: increasing, divisor: lots, rounding: "ceil" });
+  // Usually nothing on this side closes the position: then the whole side adds exposure.
+  const increasingNotional =
+    increasing === lots ? sideNotional : multiplyDivide({ value: sideNotional, multiplier: increasing, divisor: lots, rounding: "ceil" });
   return initialMargin({ notional: increasingNotional, leverage }) + feeFor({ notional: increasingNotional, ratePpm: makerFeeReservePpm });
 }
 

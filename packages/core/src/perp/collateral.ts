@@ -41,6 +41,8 @@ export function cashValue(cash: QuoteUnits, prices: CollateralPrices): QuoteUnit
   const price = prices.pricePpm[0]!;
   if (cash >= 0) {
     const multiplier = price * collateralParameters.USDC.weightPpm; // ≤ 10^12 for prices ≤ $1,000,000
+    // At par (USDC at $1, weight 100 %) a µUSD of cash is a µUSD of value: skip the wide product.
+    if (multiplier === 1_000_000_000_000) return cash;
     return multiplyDivide({ value: cash, multiplier, divisor: 1_000_000_000_000, rounding: "floor" });
   }
   return multiplyDivide({ value: cash, multiplier: Math.max(price, quoteUnitsPerDollar), divisor: 1_000_000, rounding: "floor" });

@@ -359,8 +359,12 @@ export class RollingVolume {
    * ```
    */
   add(timeNs: bigint, notional: QuoteUnits): void {
+    this.addOnDay(dayOf(timeNs), notional);
+  }
+
+  /** `add` for a caller that already knows the UTC day number of the exchange time (one bigint division). */
+  addOnDay(day: number, notional: QuoteUnits): void {
     assert(Number.isSafeInteger(notional) && notional >= 0, "volume notional must be a non-negative safe integer");
-    const day = dayOf(timeNs);
     assert(day >= this.newestDay, "volume added for a day before the newest bucket");
     // Clear the buckets of the days between the newest and today: at most the whole ring.
     const daysToClear = Math.min(day - this.newestDay, rollingVolumeDays);

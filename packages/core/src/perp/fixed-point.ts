@@ -113,6 +113,11 @@ export function multiplyDivide(parameters: MultiplyDivideParameters): number {
   assert(divisor > 0, "multiplyDivide divisor must be positive");
   const product = value * multiplier;
   if (Math.abs(product) <= Number.MAX_SAFE_INTEGER) return divideSafe(product, divisor, rounding);
+  return multiplyDivideWide(value, multiplier, divisor, rounding);
+}
+
+// The bigint path, kept out of line so the common path stays small enough to inline at every caller.
+function multiplyDivideWide(value: number, multiplier: number, divisor: number, rounding: Rounding): number {
   const quotient = divideRounded({ numerator: BigInt(value) * BigInt(multiplier), divisor: BigInt(divisor), rounding });
   assert(quotient >= minimumSafe && quotient <= maximumSafe, "multiplyDivide result is not a safe integer");
   return Number(quotient);

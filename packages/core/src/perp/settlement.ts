@@ -2,7 +2,7 @@ import type { Account } from "../accounts.ts";
 import { assert } from "../assert.ts";
 import type { Fill } from "../engine.ts";
 import type { Exchange } from "../exchange.ts";
-import { dayOf, feeFor, feeInsuranceSharePpm, feeRatesFor, feeScheduleSpec, RollingVolume, splitFee, type FeeRates } from "./fee-schedule.ts";
+import { feeFor, feeInsuranceSharePpm, feeRatesFor, feeScheduleSpec, RollingVolume, splitFee, type FeeRates } from "./fee-schedule.ts";
 import { multiplyDivide, notional, type QuoteUnits } from "./fixed-point.ts";
 import { initialMargin } from "./margin-tiers.ts";
 import type { PerpMarket } from "./perp-market.ts";
@@ -27,7 +27,7 @@ export class Settlement {
    * is today's, so computing now gives what the first fill will cache.
    */
   private currentRates(account: Account): FeeRates {
-    if (account.feeDay === dayOf(this.exchange.time) && account.feeRates !== null) return account.feeRates;
+    if (account.feeDay === this.exchange.day && account.feeRates !== null) return account.feeRates;
     const volume = account.volume?.total(this.exchange.time) ?? 0;
     return feeRatesFor({ volume, override: account.feeOverride, schedule: feeScheduleSpec });
   }
@@ -37,7 +37,7 @@ export class Settlement {
    * its rolling 30-day volume (tiers move daily, so the rates are computed once a day and cached).
    */
   ratesOf(account: Account): FeeRates {
-    const day = dayOf(this.exchange.time);
+    const day = this.exchange.day;
     if (account.feeDay !== day || account.feeRates === null) {
       const volume = account.volume?.total(this.exchange.time) ?? 0;
       account.feeRates = feeRatesFor({ volume, override: account.feeOverride, schedule: feeScheduleSpec });
@@ -81,7 +81,7 @@ export class Settlement {
 
   private addVolume(account: Account, value: QuoteUnits): void {
     account.volume ??= new RollingVolume();
-    account.volume.add(this.exchange.time, value);
+    account.volume.addOnDay(this.exchange.day, value);
   }
 
   /** Moves one side of a fill into its position: `lots` signed (+ bought, − sold). */
