@@ -95,3 +95,5 @@ export type { PerpEvent } from "./perp/perp-events.ts";
 export type { BookEvent } from "./events.ts";
 export type { AccountStatus } from "./accounts.ts";
 export { assetClassLeverageMax, marginProfilePrd, marginProfileSpec, type AssetClass } from "./perp/margin-tiers.ts";
+export { accountView, type AccountView, type HealthLevel, type PositionView } from "./perp/account-view.ts";
+export { liquidationPrice, isolatedLiquidationPrice } from "./perp/liquidation-price.ts";
