@@ -83,24 +83,7 @@ export function fullEngineReport(speed: EngineSpeed): FullEngineReport {
 
 export function engineReport(speed: EngineSpeed, memory: RestingMemory): EngineReport {
   const { after: _after, ...restingMemory } = memory;
-  return {
-    commandsPerSecond: speed.commandsPerSecond,
-    commandsPerSecondPasses: speed.commandsPerSecondPasses,
-    commandsPerSecondBest: speed.commandsPerSecondBest,
-    outputsPerSecond: speed.outputsPerSecond,
-    p50Ns: speed.latency.p50Ns,
-    p90Ns: speed.latency.p90Ns,
-    p99Ns: speed.latency.p99Ns,
-    p999Ns: speed.latency.p999Ns,
-    maxNs: speed.latency.maxNs,
-    meanNs: speed.latency.meanNs,
-    bytesPerRestingOrder: memory.bytesPerRestingOrder,
-    restingMemory,
-    outputsPerPass: speed.outputsPerPass,
-    refusedPerPass: speed.refusedPerPass,
-    latencyPasses: speed.latencyPasses,
-    latencyByKind: speed.latencyByKind,
-  };
+  return { ...fullEngineReport(speed), bytesPerRestingOrder: memory.bytesPerRestingOrder, restingMemory };
 }
 
 export function checkTargets(options: { speed: SpeedComparison; perpdexMemory: RestingMemory; bigBook: BigBookResult | null }): Record<string, TargetCheck> {
