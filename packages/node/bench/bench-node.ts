@@ -1,19 +1,23 @@
 // The node benchmark (issue: durable journal throughput, ack latency, replay speed, start-up from a
-// snapshot of 10,000,000 resting orders). Run: `npm run bench:node` (all parts) or
+// snapshot of 10,000,000 resting orders), on the perpetual exchange: every order passes the margin check,
+// every fill settles into positions, fees, the insurance fund. Run: `npm run bench:node` (all parts) or
 // `npm run bench:node -- throughput|replay|startup [--commands N] [--orders N]`.
 //
 // Every number is measured through the real node: ExchangeNode.submit (encode, sequence, apply, journal
-// append, fdatasync'ed group commit, acknowledgement), with its follower thread running. Commands are
-// generated before timing starts (except in the 10 M build, which is not timed).
+// append, fdatasync'ed group commit, acknowledgement), with its follower thread running. Accounts deposit
+// before timing starts; commands are generated before timing starts (except in the 10 M build, which is
+// not timed).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Engine, type CommandInput, type MarketSpec, type PriceTicks, type RatePpm, type SizeLots } from "@perpdex/core";
-import { ExchangeNode, silentLogger, type GenesisConfig, type NodeLogger } from "../src/index.ts";
+import { defaultLimits, type PriceTicks, type SizeLots } from "@perpdex/core";
+import type { ExchangeCommandInput } from "@perpdex/protocol";
+import { ExchangeNode, demoMarket, silentLogger, type GenesisConfig, type NodeLogger } from "../src/index.ts";
 import { dataPaths, lockDataDirectory } from "../src/data-directory.ts";
 import { readLog } from "../src/log-reader.ts";
+import { LogState } from "../src/log-state.ts";
 import { replayRecords } from "../src/replay.ts";
 import { openLog } from "../src/state-recovery.ts";
 
@@ -42,17 +46,43 @@ function percentile(sorted: Float64Array, fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!;
 }
 
+/** A USDC deposit of `dollars` (6 decimals). */
+function deposit(owner: string, dollars: number): ExchangeCommandInput {
+  return { type: "deposit", account: owner, asset: "USDC", amount: BigInt(dollars) * 1_000_000n, reference: `bench-${owner.slice(-8)}` };
+}
+
+// Submits `count` commands with up to `window` in flight; every one must be accepted.
+async function submitAll(node: ExchangeNode, count: number, commandAt: (index: number) => ExchangeCommandInput, window = 20_000): Promise<void> {
+  let next = 0;
+  let acknowledged = 0;
+  if (count === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const submitOne = (): void => {
+      const index = next++;
+      node.submit(commandAt(index)).then((ack) => {
+        if (!ack.result.ok) reject(new Error(`command ${index} rejected: ${ack.result.code} ${ack.result.message}`));
+        acknowledged += 1;
+        if (next < count) submitOne();
+        else if (acknowledged === count) resolve();
+      }, reject);
+    };
+    for (let index = 0; index < Math.min(window, count); index += 1) submitOne();
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Throughput and latency: a mixed stream on one genesis market — 43 % passive limit orders, 42 % cancels
-// of live orders, 15 % crossing IOC orders — from 1,000 accounts, with W commands in flight. Cancels
-// keep pace with placements, so the book stays near its steady size (tens of thousands of orders) and
-// the periodic checkpoint hash stays as cheap as it would be on a live book of that size.
+// of live orders, 15 % crossing IOC orders — from 1,000 funded accounts, with W commands in flight.
+// Cancels keep pace with placements, so the book stays near its steady size (tens of thousands of
+// orders) and the periodic checkpoint hash stays as cheap as it would be on a live book of that size.
+// The crossing orders trade: positions open, grow, shrink and flip, fees and the insurance fund move.
 
 const benchMarket = "AAPL-PERP";
 const referenceTicks = 23_000;
+const benchAccounts = 1_000;
 
-function throughputStream(count: number, firstSequence: number): CommandInput[] {
-  const stream: CommandInput[] = [];
+function throughputStream(count: number, firstSequence: number): ExchangeCommandInput[] {
+  const stream: ExchangeCommandInput[] = [];
   const live: number[] = [];
   let state = 12_345;
   const draw = (): number => {
@@ -61,14 +91,14 @@ function throughputStream(count: number, firstSequence: number): CommandInput[] 
   };
   for (let index = 0; index < count; index += 1) {
     const sequence = firstSequence + index;
-    const owner = account(sequence % 1_000);
+    const owner = account(sequence % benchAccounts);
     const roll = draw() % 100;
     if (roll < 42 && live.length > 0) {
       const pick = draw() % live.length;
       const orderId = live[pick]!;
       live[pick] = live[live.length - 1]!;
       live.pop();
-      stream.push({ type: "cancelOrder", account: account((orderId / 256) % 1_000), market: benchMarket, orderId });
+      stream.push({ type: "cancelOrder", account: account((orderId / 256) % benchAccounts), market: benchMarket, orderId });
       continue;
     }
     const buy = (draw() & 1) === 1;
@@ -93,7 +123,7 @@ interface LoadResult {
 }
 
 // Closed loop: keeps `window` commands in flight, submitting the next as each is acknowledged.
-async function drive(node: ExchangeNode, stream: readonly CommandInput[], window: number): Promise<LoadResult> {
+async function drive(node: ExchangeNode, stream: readonly ExchangeCommandInput[], window: number): Promise<LoadResult> {
   const latencyMs = new Float64Array(stream.length);
   let next = 0;
   let acknowledged = 0;
@@ -125,6 +155,8 @@ function report(name: string, result: LoadResult): void {
 async function throughput(dataDirectory: string): Promise<void> {
   console.log(`\n== durable throughput and ack latency (fdatasync'd group commit, follower running)`);
   const node = await ExchangeNode.open({ dataDirectory, logger: silentLogger, tickIntervalMs: 0 });
+  // $1,000,000 each: a few hundred thousand crossing orders never run an account out of margin.
+  await submitAll(node, benchAccounts, (index) => deposit(account(index), 1_000_000));
   const before = node.statistics.journal;
   const loads = [
     { window: 1, commands: 2_000 },
@@ -140,6 +172,13 @@ async function throughput(dataDirectory: string): Promise<void> {
   const records = journal.recordsWritten - before.recordsWritten;
   const syncs = journal.fileSyncs - before.fileSyncs;
   console.log(`journal: ${records.toLocaleString("en-US")} records, ${syncs.toLocaleString("en-US")} fdatasyncs (${Math.round(records / syncs)} records per sync)`);
+  const exchange = node.exchange;
+  let positions = 0;
+  for (const position of exchange.positionsByKey.values()) if (position.size !== 0) positions += 1;
+  console.log(
+    `exchange: ${exchange.engine.orderIndex.count.toLocaleString("en-US")} resting orders, ${positions} open positions, ` +
+      `insurance fund ${(exchange.treasury.insuranceFund / 1e6).toFixed(2)} USD, fee treasury ${(exchange.treasury.feeTreasury / 1e6).toFixed(2)} USD`,
+  );
   await node.close();
 }
 
@@ -153,9 +192,9 @@ async function replay(dataDirectory: string): Promise<void> {
   try {
     const source = await openLog({ paths, logger: silentLogger });
     for (const verifyCheckpoints of [false, true]) {
-      const engine = new Engine();
+      const state = new LogState();
       const started = performance.now();
-      const summary = replayRecords({ engine, records: readLog(source, 1n), verifyCheckpoints });
+      const summary = replayRecords({ state, records: readLog(source, 1n), verifyCheckpoints });
       const seconds = (performance.now() - started) / 1_000;
       const label = verifyCheckpoints ? `with ${summary.checkpoints} checkpoints verified` : "checkpoints not hashed";
       console.log(`${summary.commands.toLocaleString("en-US")} commands ${label}: ${formatRate(summary.commands / seconds)} (${seconds.toFixed(2)} s)`);
@@ -167,38 +206,42 @@ async function replay(dataDirectory: string): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Start-up: 1,000 markets, `orders` non-crossing GTC orders from 1,000,000 accounts (10 each), snapshot
-// on close, then a timed open of the same data directory.
+// Start-up: 1,000 perpetual markets, 1,000,000 accounts that each deposit, then `orders` non-crossing GTC
+// orders (10 an account at 10 M, spread over the markets and 1,000 price levels a side; every order
+// passes the margin check and reserves margin), snapshot on close, then a timed open of the same data
+// directory.
 
 const startupMarkets = 1_000;
 const startupAccounts = 1_000_000;
 
 function startupGenesis(): GenesisConfig {
-  const markets = Array.from({ length: startupMarkets }, (_, index) => {
-    const spec: MarketSpec = {
+  const markets = Array.from({ length: startupMarkets }, (_, index) =>
+    demoMarket({
       symbol: `M${String(index).padStart(4, "0")}-PERP`,
+      // Tech stocks at $1,000: a cent tick, a hundredth of a share per lot, 20x at most.
+      assetClass: "tech",
       tickSize: "0.01",
       lotSize: "0.01",
-      minOrderLots: 1 as SizeLots,
-      maxOrderLots: 1_000_000 as SizeLots,
-      priceBandPpm: 500_000 as RatePpm,
-      referencePriceTicks: 100_000 as PriceTicks,
-      marketOrderSlippagePpm: 20_000 as RatePpm,
-    };
-    return { spec, assetClass: "tech" as const };
-  });
-  return { markets };
+      referencePriceTicks: 100_000,
+      maxOrderLots: 1_000_000,
+    }),
+  );
+  return { limits: defaultLimits, markets };
 }
 
-function startupOrder(index: number): CommandInput {
-  const market = index % startupMarkets;
-  const buy = (index & 1) === 0;
+// Order `index` belongs to account index mod 1 M; an account's orders (the k-th at index k × 1 M + a)
+// go to five markets, two each, so 10 M orders make 5 M positions that hold orders.
+function startupOrder(index: number): ExchangeCommandInput {
+  const owner = index % startupAccounts;
+  const round = Math.floor(index / startupAccounts);
+  const market = (owner + (round % 5) * 199) % startupMarkets;
+  const buy = ((owner + round) & 1) === 0;
   // 1,000 levels a side: bids below the reference, asks above, never crossing.
   const level = 1 + (Math.floor(index / startupMarkets) % 1_000);
   const price = (100_000 + (buy ? -level : level)) as PriceTicks;
   return {
     type: "placeOrder",
-    account: account(index % startupAccounts),
+    account: account(owner),
     order: { market: `M${String(market).padStart(4, "0")}-PERP`, side: buy ? "buy" : "sell", type: "limit", price, size: (1 + (index % 50)) as SizeLots },
   };
 }
@@ -214,23 +257,19 @@ async function buildStartupDirectory(dataDirectory: string, logger: NodeLogger):
     snapshotEvery: 1_000_000_000,
     snapshotIntervalMs: 1_000_000_000,
   });
+  const accounts = Math.min(startupAccounts, startupOrders);
+  const depositing = performance.now();
+  // $10,000 each: ten orders of at most $500 at 10x reserve at most $500.
+  await submitAll(node, accounts, (index) => deposit(account(index), 10_000));
+  const depositSeconds = (performance.now() - depositing) / 1_000;
   const started = performance.now();
-  let next = 0;
-  await new Promise<void>((resolve, reject) => {
-    let acknowledged = 0;
-    const submitOne = (): void => {
-      const index = next++;
-      node.submit(startupOrder(index)).then((ack) => {
-        assert.ok(ack.result.ok, `order ${index} rejected`);
-        acknowledged += 1;
-        if (next < startupOrders) submitOne();
-        else if (acknowledged === startupOrders) resolve();
-      }, reject);
-    };
-    for (let index = 0; index < 20_000; index += 1) submitOne();
-  });
+  await submitAll(node, startupOrders, startupOrder);
   const seconds = (performance.now() - started) / 1_000;
-  console.log(`built: ${node.engine.orderIndex.count.toLocaleString("en-US")} resting orders, ${node.engine.accounts.count.toLocaleString("en-US")} accounts, ${node.engine.markets.length} markets in ${seconds.toFixed(1)} s (${formatRate(startupOrders / seconds)})`);
+  const engine = node.exchange.engine;
+  console.log(
+    `built: ${engine.accounts.count.toLocaleString("en-US")} deposits in ${depositSeconds.toFixed(1)} s (${formatRate(accounts / depositSeconds)}), ` +
+      `${engine.orderIndex.count.toLocaleString("en-US")} resting orders in ${engine.markets.length} markets in ${seconds.toFixed(1)} s (${formatRate(startupOrders / seconds)})`,
+  );
   const closing = performance.now();
   await node.close();
   console.log(`closed with a final checkpoint and snapshot in ${((performance.now() - closing) / 1_000).toFixed(1)} s`);
@@ -257,7 +296,8 @@ async function startup(dataDirectory: string): Promise<void> {
   const started = performance.now();
   const node = await ExchangeNode.open({ dataDirectory, logger, genesis: startupGenesis(), tickIntervalMs: 0 });
   const seconds = (performance.now() - started) / 1_000;
-  assert.equal(node.engine.orderIndex.count, startupOrders);
+  assert.equal(node.exchange.engine.orderIndex.count, startupOrders);
+  assert.equal(node.exchange.engine.accounts.count, Math.min(startupAccounts, startupOrders));
   const phases = logger.recovered ?? {};
   console.log(
     `start-up ${seconds.toFixed(2)} s to ready (journal open ${phases.journalOpenMs} ms, snapshot load + verify ${phases.snapshotLoadMs} ms, ` +

@@ -18,15 +18,18 @@ const usage = `perpdex — a perpetual-futures exchange node
 Usage: perpdex [command] [options]
 
 Commands:
-  start       Run the node (the default). Recovers from the data directory (newest valid snapshot, then
-              the journal after it), writes the genesis markets on first start, and sequences commands
-              until SIGTERM or SIGINT, when it stops intake, flushes the journal, records a final
-              checkpoint and snapshot, and exits 0.
+  start       Run the node (the default): the perpetual exchange (collateral, margin, positions, fees,
+              mark price, funding). Recovers from the data directory (newest valid snapshot, then the
+              journal after it), writes the genesis on first start (the engine limits, then the SPY,
+              QQQ, AAPL, NVDA, TSLA, BTC and ETH perpetuals), and sequences commands until SIGTERM or
+              SIGINT, when it stops intake, flushes the journal, records a final checkpoint and
+              snapshot, and exits 0.
   replay      Rebuild the state from the log and print the final state hash.
   verify      Check the whole log from genesis: checksums, gapless sequences, strictly increasing time,
               every checkpoint's state hash, and every snapshot. Exits 1 on any problem.
   snapshot    Write a snapshot of a stopped node's state at its last sequence.
-  status      Print a stopped node's last sequence and time, state hash, snapshots and journal segments.
+  status      Print a stopped node's last sequence and time, state hash, markets, accounts, resting
+              orders, open positions, insurance fund and fee treasury, snapshots and journal segments.
 
 Options for every command:
   --data-dir <path>            The data directory (default ./data, or $PERPDEX_DATA_DIR).
@@ -34,8 +37,9 @@ Options for every command:
   --help                       Show this help.
 
 Options for start:
-  --tick-interval-ms <n>       Milliseconds between tick commands that move exchange time forward and
-                               expire GTD orders; 0 turns periodic ticks off (default 1000).
+  --tick-interval-ms <n>       Milliseconds between tick commands that move exchange time forward:
+                               GTD orders expire, the mark price's average advances, funding samples
+                               and settles on the hour; 0 turns periodic ticks off (default 1000).
   --checkpoint-every <n>       Record a state-hash checkpoint in the journal every n commands (default 100000).
   --snapshot-every <n>         Take a snapshot after n commands since the last one (default 1000000).
   --snapshot-interval-ms <n>   ... or after this many milliseconds if anything happened (default 300000).

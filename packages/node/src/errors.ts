@@ -84,7 +84,7 @@ export interface CheckpointMismatchParameters {
  *
  * @example
  * try {
- *   replayRecords({ engine, records, verifyCheckpoints: true });
+ *   replayRecords({ state, records, verifyCheckpoints: true });
  * } catch (error) {
  *   if (error instanceof CheckpointMismatchError) console.error(error.lastMatchingSequence, error.sequence);
  * }
@@ -116,7 +116,7 @@ export class CheckpointMismatchError extends NodeError {
  *
  * @example
  * try {
- *   replayRecords({ engine, records, verifyCheckpoints: false });
+ *   replayRecords({ state, records, verifyCheckpoints: false });
  * } catch (error) {
  *   if (error instanceof LogInvalidError) console.error(error.sequence, error.reason);
  * }

@@ -1,10 +1,11 @@
 // The exchange node: sequencer → core → journal, with acknowledgements released only once a command's
-// journal record is durable (speculative execution, output after fsync, as LMAX does). The engine runs
-// on this thread, synchronously, in sequence order; the journal batches fsyncs; a follower thread
-// replays the durable log to take snapshots and cross-check checkpoints without stalling intake.
+// journal record is durable (speculative execution, output after fsync, as LMAX does). The perpetual
+// exchange (the core's Exchange) runs on this thread, synchronously, in sequence order; the journal
+// batches fsyncs; a follower thread replays the durable log to take snapshots and cross-check
+// checkpoints without stalling intake.
 import assert from "node:assert/strict";
-import type { CommandInput, CommandResult, Engine, ExchangeEvent } from "@perpdex/core";
-import { canonicalCommand } from "@perpdex/protocol";
+import type { CommandResult, EngineLimits, Exchange, ExchangeEvent } from "@perpdex/core";
+import { CommandCodecError, canonicalCommand, type ExchangeCommandInput, type LogCommandInput } from "@perpdex/protocol";
 import type { DataPaths, DirectoryLock } from "./data-directory.ts";
 import { dataPaths, lockDataDirectory } from "./data-directory.ts";
 import { NodeBusyError, NodeClosedError, NodeError, RecoveryError } from "./errors.ts";
@@ -15,6 +16,7 @@ import { genesisCommands } from "./genesis.ts";
 import { checkpointRecordBytes, recordOverheadBytes } from "./journal/format.ts";
 import type { Journal, JournalStatistics } from "./journal/journal.ts";
 import type { LogSource } from "./log-reader.ts";
+import type { LogState } from "./log-state.ts";
 import type { NodeLogger } from "./logger.ts";
 import type { ExchangeNodeOptions, NodeSettings } from "./node-settings.ts";
 import { resolveSettings } from "./node-settings.ts";
@@ -48,7 +50,7 @@ interface NodeParts {
   readonly paths: DataPaths;
   readonly lock: DirectoryLock;
   readonly source: LogSource;
-  readonly engine: Engine;
+  readonly state: LogState;
   readonly follower: Follower | undefined;
 }
 
@@ -57,13 +59,13 @@ interface NodeParts {
  *
  * @example
  * const node = await ExchangeNode.open({ dataDirectory: "data", logger });
+ * await node.submit({ type: "deposit", account, asset: "USDC", amount: 10_000_000_000n, reference: "0x…" });
  * const ack = await node.submit({ type: "placeOrder", account, order }); // resolves once durable
  * console.log(ack.sequence, ack.result.ok, ack.events.length);
  * await node.close();
  */
 export class ExchangeNode {
-  /** The node's engine. Read it (books, accounts); change it only through `submit`. */
-  readonly engine: Engine;
+  private readonly state: LogState;
   private readonly settings: NodeSettings;
   private readonly logger: NodeLogger;
   private readonly paths: DataPaths;
@@ -77,7 +79,7 @@ export class ExchangeNode {
   private readonly scratch: Buffer;
   private readonly payloadBytesMax: number;
   private readonly pendingBytesMax: number;
-  private state: NodeState = "open";
+  private status: NodeState = "open";
   private inFlight = 0;
   private pendingBytes = 0;
   private lastCheckpointSequence = 0;
@@ -91,13 +93,13 @@ export class ExchangeNode {
     this.paths = parts.paths;
     this.lock = parts.lock;
     this.journal = parts.source.journal;
-    this.engine = parts.engine;
+    this.state = parts.state;
     this.follower = parts.follower;
     const follower = parts.follower;
     this.feed = follower === undefined ? undefined : new DurableFeed((frames) => follower.send(frames));
     this.sequencer = new Sequencer({
-      lastSequence: parts.engine.lastSequence,
-      lastTime: parts.engine.lastTime,
+      lastSequence: parts.state.lastSequence,
+      lastTime: parts.state.lastTime,
       clock: settings.clock,
       clockStepBackWarnNs: settings.clockStepBackWarnNs,
       logger: settings.logger,
@@ -106,7 +108,7 @@ export class ExchangeNode {
     this.payloadBytesMax = settings.journal?.payloadBytesMax ?? journalPayloadBytesDefault;
     this.pendingBytesMax = settings.journal?.pendingBytesMax ?? journalPendingBytesDefault;
     this.scratch = Buffer.allocUnsafe(this.payloadBytesMax);
-    this.lastCheckpointSequence = parts.engine.lastSequence;
+    this.lastCheckpointSequence = parts.state.lastSequence;
   }
 
   /**
@@ -136,13 +138,13 @@ export class ExchangeNode {
       const journalMs = Math.round(performance.now() - started);
       const starting = loadStartingState({ source, logger: settings.logger, useSnapshots: true });
       if (settings.follower) follower = startFollower(settings, paths, starting.snapshot?.file ?? null, followerEvents);
-      const replayed = replayForRecovery(source, starting.engine, follower);
-      node = new ExchangeNode({ settings, paths, lock, source, engine: starting.engine, follower });
+      const replayed = replayForRecovery(source, starting.state, follower);
+      node = new ExchangeNode({ settings, paths, lock, source, state: starting.state, follower });
       if (fatalBeforeOpen !== undefined) throw fatalBeforeOpen;
       settings.logger.info(
         {
           dataDirectory: paths.root,
-          lastSequence: starting.engine.lastSequence,
+          lastSequence: starting.state.lastSequence,
           snapshotSequence: starting.snapshot?.header.sequence ?? 0,
           replayedCommands: replayed.summary.commands,
           checkpointsVerified: replayed.summary.hashesVerified,
@@ -155,7 +157,7 @@ export class ExchangeNode {
       );
       await node.completeGenesis();
       node.ticks.start();
-      settings.logger.info({ lastSequence: node.engine.lastSequence, startupMs: Math.round(performance.now() - started) }, "node: ready");
+      settings.logger.info({ lastSequence: node.lastSequence, startupMs: Math.round(performance.now() - started) }, "node: ready");
       return node;
     } catch (error) {
       settings.logger.error({ error: (error as Error).message }, "node: cannot start");
@@ -166,9 +168,17 @@ export class ExchangeNode {
     }
   }
 
+  /**
+   * The node's perpetual exchange (books, accounts, positions, prices). Read it; change it only through
+   * `submit`. The genesis command replaces it once, so read it here rather than keeping it.
+   */
+  get exchange(): Exchange {
+    return this.state.exchange;
+  }
+
   /** The sequence of the last command sequenced (durable or not). */
   get lastSequence(): number {
-    return this.engine.lastSequence;
+    return this.state.lastSequence;
   }
 
   /** The sequence of the last durable command: every command up to it was (or may be) acknowledged. */
@@ -181,23 +191,31 @@ export class ExchangeNode {
     return { journal: this.journal.statistics, inFlight: this.inFlight, pendingBytes: this.pendingBytes };
   }
 
-  /** The state hash of the engine now (lowercase hex), as the core defines it. O(state). */
+  /** The state hash of the exchange now (lowercase hex), as the core defines it. O(state). */
   stateHash(): string {
-    return hexOf(stateHashBytes(this.engine));
+    return hexOf(stateHashBytes(this.exchange));
   }
 
   /**
    * Sequences, applies and journals a command; resolves once its journal record is durable. Rejects,
    * without sequencing, with NodeClosedError after close, NodeBusyError when too much waits for the
-   * disk, and CommandCodecError for a command that is not well shaped.
+   * disk, and CommandCodecError for a command that is not well shaped (a genesis command included: only
+   * the node writes one, to open its log).
    *
    * @example
    * const ack = await node.submit({ type: "cancelAll", account });
    */
-  submit(input: CommandInput): Promise<Acknowledgement> {
-    if (this.state !== "open") return Promise.reject(this.notOpenError());
+  submit(input: ExchangeCommandInput): Promise<Acknowledgement> {
+    if ((input as LogCommandInput | null | undefined)?.type === "genesis") {
+      return Promise.reject(new CommandCodecError({ path: "command.type", reason: "a genesis command opens the log and is written by the node only" }));
+    }
+    return this.enqueue(input);
+  }
+
+  private enqueue(input: LogCommandInput): Promise<Acknowledgement> {
+    if (this.status !== "open") return Promise.reject(this.notOpenError());
     if (this.inFlight >= this.settings.inFlightCommandsMax) return Promise.reject(this.busyError("commands"));
-    let command: CommandInput;
+    let command: LogCommandInput;
     let payloadBytes: number;
     try {
       const canonical = canonicalCommand(input);
@@ -225,18 +243,18 @@ export class ExchangeNode {
   }
 
   // `command` is the node's own canonical copy of the input: stamping it in place copies nothing.
-  private sequence(command: CommandInput, payloadBytes: number, recordBytes: number): Promise<Acknowledgement> {
+  private sequence(command: LogCommandInput, payloadBytes: number, recordBytes: number): Promise<Acknowledgement> {
     const { sequence, time } = this.sequencer.next();
     let result: CommandResult;
     try {
-      result = this.engine.apply(stamp(command, sequence, time));
+      result = this.state.apply(stamp(command, sequence, time));
     } catch (error) {
       // A core assertion: a bug. The command is not journaled, so a restart does not meet it again.
       this.fail(error as Error);
       return Promise.reject(error as Error);
     }
-    // The engine reuses its event array for the next command.
-    const events = this.engine.events.slice();
+    // The exchange reuses its event array for the next command.
+    const events = this.exchange.events.slice();
     const payload = this.scratch.subarray(0, payloadBytes);
     const journalSequence = BigInt(sequence);
     const durable = this.journal.append({ sequence: journalSequence, time, payload });
@@ -244,7 +262,7 @@ export class ExchangeNode {
     this.inFlight += 1;
     this.pendingBytes += recordBytes;
     if (sequence % this.settings.checkpointEvery === 0) this.checkpoint();
-    this.ticks.expiryAt(this.engine.expiries.peekTime());
+    this.ticks.expiryAt(this.exchange.engine.expiries.peekTime());
     return durable.then(
       () => {
         this.inFlight -= 1;
@@ -263,12 +281,12 @@ export class ExchangeNode {
   // limits"); snapshots, the bigger cost, run on the follower thread.
   private checkpoint(): void {
     const started = performance.now();
-    const stateHash = stateHashBytes(this.engine);
-    const sequence = BigInt(this.engine.lastSequence);
+    const stateHash = stateHashBytes(this.exchange);
+    const sequence = BigInt(this.state.lastSequence);
     const durable = this.journal.appendCheckpoint({ sequence, stateHash });
-    this.feed?.add(durable, "checkpoint", sequence, this.engine.lastTime, stateHash);
+    this.feed?.add(durable, "checkpoint", sequence, this.state.lastTime, stateHash);
     this.pendingBytes += checkpointRecordBytes;
-    this.lastCheckpointSequence = this.engine.lastSequence;
+    this.lastCheckpointSequence = this.state.lastSequence;
     durable.then(
       () => {
         this.pendingBytes -= checkpointRecordBytes;
@@ -279,34 +297,47 @@ export class ExchangeNode {
   }
 
   private submitTick(): void {
-    if (this.state !== "open") return;
+    if (this.status !== "open") return;
     this.submit({ type: "tick" }).catch((error: Error) => {
       if (!(error instanceof NodeBusyError) && !(error instanceof NodeClosedError)) this.logger.warn({ error: error.message }, "node: tick failed");
     });
   }
 
-  // An empty log starts with the genesis commands. A log shorter than the genesis is one whose node
-  // crashed while writing it: its commands are the genesis's first ones, and the rest follow now.
+  // An empty log starts with the genesis commands: the genesis command (the engine limits), then the
+  // markets. A log shorter than the genesis is one whose node crashed while writing it: its commands
+  // are the genesis's first ones, and the rest follow now. (A complete log is never compared with the
+  // configuration: the log wins.)
   private async completeGenesis(): Promise<void> {
     const commands = genesisCommands(this.settings.genesis);
-    const written = this.engine.lastSequence;
+    const written = this.state.lastSequence;
     if (written >= commands.length) return;
-    for (let index = 0; index < written; index += 1) {
-      const command = commands[index]!;
-      assert.equal(command.type, "createMarket");
-      if (this.engine.markets[index]?.symbol !== command.market.symbol) {
-        throw new RecoveryError({
-          shortMessage: "The log does not start with this node's genesis.",
-          details: `command ${index + 1} should list ${command.market.symbol}`,
-        });
-      }
-    }
+    if (written > 0) this.checkGenesisWritten(commands.slice(0, written));
     // One at a time: a handful of commands, and no in-flight limit can refuse them.
     for (const command of commands.slice(written)) {
-      const ack = await this.submit(command);
+      const ack = await this.enqueue(command);
       assert.ok(ack.result.ok, `genesis command ${ack.sequence} was rejected`);
     }
-    this.logger.info({ markets: this.engine.markets.map((market) => market.symbol) }, "node: genesis written");
+    this.logger.info(
+      { limits: this.exchange.engine.limits, markets: this.exchange.engine.markets.map((market) => market.symbol) },
+      "node: genesis written",
+    );
+  }
+
+  private checkGenesisWritten(written: readonly LogCommandInput[]): void {
+    const engine = this.exchange.engine;
+    for (const [index, command] of written.entries()) {
+      let expected: string | undefined;
+      if (command.type === "genesis") {
+        if (!sameLimits(engine.limits, command.limits)) expected = `the engine limits ${JSON.stringify(command.limits)}`;
+      } else {
+        assert.equal(command.type, "createMarket");
+        // Markets are listed from sequence 2: market index = sequence - 2 = index - 1.
+        if (engine.markets[index - 1]?.symbol !== command.market.symbol) expected = `a listing of ${command.market.symbol}`;
+      }
+      if (expected !== undefined) {
+        throw new RecoveryError({ shortMessage: "The log does not start with this node's genesis.", details: `command ${index + 1} should be ${expected}` });
+      }
+    }
   }
 
   private onSnapshot(report: SnapshotReport): void {
@@ -317,7 +348,7 @@ export class ExchangeNode {
     // Segments the snapshot covers leave the journal directory: opening the journal reads every live
     // segment, so this keeps start-up time bounded. Older snapshots still replay from the archive.
     this.archiving = this.archiving.then(async () => {
-      if (this.state === "closed") return;
+      if (this.status === "closed") return;
       try {
         await this.journal.archiveSegmentsBefore(BigInt(report.sequence) + 1n, this.paths.archive);
       } catch (error) {
@@ -328,16 +359,16 @@ export class ExchangeNode {
 
   /** Stops the node after a fatal error: no more commands; what is durable stays durable. */
   private fail(error: Error): void {
-    if (this.state === "failed" || this.state === "closed") return;
-    this.state = "failed";
+    if (this.status === "failed" || this.status === "closed") return;
+    this.status = "failed";
     this.ticks.stop();
-    this.logger.error({ error: error.message, lastSequence: this.engine.lastSequence }, "node: stopped after a fatal error; restart to recover");
+    this.logger.error({ error: error.message, lastSequence: this.lastSequence }, "node: stopped after a fatal error; restart to recover");
     void this.follower?.terminate();
     this.settings.onFatal?.(error);
   }
 
   private notOpenError(): NodeClosedError {
-    return new NodeClosedError({ shortMessage: `The node is ${this.state}.`, details: "it takes no more commands" });
+    return new NodeClosedError({ shortMessage: `The node is ${this.status}.`, details: "it takes no more commands" });
   }
 
   private busyError(what: "commands" | "bytes"): NodeBusyError {
@@ -359,11 +390,11 @@ export class ExchangeNode {
   }
 
   private async shutdown(): Promise<void> {
-    const healthy = this.state === "open";
-    if (healthy) this.state = "closing";
+    const healthy = this.status === "open";
+    if (healthy) this.status = "closing";
     this.ticks.stop();
     await this.journal.flush().catch(() => {});
-    if (healthy && this.engine.lastSequence > this.lastCheckpointSequence) this.checkpoint();
+    if (healthy && this.lastSequence > this.lastCheckpointSequence) this.checkpoint();
     await this.journal.flush().catch(() => {});
     const followerSequence = await this.follower?.stop({ finalSnapshot: healthy });
     await this.archiving;
@@ -373,8 +404,8 @@ export class ExchangeNode {
       this.logger.error({ error: (error as Error).message }, "node: journal closed with an error");
     }
     await this.lock.release();
-    if (this.state !== "failed") this.state = "closed";
-    this.logger.info({ lastSequence: this.engine.lastSequence, followerSequence: followerSequence ?? null }, "node: closed");
+    if (this.status !== "failed") this.status = "closed";
+    this.logger.info({ lastSequence: this.lastSequence, followerSequence: followerSequence ?? null }, "node: closed");
   }
 }
 
@@ -397,12 +428,22 @@ function startFollower(
   });
 }
 
-function replayForRecovery(source: LogSource, engine: Engine, follower: Follower | undefined): ReturnType<typeof replayJournal> {
-  if (follower === undefined) return replayJournal({ source, engine, verifyCheckpoints: true });
+function sameLimits(left: EngineLimits, right: EngineLimits): boolean {
+  return (
+    left.marketsMax === right.marketsMax &&
+    left.accountsMax === right.accountsMax &&
+    left.ordersPerAccountMax === right.ordersPerAccountMax &&
+    left.batchItemsMax === right.batchItemsMax &&
+    left.fillsPerOrderMax === right.fillsPerOrderMax
+  );
+}
+
+function replayForRecovery(source: LogSource, state: LogState, follower: Follower | undefined): ReturnType<typeof replayJournal> {
+  if (follower === undefined) return replayJournal({ source, state, verifyCheckpoints: true });
   const frames = new FrameWriter();
   const replayed = replayJournal({
     source,
-    engine,
+    state,
     verifyCheckpoints: true,
     onRecord: (record) => {
       frames.addRecord(record);

@@ -1,13 +1,13 @@
-// The follower thread: a second engine that replays every durable command the node journals. It takes
+// The follower thread: a second exchange that replays every durable command the node journals. It takes
 // the slow, state-sized work off the node's thread — snapshots — and checks every checkpoint the node
-// records against its own state hash, which is replica verification in miniature: two engines fed the
+// records against its own state hash, which is replica verification in miniature: two exchanges fed the
 // same log must agree at every checkpoint.
 import assert from "node:assert/strict";
 import { parentPort, workerData } from "node:worker_threads";
-import { Engine } from "@perpdex/core";
 import { CheckpointMismatchError } from "./errors.ts";
 import { readFrames } from "./feed.ts";
 import type { FollowerStart, FromFollower, ToFollower } from "./follower-protocol.ts";
+import { LogState } from "./log-state.ts";
 import { replayRecords } from "./replay.ts";
 import { readSnapshotFile, writeSnapshotFile } from "./snapshot-file.ts";
 import { pruneSnapshots } from "./snapshot-store.ts";
@@ -21,25 +21,25 @@ function send(message: FromFollower): void {
   port!.postMessage(message);
 }
 
-function startEngine(): Engine {
-  if (start.snapshotFile === null) return new Engine();
+function startState(): LogState {
+  if (start.snapshotFile === null) return new LogState();
   const loaded = readSnapshotFile(start.snapshotFile);
   // The node checked this file a moment ago; failing now means it changed underneath us.
   if (typeof loaded === "string") throw new Error(`follower: snapshot ${start.snapshotFile} unusable: ${loaded}`);
-  return loaded.engine;
+  return new LogState(loaded.exchange);
 }
 
 const started = performance.now();
-const engine = startEngine();
-let lastSnapshotSequence = engine.lastSequence;
+const state = startState();
+let lastSnapshotSequence = state.lastSequence;
 let lastSnapshotAt = performance.now();
 let diverged = false;
-send({ type: "ready", sequence: engine.lastSequence, milliseconds: Math.round(performance.now() - started) });
+send({ type: "ready", sequence: state.lastSequence, milliseconds: Math.round(performance.now() - started) });
 
 function snapshot(reason: string): void {
-  if (engine.lastSequence <= lastSnapshotSequence) return;
+  if (state.lastSequence <= lastSnapshotSequence) return;
   const begun = performance.now();
-  const written = writeSnapshotFile(engine, start.snapshotsDirectory);
+  const written = writeSnapshotFile(state.exchange, start.snapshotsDirectory);
   const removed = pruneSnapshots({ directory: start.snapshotsDirectory, keep: start.snapshotsKept });
   lastSnapshotSequence = written.sequence;
   lastSnapshotAt = performance.now();
@@ -50,14 +50,14 @@ function snapshot(reason: string): void {
 
 function snapshotIfDue(): void {
   if (diverged) return;
-  if (engine.lastSequence - lastSnapshotSequence >= start.snapshotEvery) snapshot("commands");
+  if (state.lastSequence - lastSnapshotSequence >= start.snapshotEvery) snapshot("commands");
   else if (performance.now() - lastSnapshotAt >= start.snapshotIntervalMs) snapshot("interval");
 }
 
 function applyFrames(frames: Uint8Array): void {
   if (diverged) return;
   try {
-    replayRecords({ engine, records: readFrames(frames), verifyCheckpoints: true });
+    replayRecords({ state, records: readFrames(frames), verifyCheckpoints: true });
   } catch (error) {
     if (!(error instanceof CheckpointMismatchError)) throw error;
     // A diverged follower must not write snapshots: they would carry its (wrong or right) state.
@@ -78,6 +78,6 @@ port.on("message", (message: ToFollower) => {
   }
   clearInterval(timer);
   if (message.finalSnapshot && !diverged) snapshot("shutdown");
-  send({ type: "stopped", sequence: engine.lastSequence });
+  send({ type: "stopped", sequence: state.lastSequence });
   port.close();
 });

@@ -1,99 +1,104 @@
-// The genesis configuration: what the exchange lists before its first order. On the first start of an
-// empty data directory its commands become the first records of the journal (sequence 1..N), so the log
-// alone reproduces everything and a changed genesis file never rewrites an existing exchange.
+// The genesis configuration: what the exchange is built with and lists before its first order. On the
+// first start of an empty data directory its commands become the first records of the journal: the
+// genesis command (sequence 1: the engine limits, from which replay builds the Exchange) and one
+// createMarket per market (sequence 2..N+1). The log alone reproduces everything, and a changed genesis
+// configuration never rewrites an existing exchange.
 //
-// This file is the one place to extend a market's parameters: when the core's MarketSpec grows (leverage
-// tiers, fees), the new fields go into `demoMarkets` below. `assetClass` already records the PRD asset
-// class that will cap each market's leverage (index ETFs 100x, blue chips 50x, tech 20x; crypto per PRD).
-import type { CommandInput, MarketSpec, PriceTicks, RatePpm, SizeLots } from "@perpdex/core";
-
-export type AssetClass = "indexEtf" | "blueChip" | "tech" | "crypto";
-
-/** One listed market: its core parameters and what the core does not use yet. */
-export interface GenesisMarket {
-  readonly spec: MarketSpec;
-  readonly assetClass: AssetClass;
-}
+// Every market parameter lives here, in the market's PerpMarketSpec: the PRD §8.3 asset class caps its
+// leverage, the margin profile picks the tier table, and tick × lot fixes the µUSD value of one tick on
+// one lot (which must be a whole number of µUSD: docs/PERPETUALS.md, "Units").
+import {
+  assetClassLeverageMax,
+  defaultLimits,
+  type AssetClass,
+  type EngineLimits,
+  type PerpMarketSpec,
+  type PriceTicks,
+  type RatePpm,
+  type SizeLots,
+} from "@perpdex/core";
+import type { LogCommandInput } from "@perpdex/protocol";
 
 export interface GenesisConfig {
-  readonly markets: readonly GenesisMarket[];
+  /** The engine's limits on everything (markets, accounts, orders per account, batch size, fills per order). */
+  readonly limits: EngineLimits;
+  /** The markets listed at genesis, in listing order. */
+  readonly markets: readonly PerpMarketSpec[];
 }
 
-// Reference prices are round late-2025 levels; the first trade replaces them. Prices are ticks and sizes
-// are lots: AAPL at 230.00 with a 0.01 tick is 23,000 ticks.
-interface MarketParameters {
+// A market's default leverage is min(10, its class's cap): new traders start well below the maximum.
+const leverageDefaultMax = 10;
+
+/** What differs between the demo markets. */
+export interface DemoMarketParameters {
   readonly symbol: string;
   readonly assetClass: AssetClass;
   readonly tickSize: string;
   readonly lotSize: string;
+  /** Round late-2025 price levels, in ticks: the index and mark price until the oracle sends one. */
   readonly referencePriceTicks: number;
   readonly maxOrderLots: number;
-  readonly priceBandPpm: number;
-  readonly marketOrderSlippagePpm: number;
 }
 
-// Equities: a cent tick and a hundredth of a share per lot; the order cap is 10,000 shares. The price band
-// (5 %) keeps fat-finger limit prices off the book; a market order walks at most 2 % from the touch.
-const equity = { tickSize: "0.01", lotSize: "0.01", maxOrderLots: 1_000_000, priceBandPpm: 50_000, marketOrderSlippagePpm: 20_000 };
+// Equities: a cent tick and a hundredth of a share per lot (100 µUSD per tick-lot); at most 10,000
+// shares an order.
+const equity = { tickSize: "0.01", lotSize: "0.01", maxOrderLots: 1_000_000 } as const;
 
-const parameters: readonly MarketParameters[] = [
+const parameters: readonly DemoMarketParameters[] = [
   { symbol: "SPY-PERP", assetClass: "indexEtf", referencePriceTicks: 66_000, ...equity },
   { symbol: "QQQ-PERP", assetClass: "indexEtf", referencePriceTicks: 59_000, ...equity },
   { symbol: "AAPL-PERP", assetClass: "blueChip", referencePriceTicks: 23_000, ...equity },
   { symbol: "NVDA-PERP", assetClass: "tech", referencePriceTicks: 18_000, ...equity },
   { symbol: "TSLA-PERP", assetClass: "tech", referencePriceTicks: 40_000, ...equity },
-  // BTC: a $0.50 tick, 0.0001 BTC lots, at most 100 BTC an order, a 10 % band for a 24/7 market.
-  {
-    symbol: "BTC-PERP",
-    assetClass: "crypto",
-    tickSize: "0.5",
-    lotSize: "0.0001",
-    referencePriceTicks: 190_000,
-    maxOrderLots: 1_000_000,
-    priceBandPpm: 100_000,
-    marketOrderSlippagePpm: 20_000,
-  },
-  // ETH: a $0.05 tick, 0.001 ETH lots, at most 1,000 ETH an order.
-  {
-    symbol: "ETH-PERP",
-    assetClass: "crypto",
-    tickSize: "0.05",
-    lotSize: "0.001",
-    referencePriceTicks: 70_000,
-    maxOrderLots: 1_000_000,
-    priceBandPpm: 100_000,
-    marketOrderSlippagePpm: 20_000,
-  },
+  // BTC: a $1 tick and 0.001 BTC lots (1,000 µUSD per tick-lot); at most 100 BTC an order.
+  { symbol: "BTC-PERP", assetClass: "crypto", tickSize: "1", lotSize: "0.001", referencePriceTicks: 95_000, maxOrderLots: 100_000 },
+  // ETH: a $0.10 tick and 0.01 ETH lots (1,000 µUSD per tick-lot); at most 1,000 ETH an order.
+  { symbol: "ETH-PERP", assetClass: "crypto", tickSize: "0.1", lotSize: "0.01", referencePriceTicks: 35_000, maxOrderLots: 100_000 },
 ];
 
-function genesisMarket(entry: MarketParameters): GenesisMarket {
-  const spec: MarketSpec = {
+/**
+ * A perpetual market on the PRD margin profile, capped at its asset class's leverage (PRD §8.3: index
+ * ETFs 100x, blue chips 50x, tech 20x, small caps 10x; crypto 100x, see the core's
+ * assetClassLeverageMax, as the PRD has no crypto row): limit prices
+ * within 10 % of the mark (fat fingers stay off the book), market orders at most 5 % from the touch.
+ *
+ * @example
+ * demoMarket({ symbol: "AMD-PERP", assetClass: "tech", tickSize: "0.01", lotSize: "0.01", referencePriceTicks: 16_000, maxOrderLots: 1_000_000 });
+ */
+export function demoMarket(entry: DemoMarketParameters): PerpMarketSpec {
+  const cap = assetClassLeverageMax[entry.assetClass];
+  return Object.freeze({
     symbol: entry.symbol,
     tickSize: entry.tickSize,
     lotSize: entry.lotSize,
     minOrderLots: 1 as SizeLots,
     maxOrderLots: entry.maxOrderLots as SizeLots,
-    priceBandPpm: entry.priceBandPpm as RatePpm,
+    priceBandPpm: 100_000 as RatePpm,
     referencePriceTicks: entry.referencePriceTicks as PriceTicks,
-    marketOrderSlippagePpm: entry.marketOrderSlippagePpm as RatePpm,
-  };
-  return Object.freeze({ spec: Object.freeze(spec), assetClass: entry.assetClass });
+    marketOrderSlippagePpm: 50_000 as RatePpm,
+    assetClass: entry.assetClass,
+    marginProfile: "prd",
+    leverageMax: cap,
+    leverageDefault: Math.min(leverageDefaultMax, cap),
+  });
 }
 
 /**
- * The demo exchange: SPY, QQQ, AAPL, NVDA, TSLA, BTC and ETH perpetuals.
+ * The demo exchange: the core's default limits and the SPY, QQQ, AAPL, NVDA, TSLA, BTC and ETH perpetuals.
  *
  * @example
  * const node = await ExchangeNode.open({ dataDirectory: "data", logger, genesis: demoGenesis });
  */
-export const demoGenesis: GenesisConfig = Object.freeze({ markets: Object.freeze(parameters.map(genesisMarket)) });
+export const demoGenesis: GenesisConfig = Object.freeze({ limits: defaultLimits, markets: Object.freeze(parameters.map(demoMarket)) });
 
 /**
- * The commands that open the log: one createMarket per listed market, in listing order.
+ * The commands that open the log: the genesis command with the engine limits, then one createMarket per
+ * listed market, in listing order.
  *
  * @example
- * genesisCommands(demoGenesis)[0]; // { type: "createMarket", market: { symbol: "SPY-PERP", ... } }
+ * genesisCommands(demoGenesis)[0]; // { type: "genesis", limits: { marketsMax: 4096, ... } }
+ * genesisCommands(demoGenesis)[1]; // { type: "createMarket", market: { symbol: "SPY-PERP", ... } }
  */
-export function genesisCommands(config: GenesisConfig): CommandInput[] {
-  return config.markets.map((market) => ({ type: "createMarket", market: market.spec }));
+export function genesisCommands(config: GenesisConfig): LogCommandInput[] {
+  return [{ type: "genesis", limits: config.limits }, ...config.markets.map((market): LogCommandInput => ({ type: "createMarket", market }))];
 }

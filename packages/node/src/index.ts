@@ -26,8 +26,10 @@ export {
   RecoveryError,
 } from "./errors.ts";
 export type { CheckpointMismatchParameters, NodeErrorParameters } from "./errors.ts";
-export { demoGenesis, genesisCommands } from "./genesis.ts";
-export type { AssetClass, GenesisConfig, GenesisMarket } from "./genesis.ts";
+export { demoGenesis, demoMarket, genesisCommands } from "./genesis.ts";
+export type { DemoMarketParameters, GenesisConfig } from "./genesis.ts";
+export { LogState } from "./log-state.ts";
+export type { GenesisCommand, LogCommand } from "./log-state.ts";
 export { createSystemClock } from "./clock.ts";
 export type { Clock } from "./clock.ts";
 export { Sequencer } from "./sequencer.ts";

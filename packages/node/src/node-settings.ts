@@ -1,5 +1,6 @@
 // Everything an ExchangeNode can be told, with defaults, checked once at open.
 import assert from "node:assert/strict";
+import { defaultLimits, orderIdsPerCommand, type EngineLimits } from "@perpdex/core";
 import type { Clock } from "./clock.ts";
 import { createSystemClock } from "./clock.ts";
 import type { GenesisConfig } from "./genesis.ts";
@@ -11,7 +12,7 @@ import type { NodeLogger } from "./logger.ts";
 export interface ExchangeNodeOptions {
   readonly dataDirectory: string;
   readonly logger: NodeLogger;
-  /** What an empty data directory starts with. Default: the demo markets. */
+  /** What an empty data directory starts with: engine limits and markets. Default: the demo exchange. */
   readonly genesis?: GenesisConfig;
   /** Milliseconds between tick commands; 0 turns periodic ticks off. Default 1,000. */
   readonly tickIntervalMs?: number;
@@ -64,5 +65,16 @@ export function resolveSettings(options: ExchangeNodeOptions): NodeSettings {
     ...(options.onFatal === undefined ? {} : { onFatal: options.onFatal }),
   };
   assert.ok(settings.clockStepBackWarnNs > 0n, "clockStepBackWarnNs must be positive");
+  checkLimits(settings.genesis.limits);
   return settings;
+}
+
+// The genesis limits go into the log and every replica builds its exchange from them: refuse ones the
+// core cannot run with before they are written.
+function checkLimits(limits: EngineLimits): void {
+  for (const name of Object.keys(defaultLimits) as (keyof EngineLimits)[]) positiveInteger(`genesis.limits.${name}`, limits[name]);
+  // Positions are keyed by account × 4096 + market: the core's default is also its largest market count.
+  assert.ok(limits.marketsMax <= defaultLimits.marketsMax, `genesis.limits.marketsMax must be at most ${defaultLimits.marketsMax}`);
+  // Order ids reserve orderIdsPerCommand per command, one per batch item.
+  assert.ok(limits.batchItemsMax <= orderIdsPerCommand, `genesis.limits.batchItemsMax must be at most ${orderIdsPerCommand}`);
 }

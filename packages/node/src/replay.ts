@@ -1,11 +1,12 @@
-// Replay: journal records in, core state out. One loop serves recovery at start, the follower thread,
+// Replay: journal records in, exchange state out. One loop serves recovery at start, the follower thread,
 // `perpdex replay` and `perpdex verify`. It checks the log on the way — each command is the next sequence
 // with a later time, each checkpoint follows its command, every payload decodes — and, when asked,
 // compares the state hash at every checkpoint (and any other recorded hash) with the one recorded.
-import type { Command, CommandInput, Engine } from "@perpdex/core";
-import { CommandCodecError, decodeCommandJson } from "@perpdex/protocol";
+import type { CommandResult } from "@perpdex/core";
+import { CommandCodecError, decodeCommandJson, type LogCommandInput } from "@perpdex/protocol";
 import { CheckpointMismatchError, LogInvalidError } from "./errors.ts";
 import type { JournalRecord } from "./journal/journal-reader.ts";
+import type { LogCommand, LogState } from "./log-state.ts";
 import { hexOf, stateHashBytes } from "./state-hash.ts";
 
 /**
@@ -14,10 +15,10 @@ import { hexOf, stateHashBytes } from "./state-hash.ts";
  * corruption (or a writer bug), never a client's mistake.
  *
  * @example
- * engine.apply(commandOfRecord(record.sequence, record.time, record.payload));
+ * state.apply(commandOfRecord(record.sequence, record.time, record.payload));
  */
-export function commandOfRecord(sequence: bigint, time: bigint, payload: Uint8Array): Command {
-  let input: CommandInput;
+export function commandOfRecord(sequence: bigint, time: bigint, payload: Uint8Array): LogCommand {
+  let input: LogCommandInput;
   try {
     // The checksum proved these are the bytes the node wrote, and it wrote UTF-8: no validation pass.
     input = decodeCommandJson(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("utf8"));
@@ -32,17 +33,18 @@ export function commandOfRecord(sequence: bigint, time: bigint, payload: Uint8Ar
  * Adds the sequencer's stamp to a command the caller owns (a freshly decoded one): no copy.
  *
  * @example
- * engine.apply(stamp(decodeCommand(payload), 42, time));
+ * state.apply(stamp(decodeCommand(payload), 42, time));
  */
-export function stamp(input: CommandInput, sequence: number, time: bigint): Command {
-  const command = input as CommandInput & { sequence: number; time: bigint };
+export function stamp(input: LogCommandInput, sequence: number, time: bigint): LogCommand {
+  const command = input as LogCommandInput & { sequence: number; time: bigint };
   command.sequence = sequence;
   command.time = time;
-  return command as Command;
+  return command as LogCommand;
 }
 
 export interface ReplayOptions {
-  readonly engine: Engine;
+  /** The state to apply the records to; the genesis command replaces its exchange. */
+  readonly state: LogState;
   readonly records: Iterable<JournalRecord>;
   /** Hash the state at every checkpoint record and compare (a full state hash each). */
   readonly verifyCheckpoints: boolean;
@@ -50,8 +52,11 @@ export interface ReplayOptions {
   readonly referenceHashes?: ReadonlyMap<number, Uint8Array>;
   /** Stop once this sequence is applied. */
   readonly toSequence?: number;
-  /** Called with every record after it is applied (commands) or checked (checkpoints). */
-  readonly onRecord?: (record: JournalRecord) => void;
+  /**
+   * Called with every record after it is applied (commands, with the command's result) or checked
+   * (checkpoints, result undefined).
+   */
+  readonly onRecord?: (record: JournalRecord, result: CommandResult | undefined) => void;
 }
 
 /** What a replay went through. */
@@ -64,65 +69,66 @@ export interface ReplaySummary {
 }
 
 /**
- * Applies the records to the engine, in order, from the engine's next sequence. Throws a
- * LogInvalidError when the log is broken and a CheckpointMismatchError at the first recorded hash that
- * the replayed state does not reach.
+ * Applies the records to the state, in order, from its next sequence. Throws a LogInvalidError when
+ * the log is broken and a CheckpointMismatchError at the first recorded hash that the replayed state
+ * does not reach.
  *
  * @example
- * const summary = replayRecords({ engine, records: readLog(source, 1n), verifyCheckpoints: true });
+ * const summary = replayRecords({ state, records: readLog(source, 1n), verifyCheckpoints: true });
  */
 export function replayRecords(options: ReplayOptions): ReplaySummary {
-  const { engine, referenceHashes, onRecord } = options;
+  const { state, referenceHashes, onRecord } = options;
   const toSequence = BigInt(options.toSequence ?? Number.MAX_SAFE_INTEGER);
   const summary = { commands: 0, checkpoints: 0, hashesVerified: 0, lastMatchingSequence: 0 };
   for (const record of options.records) {
     // Stop before the first command past the end, so a checkpoint of the last command is still checked.
     if (record.kind === "command" && record.sequence > toSequence) break;
+    let result: CommandResult | undefined;
     if (record.kind === "command") {
-      const sequence = checkCommandPlace(engine, record);
-      engine.apply(commandOfRecord(record.sequence, record.time, record.payload));
+      const sequence = checkCommandPlace(state, record);
+      result = state.apply(commandOfRecord(record.sequence, record.time, record.payload));
       summary.commands += 1;
       const reference = referenceHashes?.get(sequence);
-      if (reference !== undefined) verifyHash(engine, reference, summary);
+      if (reference !== undefined) verifyHash(state, reference, summary);
     } else {
-      checkCheckpointPlace(engine, record.sequence);
+      checkCheckpointPlace(state, record.sequence);
       summary.checkpoints += 1;
-      if (options.verifyCheckpoints) verifyHash(engine, record.stateHash, summary);
+      if (options.verifyCheckpoints) verifyHash(state, record.stateHash, summary);
     }
-    onRecord?.(record);
+    onRecord?.(record, result);
   }
   return summary;
 }
 
 // The journal checks order inside each source; this checks it across sources (archive to live, snapshot
-// to journal) with the engine as the reference, before the engine's own asserts would stop the process.
-function checkCommandPlace(engine: Engine, record: { sequence: bigint; time: bigint }): number {
+// to journal) with the state as the reference, before the core's own asserts would stop the process.
+function checkCommandPlace(state: LogState, record: { sequence: bigint; time: bigint }): number {
   const sequence = Number(record.sequence);
-  if (sequence !== engine.lastSequence + 1) {
-    throw new LogInvalidError({ sequence: record.sequence, reason: `expected sequence ${engine.lastSequence + 1}: the log has a gap or overlap` });
+  if (sequence !== state.lastSequence + 1) {
+    throw new LogInvalidError({ sequence: record.sequence, reason: `expected sequence ${state.lastSequence + 1}: the log has a gap or overlap` });
   }
-  if (record.time <= engine.lastTime) {
-    throw new LogInvalidError({ sequence: record.sequence, reason: `time ${record.time} does not exceed the previous time ${engine.lastTime}` });
+  if (record.time <= state.lastTime) {
+    throw new LogInvalidError({ sequence: record.sequence, reason: `time ${record.time} does not exceed the previous time ${state.lastTime}` });
   }
   return sequence;
 }
 
-function checkCheckpointPlace(engine: Engine, sequence: bigint): void {
-  if (Number(sequence) !== engine.lastSequence) {
-    throw new LogInvalidError({ sequence, reason: `a checkpoint for sequence ${sequence} follows command ${engine.lastSequence}` });
+function checkCheckpointPlace(state: LogState, sequence: bigint): void {
+  if (Number(sequence) !== state.lastSequence) {
+    throw new LogInvalidError({ sequence, reason: `a checkpoint for sequence ${sequence} follows command ${state.lastSequence}` });
   }
 }
 
-function verifyHash(engine: Engine, expected: Uint8Array, summary: { hashesVerified: number; lastMatchingSequence: number }): void {
-  const actual = stateHashBytes(engine);
+function verifyHash(state: LogState, expected: Uint8Array, summary: { hashesVerified: number; lastMatchingSequence: number }): void {
+  const actual = stateHashBytes(state.exchange);
   if (!Buffer.from(actual).equals(expected)) {
     throw new CheckpointMismatchError({
-      sequence: engine.lastSequence,
+      sequence: state.lastSequence,
       expected: hexOf(expected),
       actual: hexOf(actual),
       lastMatchingSequence: summary.lastMatchingSequence,
     });
   }
   summary.hashesVerified += 1;
-  summary.lastMatchingSequence = engine.lastSequence;
+  summary.lastMatchingSequence = state.lastSequence;
 }

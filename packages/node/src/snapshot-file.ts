@@ -1,10 +1,10 @@
-// A snapshot file holds the whole core state at one sequence, so recovery can start there instead of at
-// genesis. Format version 1, integers little-endian:
+// A snapshot file holds the whole exchange state at one sequence, so recovery can start there instead of at
+// genesis. Format version 2, integers little-endian:
 //
 // | offset | bytes | field                                                                    |
 // |--------|-------|--------------------------------------------------------------------------|
 // |      0 |     4 | magic "PDXS"                                                             |
-// |      4 |     2 | format version (u16) = 1                                                 |
+// |      4 |     2 | format version (u16) = 2                                                 |
 // |      6 |     2 | header bytes (u16) = 72                                                  |
 // |      8 |     8 | sequence (u64): the last command applied                                 |
 // |     16 |     8 | time (u64, ns): that command's exchange time                             |
@@ -12,7 +12,11 @@
 // |     32 |    32 | state hash: SHA-256 of the body                                          |
 // |     64 |     4 | reserved, zero                                                           |
 // |     68 |     4 | CRC32C of bytes [0, 68)                                                  |
-// |     72 |     N | body: the core's canonical state encoding (`writeState`)                 |
+// |     72 |     N | body: the exchange's canonical state encoding (`writeExchangeState`)     |
+//
+// Version 1 held the bare matching engine's encoding (`writeState`); version 2 holds the perpetual
+// exchange's, which begins with it. A version 1 file is skipped like a damaged one: its log predates
+// the exchange and cannot be replayed by it either.
 //
 // The body's SHA-256 is by definition the core's state hash, so one digest checks the file for damage
 // and names the state. A file is written under a temporary name, synced, and renamed into place, so a
@@ -21,12 +25,12 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { restoreState, writeState, type Engine } from "@perpdex/core";
+import { restoreExchange, writeExchangeState, type Exchange } from "@perpdex/core";
 import { crc32c } from "./journal/crc32c.ts";
 import { stateHashBytes } from "./state-hash.ts";
 
 const magic = "PDXS";
-const formatVersion = 1;
+const formatVersion = 2;
 export const snapshotHeaderBytes = 72;
 export const snapshotExtension = ".snapshot";
 export const temporaryExtension = ".tmp";
@@ -107,15 +111,16 @@ export function decodeSnapshotHeader(bytes: Buffer): SnapshotHeader | string {
 }
 
 /**
- * Writes the engine's state as a snapshot in `directory`, durably: temporary file, fsync, rename,
+ * Writes the exchange's state as a snapshot in `directory`, durably: temporary file, fsync, rename,
  * directory fsync. Synchronous: call it where blocking does not stall intake (the follower thread, or
  * an offline tool).
  *
  * @example
- * const written = writeSnapshotFile(engine, "data/snapshots");
+ * const written = writeSnapshotFile(exchange, "data/snapshots");
  * console.log(written.file, written.sequence);
  */
-export function writeSnapshotFile(engine: Engine, directory: string): SnapshotWritten {
+export function writeSnapshotFile(exchange: Exchange, directory: string): SnapshotWritten {
+  const engine = exchange.engine;
   assert.ok(engine.lastSequence >= 1, "snapshot: nothing to snapshot before the first command");
   fs.mkdirSync(directory, { recursive: true });
   const name = snapshotName(engine.lastSequence);
@@ -124,7 +129,7 @@ export function writeSnapshotFile(engine: Engine, directory: string): SnapshotWr
   const descriptor = fs.openSync(temporary, "w");
   let header: SnapshotHeader;
   try {
-    header = writeBody(engine, descriptor);
+    header = writeBody(exchange, descriptor);
     writeFully(descriptor, encodeHeader(header), 0);
     fs.fsyncSync(descriptor);
   } finally {
@@ -136,7 +141,7 @@ export function writeSnapshotFile(engine: Engine, directory: string): SnapshotWr
 }
 
 // Streams the canonical state after the header's place, hashing it on the way.
-function writeBody(engine: Engine, descriptor: number): SnapshotHeader {
+function writeBody(exchange: Exchange, descriptor: number): SnapshotHeader {
   const hash = createHash("sha256");
   const buffer = Buffer.allocUnsafe(writeBufferBytes);
   let buffered = 0;
@@ -147,7 +152,7 @@ function writeBody(engine: Engine, descriptor: number): SnapshotHeader {
     buffered = 0;
   };
   // The writer reuses its chunk after the sink returns, so each chunk is copied (or written) at once.
-  writeState(engine, (chunk) => {
+  writeExchangeState(exchange, (chunk) => {
     hash.update(chunk);
     if (buffered + chunk.length > buffer.length) drain();
     buffer.set(chunk, buffered);
@@ -155,8 +160,8 @@ function writeBody(engine: Engine, descriptor: number): SnapshotHeader {
   });
   drain();
   return {
-    sequence: engine.lastSequence,
-    time: engine.lastTime,
+    sequence: exchange.engine.lastSequence,
+    time: exchange.engine.lastTime,
     bodyBytes: position - snapshotHeaderBytes,
     stateHash: new Uint8Array(hash.digest()),
   };
@@ -184,14 +189,14 @@ function syncDirectorySync(directory: string): void {
 /** A snapshot read back and checked. */
 export interface SnapshotLoaded {
   readonly header: SnapshotHeader;
-  readonly engine: Engine;
+  readonly exchange: Exchange;
   readonly file: string;
 }
 
 /**
  * Reads a snapshot and checks it end to end: header checksum, body length, SHA-256 of the body, that the
- * core restores it, that the restored engine is at the header's sequence and time, and that the
- * restored engine hashes to the header's state hash. Returns why it is unusable instead of throwing.
+ * core restores it, that the restored exchange is at the header's sequence and time, and that it
+ * hashes to the header's state hash. Returns why it is unusable instead of throwing.
  *
  * @example
  * const loaded = readSnapshotFile("data/snapshots/00000000000000000042.snapshot");
@@ -212,16 +217,17 @@ export function readSnapshotFile(file: string): SnapshotLoaded | string {
   const body = bytes.subarray(snapshotHeaderBytes);
   const digest = createHash("sha256").update(body).digest();
   if (!digest.equals(header.stateHash)) return "body checksum (SHA-256) mismatch";
-  let engine: Engine;
+  let exchange: Exchange;
   try {
-    engine = restoreState(body);
+    exchange = restoreExchange(body);
   } catch (error) {
     return `the core cannot restore it: ${(error as Error).message}`;
   }
+  const engine = exchange.engine;
   if (engine.lastSequence !== header.sequence || engine.lastTime !== header.time) {
     return `the state is at sequence ${engine.lastSequence}, the header says ${header.sequence}`;
   }
-  // The restored engine must hash back to the same state: restore is faithful, not just readable.
-  if (!Buffer.from(stateHashBytes(engine)).equals(header.stateHash)) return "restored state hashes differently";
-  return { header, engine, file };
+  // The restored exchange must hash back to the same state: restore is faithful, not just readable.
+  if (!Buffer.from(stateHashBytes(exchange)).equals(header.stateHash)) return "restored state hashes differently";
+  return { header, exchange, file };
 }

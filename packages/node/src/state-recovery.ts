@@ -1,12 +1,12 @@
 // Recovery: the newest valid snapshot, then the journal after it. Shared by the node at start and by the
 // offline tools (replay, verify, snapshot, status), so they all rebuild state the same way.
-import { Engine } from "@perpdex/core";
 import type { DataPaths } from "./data-directory.ts";
 import { RecoveryError } from "./errors.ts";
 import type { JournalLimits } from "./journal/journal.ts";
 import { Journal } from "./journal/journal.ts";
 import type { JournalRecord } from "./journal/journal-reader.ts";
 import type { LogSource } from "./log-reader.ts";
+import { LogState } from "./log-state.ts";
 import { openLogSource, readLog } from "./log-reader.ts";
 import type { NodeLogger } from "./logger.ts";
 import type { ReplaySummary } from "./replay.ts";
@@ -26,24 +26,24 @@ export async function openLog(options: { paths: DataPaths; logger: NodeLogger; j
   return openLogSource(options.paths, journal);
 }
 
-/** Where replay starts: a restored snapshot, or an empty engine at genesis. */
+/** Where replay starts: a restored snapshot, or a state at genesis (nothing applied). */
 export interface StartingState {
-  readonly engine: Engine;
+  readonly state: LogState;
   readonly snapshot: SnapshotLoaded | null;
   readonly milliseconds: number;
 }
 
 /**
- * The newest valid snapshot not past the journal's end, or an empty engine when there is none (or when
+ * The newest valid snapshot not past the journal's end, or a state at genesis when there is none (or when
  * `useSnapshots` is false). A valid snapshot past the journal's end means the journal lost acknowledged
  * records: RecoveryError.
  *
  * @example
- * const { engine, snapshot } = loadStartingState({ source, logger, useSnapshots: true });
+ * const { state, snapshot } = loadStartingState({ source, logger, useSnapshots: true });
  */
 export function loadStartingState(options: { source: LogSource; logger: NodeLogger; useSnapshots: boolean }): StartingState {
   const started = performance.now();
-  if (!options.useSnapshots) return { engine: new Engine(), snapshot: null, milliseconds: 0 };
+  if (!options.useSnapshots) return { state: new LogState(), snapshot: null, milliseconds: 0 };
   const journalEnd = Number(options.source.journal.lastSequence);
   const { loaded, ahead } = loadNewestSnapshot({ directory: options.source.paths.snapshots, sequenceMax: journalEnd, logger: options.logger });
   if (ahead !== null) {
@@ -53,7 +53,7 @@ export function loadStartingState(options: { source: LogSource; logger: NodeLogg
     });
   }
   const milliseconds = Math.round(performance.now() - started);
-  return { engine: loaded?.engine ?? new Engine(), snapshot: loaded, milliseconds };
+  return { state: new LogState(loaded?.exchange), snapshot: loaded, milliseconds };
 }
 
 /** What replaying the journal after the starting state did. */
@@ -63,21 +63,21 @@ export interface JournalReplayed {
 }
 
 /**
- * Replays every record after the engine's sequence, checking every checkpoint when asked.
+ * Replays every record after the state's sequence, checking every checkpoint when asked.
  *
  * @example
- * const { summary } = replayJournal({ source, engine, verifyCheckpoints: true });
+ * const { summary } = replayJournal({ source, state, verifyCheckpoints: true });
  */
 export function replayJournal(options: {
   source: LogSource;
-  engine: Engine;
+  state: LogState;
   verifyCheckpoints: boolean;
   onRecord?: (record: JournalRecord) => void;
 }): JournalReplayed {
   const started = performance.now();
-  const records = readLog(options.source, BigInt(options.engine.lastSequence) + 1n);
+  const records = readLog(options.source, BigInt(options.state.lastSequence) + 1n);
   const summary = replayRecords({
-    engine: options.engine,
+    state: options.state,
     records,
     verifyCheckpoints: options.verifyCheckpoints,
     ...(options.onRecord === undefined ? {} : { onRecord: options.onRecord }),

@@ -22,7 +22,7 @@ export interface TickSchedulerOptions {
  * @example
  * const ticks = new TickScheduler({ intervalMs: 1_000, clock, submitTick: () => void node.submit({ type: "tick" }) });
  * ticks.start();
- * ticks.expiryAt(engine.expiries.peekTime()); // after every command
+ * ticks.expiryAt(exchange.engine.expiries.peekTime()); // after every command
  */
 export class TickScheduler {
   private readonly options: TickSchedulerOptions;

@@ -3,12 +3,13 @@
 // return a plain report the CLI prints as JSON.
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { Engine } from "@perpdex/core";
+import { formatQuote, type Exchange } from "@perpdex/core";
 import type { DataPaths } from "./data-directory.ts";
 import { dataPaths, lockDataDirectory } from "./data-directory.ts";
 import { CheckpointMismatchError, NodeError } from "./errors.ts";
 import type { LogSource, SegmentListing } from "./log-reader.ts";
 import { listSegments, readLog } from "./log-reader.ts";
+import { LogState } from "./log-state.ts";
 import type { NodeLogger } from "./logger.ts";
 import { replayRecords } from "./replay.ts";
 import { decodeSnapshotHeader, snapshotHeaderBytes, writeSnapshotFile } from "./snapshot-file.ts";
@@ -80,15 +81,15 @@ export interface ReplayReport {
 export function replayTool(options: ToolOptions & { verify: boolean; fromSnapshot: boolean }): Promise<ReplayReport> {
   return withLog(options, (source) => {
     const starting = loadStartingState({ source, logger: options.logger, useSnapshots: options.fromSnapshot });
-    const engine = starting.engine;
-    const fromSnapshotSequence = engine.lastSequence;
+    const state = starting.state;
+    const fromSnapshotSequence = state.lastSequence;
     const referenceHashes = options.verify ? snapshotHashes(source.paths, fromSnapshotSequence) : new Map<number, Uint8Array>();
     const started = performance.now();
     let divergence: Divergence | undefined;
     let summary = { commands: 0, checkpoints: 0, hashesVerified: 0 };
     try {
       const records = readLog(source, BigInt(fromSnapshotSequence) + 1n);
-      summary = replayRecords({ engine, records, verifyCheckpoints: options.verify, referenceHashes });
+      summary = replayRecords({ state, records, verifyCheckpoints: options.verify, referenceHashes });
     } catch (error) {
       if (!(error instanceof CheckpointMismatchError)) throw error;
       divergence = { afterSequence: error.lastMatchingSequence, atOrBeforeSequence: error.sequence, recorded: error.expected, replayed: error.actual };
@@ -97,9 +98,9 @@ export function replayTool(options: ToolOptions & { verify: boolean; fromSnapsho
     return {
       ok: divergence === undefined,
       fromSnapshotSequence,
-      lastSequence: engine.lastSequence,
-      lastTime: engine.lastTime.toString(),
-      stateHash: hexOf(stateHashBytes(engine)),
+      lastSequence: state.lastSequence,
+      lastTime: state.lastTime.toString(),
+      stateHash: hexOf(stateHashBytes(state.exchange)),
       ...summary,
       milliseconds,
       commandsPerSecond: Math.round((summary.commands * 1000) / milliseconds),
@@ -180,11 +181,11 @@ export function verifyTool(options: ToolOptions): Promise<VerifyReport> {
     const problems: string[] = [];
     const snapshots = listSnapshots(source.paths.snapshots).map(checkSnapshotBytes);
     for (const check of snapshots) if (check.problem !== null) problems.push(`snapshot ${check.file}: ${check.problem}`);
-    const engine = new Engine();
+    const state = new LogState();
     let summary = { commands: 0, checkpoints: 0, hashesVerified: 0 };
     try {
       const referenceHashes = snapshotHashes(source.paths, 0);
-      summary = replayRecords({ engine, records: readLog(source, 1n), verifyCheckpoints: true, referenceHashes });
+      summary = replayRecords({ state, records: readLog(source, 1n), verifyCheckpoints: true, referenceHashes });
     } catch (error) {
       if (!(error instanceof CheckpointMismatchError)) throw error;
       problems.push(error.message);
@@ -193,9 +194,9 @@ export function verifyTool(options: ToolOptions): Promise<VerifyReport> {
       ok: problems.length === 0,
       problems,
       ...summary,
-      lastSequence: engine.lastSequence,
-      lastTime: engine.lastTime.toString(),
-      stateHash: hexOf(stateHashBytes(engine)),
+      lastSequence: state.lastSequence,
+      lastTime: state.lastTime.toString(),
+      stateHash: hexOf(stateHashBytes(state.exchange)),
       snapshots,
       milliseconds: Math.round(performance.now() - started),
     };
@@ -221,14 +222,15 @@ export interface SnapshotToolReport {
 export function snapshotTool(options: ToolOptions & { snapshotsKept: number }): Promise<SnapshotToolReport> {
   return withLog(options, (source) => {
     const starting = loadStartingState({ source, logger: options.logger, useSnapshots: true });
-    replayJournal({ source, engine: starting.engine, verifyCheckpoints: true });
-    const engine = starting.engine;
-    if (engine.lastSequence === 0) throw new NodeError({ shortMessage: "The log is empty.", details: "nothing to snapshot" });
-    const existing = listSnapshots(source.paths.snapshots).find((entry) => entry.sequence === engine.lastSequence);
-    if (existing !== undefined && starting.snapshot?.header.sequence === engine.lastSequence) {
-      return { sequence: engine.lastSequence, file: existing.file, fileBytes: existing.bytes, stateHash: hexOf(starting.snapshot.header.stateHash), written: false, removed: [] };
+    const state = starting.state;
+    replayJournal({ source, state, verifyCheckpoints: true });
+    const lastSequence = state.lastSequence;
+    if (lastSequence === 0) throw new NodeError({ shortMessage: "The log is empty.", details: "nothing to snapshot" });
+    const existing = listSnapshots(source.paths.snapshots).find((entry) => entry.sequence === lastSequence);
+    if (existing !== undefined && starting.snapshot?.header.sequence === lastSequence) {
+      return { sequence: lastSequence, file: existing.file, fileBytes: existing.bytes, stateHash: hexOf(starting.snapshot.header.stateHash), written: false, removed: [] };
     }
-    const written = writeSnapshotFile(engine, source.paths.snapshots);
+    const written = writeSnapshotFile(state.exchange, source.paths.snapshots);
     const removed = pruneSnapshots({ directory: source.paths.snapshots, keep: options.snapshotsKept });
     return { sequence: written.sequence, file: written.file, fileBytes: written.fileBytes, stateHash: hexOf(written.stateHash), written: true, removed };
   });
@@ -243,6 +245,11 @@ export interface StatusReport {
   readonly markets: readonly string[];
   readonly accounts: number;
   readonly restingOrders: number;
+  /** Positions with a non-zero size, across markets. */
+  readonly openPositions: number;
+  /** USD decimal strings. */
+  readonly insuranceFund: string;
+  readonly feeTreasury: string;
   readonly snapshots: readonly SnapshotEntry[];
   readonly segments: readonly SegmentListing[];
   readonly archivedSegments: readonly SegmentListing[];
@@ -250,7 +257,8 @@ export interface StatusReport {
 
 /**
  * What a stopped node's data directory holds: the last sequence and time, the state hash (recovered as
- * at start), snapshots, live and archived journal segments.
+ * at start), the exchange in numbers (markets, accounts, resting orders, open positions, insurance fund
+ * and fee treasury), snapshots, live and archived journal segments.
  *
  * @example
  * const status = await statusTool({ dataDirectory: "data", logger });
@@ -259,23 +267,34 @@ export interface StatusReport {
 export function statusTool(options: ToolOptions): Promise<StatusReport> {
   return withLog(options, async (source) => {
     const starting = loadStartingState({ source, logger: options.logger, useSnapshots: true });
-    replayJournal({ source, engine: starting.engine, verifyCheckpoints: true });
-    const engine = starting.engine;
-    const lastTime = engine.lastTime;
+    const state = starting.state;
+    replayJournal({ source, state, verifyCheckpoints: true });
+    const { exchange } = state;
+    const { engine, treasury } = exchange;
+    const lastTime = state.lastTime;
     return {
       dataDirectory: source.paths.root,
-      lastSequence: engine.lastSequence,
+      lastSequence: state.lastSequence,
       lastTime: lastTime.toString(),
       lastTimeIso: lastTime === 0n ? null : isoOf(lastTime),
-      stateHash: hexOf(stateHashBytes(engine)),
+      stateHash: hexOf(stateHashBytes(exchange)),
       markets: engine.markets.map((market) => market.symbol),
       accounts: engine.accounts.count,
       restingOrders: engine.orderIndex.count,
+      openPositions: openPositions(exchange),
+      insuranceFund: formatQuote(treasury.insuranceFund),
+      feeTreasury: formatQuote(treasury.feeTreasury),
       snapshots: listSnapshots(source.paths.snapshots),
       segments: await listSegments(source.paths.journal),
       archivedSegments: await listSegments(source.paths.archive),
     };
   });
+}
+
+function openPositions(exchange: Exchange): number {
+  let count = 0;
+  for (const position of exchange.positionsByKey.values()) if (position.size !== 0) count += 1;
+  return count;
 }
 
 function isoOf(timeNs: bigint): string {

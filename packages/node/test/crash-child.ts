@@ -40,7 +40,7 @@ async function main(): Promise<void> {
 }
 
 // Keeps a window of commands in flight; each command is generated for the sequence it will get (the
-// engine applies synchronously inside submit, so the next sequence is known at generation time).
+// exchange applies synchronously inside submit, so the next sequence is known at generation time).
 async function driveLoad(node: ExchangeNode, seed: number, target: number): Promise<void> {
   let inFlight = 0;
   let wake: (() => void) | undefined;

@@ -1,42 +1,147 @@
-// Proves the node's contract: genesis opens the log, every command gets the next sequence and a later
-// time, an acknowledgement comes only once the record is durable, rejected commands are journaled too,
-// checkpoints land every N commands, a restart recovers the same state, GTD orders expire by tick on
-// time, and intake refuses cleanly (closed, busy, malformed) without consuming a sequence.
+// Proves the node's contract: genesis opens the log (the engine limits, then the perpetual markets with
+// their PRD parameters), every command gets the next sequence and a later time, an acknowledgement comes
+// only once the record is durable, rejected commands are journaled too, checkpoints land every N
+// commands, a restart recovers the same state, the log's limits win over the configuration, GTD orders
+// expire by tick on time, and intake refuses cleanly (closed, busy, malformed, a genesis command)
+// without consuming a sequence.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkInvariants, type CommandInput } from "@perpdex/core";
-import { CommandCodecError } from "@perpdex/protocol";
-import { DataDirectoryLockedError, ExchangeNode, NodeBusyError, NodeClosedError, demoGenesis, type ExchangeNodeOptions } from "../src/index.ts";
+import { checkExchangeInvariants, defaultLimits } from "@perpdex/core";
+import { CommandCodecError, decodeCommand, type ExchangeCommandInput } from "@perpdex/protocol";
+import {
+  DataDirectoryLockedError,
+  ExchangeNode,
+  NodeBusyError,
+  NodeClosedError,
+  demoGenesis,
+  genesisCommands,
+  type ExchangeNodeOptions,
+} from "../src/index.ts";
 import { Journal } from "../src/journal/journal.ts";
-import { RecordingLogger, alice, bob, delay, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
+import { replayTool } from "../src/tools.ts";
+import { RecordingLogger, alice, bob, delay, deposit, funding, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
 
 function options(dataDirectory: string, logger = new RecordingLogger(), extra: Partial<ExchangeNodeOptions> = {}): ExchangeNodeOptions {
   return { dataDirectory, logger, tickIntervalMs: 0, follower: false, ...extra };
 }
 
-async function journalRecords(dataDirectory: string): Promise<{ kind: string; sequence: bigint; time: bigint }[]> {
+async function journalRecords(dataDirectory: string): Promise<{ kind: string; sequence: bigint; time: bigint; payload: string }[]> {
   const journal = await Journal.open({ directory: `${dataDirectory}/journal`, logger: new RecordingLogger() });
-  const records = [...journal.read({ fromSequence: 1n })].map(({ kind, sequence, time }) => ({ kind, sequence, time }));
+  const records = [...journal.read({ fromSequence: 1n })].map((record) => ({
+    kind: record.kind,
+    sequence: record.sequence,
+    time: record.time,
+    payload: record.kind === "command" ? Buffer.from(record.payload).toString("utf8") : "",
+  }));
   await journal.close();
   return records;
 }
 
+// Genesis: the genesis command, then the seven markets.
+const genesisLength = genesisCommands(demoGenesis).length;
+
 test("node: genesis becomes the first commands of an empty log", async (context) => {
   const dataDirectory = scratchDirectory(context);
   const node = await ExchangeNode.open(options(dataDirectory));
-  assert.equal(node.lastSequence, demoGenesis.markets.length);
+  assert.equal(genesisLength, 8);
+  assert.equal(node.lastSequence, genesisLength);
   assert.deepEqual(
-    node.engine.markets.map((market) => market.symbol),
+    node.exchange.engine.markets.map((market) => market.symbol),
     ["SPY-PERP", "QQQ-PERP", "AAPL-PERP", "NVDA-PERP", "TSLA-PERP", "BTC-PERP", "ETH-PERP"],
   );
+  assert.deepEqual(node.exchange.engine.limits, defaultLimits);
   await node.close();
-  const records = await journalRecords(dataDirectory);
-  assert.deepEqual(records.filter((record) => record.kind === "command").map((record) => record.sequence), [1n, 2n, 3n, 4n, 5n, 6n, 7n]);
+  const commands = (await journalRecords(dataDirectory)).filter((record) => record.kind === "command");
+  assert.deepEqual(commands.map((record) => record.sequence), [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
+  assert.deepEqual(decodeCommand(Buffer.from(commands[0]!.payload)), { type: "genesis", limits: defaultLimits }, "the limits are in the log");
+});
+
+// PRD §8.3: index ETFs 100x, blue chips 50x, tech 20x; crypto 100x. Default leverage min(10, cap).
+const demoMarketTable = [
+  { symbol: "SPY-PERP", assetClass: "indexEtf", leverageMax: 100, quotePerTickLot: 100 },
+  { symbol: "QQQ-PERP", assetClass: "indexEtf", leverageMax: 100, quotePerTickLot: 100 },
+  { symbol: "AAPL-PERP", assetClass: "blueChip", leverageMax: 50, quotePerTickLot: 100 },
+  { symbol: "NVDA-PERP", assetClass: "tech", leverageMax: 20, quotePerTickLot: 100 },
+  { symbol: "TSLA-PERP", assetClass: "tech", leverageMax: 20, quotePerTickLot: 100 },
+  { symbol: "BTC-PERP", assetClass: "crypto", leverageMax: 100, quotePerTickLot: 1_000 },
+  { symbol: "ETH-PERP", assetClass: "crypto", leverageMax: 100, quotePerTickLot: 1_000 },
+] as const;
+
+test("node: the demo markets are perpetuals with the PRD's parameters", async (context) => {
+  const node = await ExchangeNode.open(options(scratchDirectory(context)));
+  for (const [index, expected] of demoMarketTable.entries()) {
+    const perpMarket = node.exchange.perpMarkets[index]!;
+    const { spec } = perpMarket;
+    assert.equal(spec.symbol, expected.symbol);
+    assert.equal(spec.assetClass, expected.assetClass, expected.symbol);
+    assert.equal(spec.marginProfile, "prd", expected.symbol);
+    assert.equal(spec.leverageMax, expected.leverageMax, expected.symbol);
+    assert.equal(spec.leverageDefault, 10, expected.symbol);
+    assert.equal(perpMarket.quotePerTickLot, expected.quotePerTickLot, `${expected.symbol}: µUSD per tick-lot`);
+    assert.equal(perpMarket.indexPrice, spec.referencePriceTicks, `${expected.symbol}: the index starts at the reference`);
+  }
+  await node.close();
+});
+
+test("node: a perpetual session — deposit, trade, move the index, withdraw — survives a restart", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  let node = await ExchangeNode.open(options(dataDirectory));
+  const unfunded = await node.submit(place(alice, limitOrder("buy", 1)));
+  assert.ok(!unfunded.result.ok && unfunded.result.code === "MARGIN_INSUFFICIENT", "no collateral, no order");
+  const acks = [];
+  for (const input of [
+    ...funding,
+    { type: "deposit", account: alice, asset: "DAI", amount: 5_000n * 10n ** 18n, reference: "dai-1" },
+    { type: "setMarginMode", account: bob, market: "AAPL-PERP", mode: "cross" },
+    { type: "setLeverage", account: alice, market: "AAPL-PERP", leverage: 20 },
+    place(alice, limitOrder("sell", 2, 500)),
+    place(bob, limitOrder("buy", -2, 300)),
+    { type: "indexPrice", market: "AAPL-PERP", price: 23_150 },
+    { type: "collateralPrice", asset: "DAI", pricePpm: 998_000 },
+    { type: "withdraw", account: bob, asset: "USDC", amount: 1_000_000n },
+    { type: "withdraw", account: bob, asset: "USDC", amount: 2_000_000n * 1_000_000n },
+  ] satisfies ExchangeCommandInput[]) {
+    acks.push(await node.submit(input));
+  }
+  const codes = acks.map((ack) => (ack.result.ok ? "ok" : ack.result.code));
+  assert.deepEqual(codes, ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "WITHDRAWAL_INSUFFICIENT"]);
+  assert.ok(acks[6]!.events.some((event) => event.type === "TradeExecuted"), "bob's buy takes alice's sell");
+  const market = node.exchange.engine.market("AAPL-PERP")!;
+  assert.equal(node.exchange.position(node.exchange.engine.accounts.find(alice)!, market.index)?.size, -300);
+  assert.equal(node.exchange.position(node.exchange.engine.accounts.find(bob)!, market.index)?.mode, "cross");
+  checkExchangeInvariants(node.exchange);
+  const hash = node.stateHash();
+  await node.close();
+  node = await ExchangeNode.open(options(dataDirectory));
+  assert.equal(node.stateHash(), hash);
+  checkExchangeInvariants(node.exchange);
+  await node.close();
+});
+
+test("node: the engine limits come from the log's genesis command, not from the configuration", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  const genesis = { ...demoGenesis, limits: { ...defaultLimits, ordersPerAccountMax: 2 } };
+  let node = await ExchangeNode.open(options(dataDirectory, new RecordingLogger(), { genesis }));
+  await node.submit(deposit(alice));
+  const acks = [];
+  for (let index = 0; index < 3; index += 1) acks.push(await node.submit(place(alice, limitOrder("buy", 1 + index))));
+  assert.deepEqual(acks.map((ack) => ack.result.ok), [true, true, false], "the third resting order passes the limit of 2");
+  const hash = node.stateHash();
+  await node.close();
+  // Reopened with the demo configuration (default limits): the log's limits stay.
+  node = await ExchangeNode.open(options(dataDirectory));
+  assert.equal(node.exchange.engine.limits.ordersPerAccountMax, 2);
+  assert.equal(node.stateHash(), hash);
+  await node.close();
+  const replayed = await replayTool({ dataDirectory, logger: new RecordingLogger(), verify: true, fromSnapshot: false });
+  assert.equal(replayed.stateHash, hash, "replay from genesis builds the exchange with the logged limits");
 });
 
 test("node: acknowledgements come in sequence order, after durability, with results and events", async (context) => {
   const node = await ExchangeNode.open(options(scratchDirectory(context)));
-  const inputs: CommandInput[] = [
+  await Promise.all(funding.map((input) => node.submit(input)));
+  const start = node.lastSequence;
+  const inputs: ExchangeCommandInput[] = [
     place(alice, limitOrder("sell", 2, 5)),
     place(bob, limitOrder("buy", -2, 3)),
     place(bob, { ...limitOrder("buy", 1), market: "NOPE-PERP" }),
@@ -51,7 +156,7 @@ test("node: acknowledgements come in sequence order, after durability, with resu
       }),
     ),
   );
-  assert.deepEqual(acks.map((ack) => ack.sequence), [8, 9, 10, 11]);
+  assert.deepEqual(acks.map((ack) => ack.sequence), [start + 1, start + 2, start + 3, start + 4]);
   for (const [index, ack] of acks.entries()) assert.ok(durableAtAck[index]! >= ack.sequence, "acknowledged before durable");
   for (let index = 1; index < acks.length; index += 1) assert.ok(acks[index]!.time > acks[index - 1]!.time);
   assert.ok(acks[1]!.events.some((event) => event.type === "TradeExecuted"), "bob's buy takes alice's sell");
@@ -63,7 +168,7 @@ test("node: acknowledgements come in sequence order, after durability, with resu
 test("node: a restart recovers the same state, rejected commands included, and checkpoints every N", async (context) => {
   const dataDirectory = scratchDirectory(context);
   let node = await ExchangeNode.open(options(dataDirectory, new RecordingLogger(), { checkpointEvery: 10 }));
-  const acks = [];
+  const acks = funding.map((input) => node.submit(input));
   for (let index = 0; index < 40; index += 1) {
     const side = index % 2 === 0 ? "buy" : "sell";
     acks.push(node.submit(place(index % 3 === 0 ? alice : bob, limitOrder(side, 1 + (index % 7), 1 + index))));
@@ -76,13 +181,13 @@ test("node: a restart recovers the same state, rejected commands included, and c
   await node.close();
   const records = await journalRecords(dataDirectory);
   const checkpoints = records.filter((record) => record.kind === "checkpoint").map((record) => Number(record.sequence));
-  assert.equal(lastSequence, 55);
-  assert.deepEqual(checkpoints, [10, 20, 30, 40, 50, 55], "every 10 commands, and a final one on close");
+  assert.equal(lastSequence, genesisLength + 2 + 48);
+  assert.deepEqual(checkpoints, [10, 20, 30, 40, 50, 58], "every 10 commands, and a final one on close");
   const logger = new RecordingLogger();
   node = await ExchangeNode.open(options(dataDirectory, logger));
   assert.equal(node.lastSequence, lastSequence);
   assert.equal(node.stateHash(), hash);
-  checkInvariants(node.engine);
+  checkExchangeInvariants(node.exchange);
   const recovered = logger.lines.find((line) => line.message === "node: recovered");
   assert.equal(recovered?.object.checkpointsVerified, 6);
   await node.close();
@@ -90,13 +195,15 @@ test("node: a restart recovers the same state, rejected commands included, and c
 
 test("node: a GTD order expires by a tick at its time, with periodic ticks off", async (context) => {
   const node = await ExchangeNode.open(options(scratchDirectory(context)));
-  const expiresAt = node.engine.lastTime + 60_000_000n > BigInt(Date.now()) * 1_000_000n ? node.engine.lastTime + 60_000_000n : BigInt(Date.now()) * 1_000_000n + 60_000_000n;
+  await node.submit(deposit(alice));
+  const engine = node.exchange.engine;
+  const expiresAt = engine.lastTime + 60_000_000n > BigInt(Date.now()) * 1_000_000n ? engine.lastTime + 60_000_000n : BigInt(Date.now()) * 1_000_000n + 60_000_000n;
   const ack = await node.submit(place(alice, limitOrder("buy", 3, 1, { timeInForce: "GTD", expiresAt })));
   assert.ok(ack.result.ok);
-  assert.equal(node.engine.orderIndex.count, 1);
+  assert.equal(engine.orderIndex.count, 1);
   await delay(250);
-  assert.equal(node.engine.orderIndex.count, 0, "expired without any other command");
-  assert.ok(node.engine.lastTime >= expiresAt);
+  assert.equal(engine.orderIndex.count, 0, "expired without any other command");
+  assert.ok(engine.lastTime >= expiresAt);
   await node.close();
 });
 
@@ -112,7 +219,8 @@ test("node: intake refuses without consuming a sequence", async (context) => {
   const dataDirectory = scratchDirectory(context);
   const node = await ExchangeNode.open(options(dataDirectory, new RecordingLogger(), { inFlightCommandsMax: 2 }));
   const start = node.lastSequence;
-  await assert.rejects(node.submit({ type: "tick", extra: 1 } as unknown as CommandInput), CommandCodecError);
+  await assert.rejects(node.submit({ type: "tick", extra: 1 } as unknown as ExchangeCommandInput), CommandCodecError);
+  await assert.rejects(node.submit({ type: "genesis", limits: defaultLimits } as unknown as ExchangeCommandInput), CommandCodecError, "only the node opens a log");
   const first = node.submit({ type: "tick" });
   const second = node.submit({ type: "tick" });
   await assert.rejects(node.submit({ type: "tick" }), NodeBusyError);
@@ -127,6 +235,7 @@ test("node: the follower snapshots, and a restart starts from the snapshot", asy
   const dataDirectory = scratchDirectory(context);
   const logger = new RecordingLogger();
   let node = await ExchangeNode.open(options(dataDirectory, logger, { follower: true, snapshotEvery: 50, checkpointEvery: 25 }));
+  await Promise.all(funding.map((input) => node.submit(input)));
   for (let round = 0; round < 4; round += 1) {
     await Promise.all(Array.from({ length: 30 }, (_, index) => node.submit(place(index % 2 ? alice : bob, limitOrder(index % 2 ? "buy" : "sell", 1 + index)))));
   }

@@ -1,9 +1,11 @@
-// Shared fixtures for the node's tests: scratch directories, a logger that records, and a few orders.
+// Shared fixtures for the node's tests: scratch directories, a logger that records, deposits and a few
+// orders.
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TestContext } from "node:test";
-import type { CommandInput, OrderSpec, PriceTicks, SizeLots } from "@perpdex/core";
+import type { OrderSpec, PriceTicks, SizeLots } from "@perpdex/core";
+import type { ExchangeCommandInput } from "@perpdex/protocol";
 import type { NodeLogger } from "../src/index.ts";
 
 /** A fresh directory under the OS temp dir, removed when the test ends. */
@@ -50,9 +52,17 @@ export function limitOrder(side: "buy" | "sell", offsetTicks: number, sizeLots =
 }
 
 /** A placeOrder command for `account`. */
-export function place(account: string, order: OrderSpec): CommandInput {
+export function place(account: string, order: OrderSpec): ExchangeCommandInput {
   return { type: "placeOrder", account, order };
 }
+
+/** A USDC deposit of `dollars` (USDC base units have 6 decimals); orders need collateral. */
+export function deposit(account: string, dollars = 1_000_000): ExchangeCommandInput {
+  return { type: "deposit", account, asset: "USDC", amount: BigInt(dollars) * 1_000_000n, reference: `deposit-${account.slice(2, 10)}` };
+}
+
+/** Deposits for alice and bob, the first commands after genesis in most tests. */
+export const funding: readonly ExchangeCommandInput[] = [deposit(alice), deposit(bob)];
 
 /** Resolves after `milliseconds`. */
 export function delay(milliseconds: number): Promise<void> {

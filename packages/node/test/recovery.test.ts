@@ -6,20 +6,21 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { checkInvariants } from "@perpdex/core";
+import { checkExchangeInvariants } from "@perpdex/core";
 import { CheckpointMismatchError, ExchangeNode, JournalCorruptError, RecoveryError, type ExchangeNodeOptions } from "../src/index.ts";
 import { checkpointRecordBytes, decodeRecord, encodeRecord, segmentHeaderBytes } from "../src/journal/format.ts";
 import { snapshotHeaderBytes } from "../src/snapshot-file.ts";
 import { listSnapshots } from "../src/snapshot-store.ts";
-import { RecordingLogger, alice, bob, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
+import { RecordingLogger, alice, bob, funding, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
 
 function options(dataDirectory: string, logger: RecordingLogger, extra: Partial<ExchangeNodeOptions> = {}): ExchangeNodeOptions {
   return { dataDirectory, logger, tickIntervalMs: 0, follower: false, checkpointEvery: 10, ...extra };
 }
 
-// A data directory with `orders` orders after genesis, closed cleanly. Returns the state hash.
+// A data directory with `orders` orders after genesis and two deposits, closed cleanly. Returns the state hash.
 async function populate(dataDirectory: string, orders: number, extra: Partial<ExchangeNodeOptions> = {}): Promise<string> {
   const node = await ExchangeNode.open(options(dataDirectory, new RecordingLogger(), extra));
+  for (const input of funding) await node.submit(input);
   for (let index = 0; index < orders; index += 1) {
     await node.submit(place(index % 2 ? alice : bob, limitOrder(index % 2 ? "buy" : "sell", 1 + (index % 9), 1 + index)));
   }
@@ -77,7 +78,7 @@ test("recovery: a torn last record is cut off and logged, and the node starts", 
   const node = await ExchangeNode.open(options(dataDirectory, logger));
   assert.equal(node.lastSequence, Number(last.sequence) - 1);
   assert.ok(logger.messages("warn").includes("journal: torn tail truncated"), logger.messages().join("\n"));
-  checkInvariants(node.engine);
+  checkExchangeInvariants(node.exchange);
   await node.submit({ type: "tick" });
   assert.equal(node.lastSequence, Number(last.sequence), "the lost sequence number is given again");
   await node.close();

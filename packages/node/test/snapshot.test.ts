@@ -1,47 +1,67 @@
-// Proves snapshot files: a written snapshot restores to the same state hash (the core's, computed with
-// native SHA-256), every kind of damage is detected rather than restored, recovery skips a damaged
-// snapshot for an older one, and only the newest `keep` stay on disk.
+// Proves snapshot files: a written snapshot restores to the same exchange state hash (the core's
+// exchangeStateHash, computed with native SHA-256 over writeExchangeState), every kind of damage is
+// detected rather than restored, recovery skips a damaged snapshot for an older one, and only the newest
+// `keep` stay on disk.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { Engine, checkInvariants, stateHash, type Command, type CommandInput } from "@perpdex/core";
-import { demoGenesis, genesisCommands, hexOf, stateHashBytes } from "../src/index.ts";
+import { checkExchangeInvariants, defaultLimits, exchangeStateHash, type Exchange } from "@perpdex/core";
+import type { LogCommandInput } from "@perpdex/protocol";
+import { LogState, demoGenesis, genesisCommands, hexOf, stateHashBytes, type LogCommand } from "../src/index.ts";
 import { readSnapshotFile, snapshotHeaderBytes, writeSnapshotFile } from "../src/snapshot-file.ts";
 import { listSnapshots, loadNewestSnapshot, pruneSnapshots, removeTemporarySnapshots } from "../src/snapshot-store.ts";
-import { RecordingLogger, alice, bob, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
+import { RecordingLogger, alice, bob, deposit, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
 
-// An engine with markets, resting orders on both sides, a client id and a GTD expiry.
-function busyEngine(extraCommands = 0): Engine {
-  const engine = new Engine();
-  const inputs: CommandInput[] = [
-    ...genesisCommands(demoGenesis),
+// 2024-01-01T00:00:00Z: an hour boundary, so funding settles within the commands below.
+const epoch = 1_704_067_200_000_000_000n;
+const second = 1_000_000_000n;
+
+// An exchange with non-default limits, markets, funded accounts in both margin modes, positions from a
+// trade, resting orders on both sides, a client id, a GTD expiry, moved index and collateral prices and
+// settled funding: every section of the exchange's state encoding holds something.
+function busyExchange(extraCommands = 0): Exchange {
+  const inputs: LogCommandInput[] = [
+    ...genesisCommands({ ...demoGenesis, limits: { ...defaultLimits, ordersPerAccountMax: 5_000 } }),
+    deposit(alice),
+    deposit(bob),
+    { type: "deposit", account: bob, asset: "USDT", amount: 50_000_000_000n, reference: "usdt-1" },
+    { type: "setMarginMode", account: bob, market: "AAPL-PERP", mode: "cross" },
     place(alice, limitOrder("buy", 5)),
     place(bob, limitOrder("sell", 7, 20, { clientOrderId: "bob-1" })),
     place(alice, limitOrder("buy", 3, 4, { timeInForce: "GTD", expiresAt: 9_000_000_000_000_000_000n })),
     place(bob, limitOrder("sell", 1, 3, { postOnly: true })),
+    place(alice, limitOrder("buy", -1, 2)),
+    { type: "indexPrice", market: "AAPL-PERP", price: 23_020 },
+    { type: "collateralPrice", asset: "USDT", pricePpm: 999_000 },
   ];
   for (let index = 0; index < extraCommands; index += 1) inputs.push(place(alice, limitOrder("buy", 10 + (index % 40))));
-  inputs.forEach((input, index) => engine.apply({ ...input, sequence: index + 1, time: BigInt(1_000 + index) } as Command));
-  return engine;
+  const state = new LogState();
+  // One command every 30 seconds: the commands span funding samples and, with enough of them, an hour.
+  inputs.forEach((input, index) => state.apply({ ...input, sequence: index + 1, time: epoch + BigInt(index + 1) * 30n * second } as LogCommand));
+  return state.exchange;
 }
 
 test("snapshot: native state hash equals the core's", () => {
-  const engine = busyEngine(50);
-  assert.equal(hexOf(stateHashBytes(engine)), stateHash(engine));
+  const exchange = busyExchange(150);
+  assert.ok(exchange.funding.states.some((market) => market.cumulativeFundingPerLot !== 0n || market.count > 0), "funding has state");
+  assert.ok([...exchange.positionsByKey.values()].some((position) => position.size !== 0), "a trade opened positions");
+  assert.equal(hexOf(stateHashBytes(exchange)), exchangeStateHash(exchange));
 });
 
 test("snapshot: a written snapshot restores to the same state", (context) => {
   const directory = scratchDirectory(context);
-  const engine = busyEngine(100);
-  const written = writeSnapshotFile(engine, directory);
-  assert.equal(path.basename(written.file), "00000000000000000111.snapshot");
-  assert.equal(hexOf(written.stateHash), stateHash(engine));
+  const exchange = busyExchange(100);
+  const written = writeSnapshotFile(exchange, directory);
+  assert.equal(path.basename(written.file), "00000000000000000119.snapshot");
+  assert.equal(hexOf(written.stateHash), exchangeStateHash(exchange));
   const loaded = readSnapshotFile(written.file);
   assert.ok(typeof loaded !== "string", String(loaded));
-  assert.equal(stateHash(loaded.engine), stateHash(engine));
-  assert.equal(loaded.engine.lastTime, engine.lastTime);
-  checkInvariants(loaded.engine);
+  assert.equal(exchangeStateHash(loaded.exchange), exchangeStateHash(exchange));
+  assert.equal(loaded.exchange.engine.lastTime, exchange.engine.lastTime);
+  assert.equal(loaded.exchange.engine.limits.ordersPerAccountMax, 5_000, "the limits are part of the snapshot");
+  assert.equal(loaded.exchange.positionsByKey.size, exchange.positionsByKey.size);
+  checkExchangeInvariants(loaded.exchange);
 });
 
 const damages: readonly { name: string; damage: (file: string) => void; reason: RegExp }[] = [
@@ -61,7 +81,7 @@ function flipByte(file: string, offset: number): void {
 test("snapshot: damage is detected, never restored", (context) => {
   for (const { name, damage, reason } of damages) {
     const directory = scratchDirectory(context);
-    const written = writeSnapshotFile(busyEngine(10), directory);
+    const written = writeSnapshotFile(busyExchange(10), directory);
     damage(written.file);
     const loaded = readSnapshotFile(written.file);
     assert.equal(typeof loaded, "string", name);
@@ -71,8 +91,8 @@ test("snapshot: damage is detected, never restored", (context) => {
 
 test("snapshot: recovery skips a damaged newest snapshot for an older one, and refuses none past the journal", (context) => {
   const directory = scratchDirectory(context);
-  const older = writeSnapshotFile(busyEngine(10), directory);
-  const newer = writeSnapshotFile(busyEngine(20), directory);
+  const older = writeSnapshotFile(busyExchange(10), directory);
+  const newer = writeSnapshotFile(busyExchange(20), directory);
   flipByte(newer.file, snapshotHeaderBytes + 100);
   const logger = new RecordingLogger();
   const { loaded, ahead } = loadNewestSnapshot({ directory, sequenceMax: 1_000, logger });
@@ -85,11 +105,11 @@ test("snapshot: recovery skips a damaged newest snapshot for an older one, and r
 
 test("snapshot: only the newest are kept, and leftover temporary files go", (context) => {
   const directory = scratchDirectory(context);
-  for (const extra of [1, 2, 3, 4, 5]) writeSnapshotFile(busyEngine(extra), directory);
+  for (const extra of [1, 2, 3, 4, 5]) writeSnapshotFile(busyExchange(extra), directory);
   fs.writeFileSync(path.join(directory, "00000000000000000099.snapshot.tmp"), "half written");
   const removed = pruneSnapshots({ directory, keep: 2 });
   assert.equal(removed.length, 3);
-  assert.deepEqual(listSnapshots(directory).map((entry) => entry.sequence), [16, 15]);
+  assert.deepEqual(listSnapshots(directory).map((entry) => entry.sequence), [24, 23]);
   removeTemporarySnapshots(directory);
-  assert.deepEqual(fs.readdirSync(directory).sort(), ["00000000000000000015.snapshot", "00000000000000000016.snapshot"]);
+  assert.deepEqual(fs.readdirSync(directory).sort(), ["00000000000000000023.snapshot", "00000000000000000024.snapshot"]);
 });

@@ -12,13 +12,14 @@ import { fileURLToPath } from "node:url";
 import { ExchangeNode, type ExchangeNodeOptions } from "../src/index.ts";
 import { decodeRecord, encodeRecord, segmentHeaderBytes } from "../src/journal/format.ts";
 import { replayTool, snapshotTool, statusTool, verifyTool } from "../src/tools.ts";
-import { RecordingLogger, alice, bob, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
+import { RecordingLogger, alice, bob, funding, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
 
 const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const tsx = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
 
 async function populate(dataDirectory: string, orders: number, extra: Partial<ExchangeNodeOptions> = {}): Promise<string> {
   const node = await ExchangeNode.open({ dataDirectory, logger: new RecordingLogger(), tickIntervalMs: 0, follower: false, checkpointEvery: 10, ...extra });
+  for (const input of funding) await node.submit(input);
   for (let index = 0; index < orders; index += 1) {
     await node.submit(place(index % 2 ? alice : bob, limitOrder(index % 2 ? "buy" : "sell", 1 + (index % 9), 1 + index)));
   }
@@ -58,11 +59,12 @@ test("tools: replay rebuilds the node's state from genesis and from a snapshot",
   assert.equal(fromGenesis.ok, true);
   assert.equal(fromGenesis.stateHash, hash);
   assert.equal(fromGenesis.fromSnapshotSequence, 0);
-  assert.equal(fromGenesis.commands, 57);
+  // Genesis (8 commands), 2 deposits, 50 orders.
+  assert.equal(fromGenesis.commands, 60);
   assert.ok(fromGenesis.hashesVerified >= 6, "checkpoints and snapshots were compared");
   const fromSnapshot = await replayTool({ dataDirectory, logger, verify: true, fromSnapshot: true });
   assert.equal(fromSnapshot.stateHash, hash);
-  assert.equal(fromSnapshot.fromSnapshotSequence, 57, "the final snapshot on close");
+  assert.equal(fromSnapshot.fromSnapshotSequence, 60, "the final snapshot on close");
   assert.equal(fromSnapshot.commands, 0);
 });
 
@@ -95,11 +97,13 @@ test("tools: verify checks the whole log across archived and live segments", asy
   assert.ok(archived.length >= 2, `segments archived: ${archived.length}`);
   const report = await verifyTool({ dataDirectory, logger: new RecordingLogger() });
   assert.equal(report.ok, true, report.problems.join("\n"));
-  assert.equal(report.commands, 127);
+  assert.equal(report.commands, 130);
   assert.equal(report.stateHash, hash);
   assert.ok(report.snapshots.length >= 1 && report.snapshots.every((snapshot) => snapshot.problem === null));
   const status = await statusTool({ dataDirectory, logger: new RecordingLogger() });
-  assert.equal(status.lastSequence, 127);
+  assert.equal(status.lastSequence, 130);
+  assert.equal(status.accounts, 2);
+  assert.equal(status.markets.length, 7);
   assert.equal(status.stateHash, hash);
   assert.equal(status.archivedSegments.length, archived.length);
   assert.ok(status.segments.length >= 1);
@@ -111,7 +115,7 @@ test("tools: snapshot brings a stopped node's snapshots up to date", async (cont
   const hash = await populate(dataDirectory, 15);
   const first = await snapshotTool({ dataDirectory, logger: new RecordingLogger(), snapshotsKept: 3 });
   assert.equal(first.written, true);
-  assert.equal(first.sequence, 22);
+  assert.equal(first.sequence, 25);
   assert.equal(first.stateHash, hash);
   const second = await snapshotTool({ dataDirectory, logger: new RecordingLogger(), snapshotsKept: 3 });
   assert.equal(second.written, false, "one already exists at the last sequence");

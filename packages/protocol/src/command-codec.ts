@@ -1,11 +1,14 @@
 /**
  * The command codec: how a command is stored in the journal and sent between processes.
  *
- * A command is written as canonical JSON (UTF-8): fields in one fixed order, optional fields left out
- * when absent, and the one bigint field (`expiresAt`, nanoseconds) as a decimal string. The decoder
- * knows each field by name, so it turns exactly those strings back into bigints and never guesses.
- * The sequence number and exchange time are not part of the payload: the journal record header holds
- * them.
+ * It covers every command of the perpetual exchange (`ExchangeCommand`: the book's commands and the
+ * perpetual layer's — deposits, withdrawals, margin settings, index and collateral prices, account
+ * administration) and the log's opening `genesis` command. A command is written as canonical JSON
+ * (UTF-8): fields in one fixed order, optional fields left out when absent, and bigint fields as
+ * decimal strings: an order's `expiresAt` (nanoseconds) and a deposit's or withdrawal's `amount`
+ * (base units of the asset; DAI has 18 decimals). The decoder knows each field by name, so it turns
+ * exactly those strings back into bigints and never guesses. The sequence number and exchange time are
+ * not part of the payload: the journal record header holds them.
  *
  * The codec checks shape (field names, JSON types, the one-of of an order reference), not business
  * rules: a well-shaped order with a negative size encodes, and the core rejects it with a stable code.
@@ -14,7 +17,55 @@
  * its checksum, that is corruption.
  */
 import { orderIdsPerCommand } from "@perpdex/core";
-import type { BatchItem, CommandInput, MarketSpec, OrderRef, OrderSpec } from "@perpdex/core";
+import type {
+  BatchItem,
+  EngineLimits,
+  ExchangeCommand,
+  OrderRef,
+  OrderSpec,
+  PerpMarketSpec,
+  Unstamped,
+} from "@perpdex/core";
+
+/**
+ * A command of the perpetual exchange before the sequencer stamps it with its sequence and time.
+ *
+ * @example
+ * ```ts
+ * import type { ExchangeCommandInput } from "@perpdex/protocol";
+ * const deposit: ExchangeCommandInput = { type: "deposit", account: "0x" + "1".repeat(40), asset: "USDC", amount: 1_000_000_000n, reference: "0xabc" };
+ * ```
+ */
+export type ExchangeCommandInput = Unstamped<ExchangeCommand>;
+
+/**
+ * The first command of every log: the limits the exchange is built with. A node writes it once, at
+ * sequence 1 of an empty log, from its genesis configuration; whoever replays the log builds the
+ * exchange from it (`new Exchange({ limits })`), so replay uses the limits the node used. The core never
+ * sees it: to the core, sequence 1 is a tick.
+ *
+ * @example
+ * ```ts
+ * import { defaultLimits } from "@perpdex/core";
+ * import type { GenesisCommandInput } from "@perpdex/protocol";
+ * const genesis: GenesisCommandInput = { type: "genesis", limits: defaultLimits };
+ * ```
+ */
+export type GenesisCommandInput = {
+  readonly type: "genesis";
+  readonly limits: EngineLimits;
+};
+
+/**
+ * Anything a journal record holds: an exchange command, or the log's opening genesis command.
+ *
+ * @example
+ * ```ts
+ * import { decodeCommand, type LogCommandInput } from "@perpdex/protocol";
+ * const command: LogCommandInput = decodeCommand(new TextEncoder().encode('{"type":"tick"}'));
+ * ```
+ */
+export type LogCommandInput = ExchangeCommandInput | GenesisCommandInput;
 
 /** The JSON type of a field, or the nested shape it holds. */
 type FieldRule =
@@ -23,6 +74,8 @@ type FieldRule =
   | "boolean"
   /** A bigint of nanoseconds, written as a decimal string. */
   | "time"
+  /** A bigint of an asset's base units, written as a decimal string. */
+  | "units"
   | Shape
   /** The items of a batch: an array of shapes chosen by their `type`. */
   | "batchItems";
@@ -33,6 +86,8 @@ interface Field {
   readonly key: string;
   readonly rule: FieldRule;
   readonly optional: boolean;
+  /** JSON null is a value of the field (a fee override is cleared with null). */
+  readonly nullable: boolean;
 }
 
 interface Shape {
@@ -58,13 +113,21 @@ export const batchItemsWireMax = orderIdsPerCommand;
 // signed 64-bit integers, so nothing larger may enter.
 const timeMax = (1n << 63n) - 1n;
 const timeTextPattern = /^(0|[1-9][0-9]{0,18})$/;
+// Amounts: the core takes fewer than 2^96 base units and rejects the rest with a code; the wire keeps
+// them below 2^128 in magnitude, sign included (the sign is the core's business, the size is not).
+const unitsMagnitudeMax = (1n << 128n) - 1n;
+const unitsTextPattern = /^(0|-?[1-9][0-9]{0,38})$/;
 
 function field(name: string, rule: FieldRule): Field {
-  return { name, key: `"${name}":`, rule, optional: false };
+  return { name, key: `"${name}":`, rule, optional: false, nullable: false };
 }
 
 function optional(name: string, rule: FieldRule): Field {
-  return { name, key: `"${name}":`, rule, optional: true };
+  return { name, key: `"${name}":`, rule, optional: true, nullable: false };
+}
+
+function nullable(name: string, rule: FieldRule): Field {
+  return { name, key: `"${name}":`, rule, optional: false, nullable: true };
 }
 
 const typeField = field("type", "string");
@@ -79,6 +142,12 @@ const marketShape: Shape = {
     field("priceBandPpm", "number"),
     field("referencePriceTicks", "number"),
     field("marketOrderSlippagePpm", "number"),
+    // The perpetual fields. Optional in shape, because the command's type is the book's MarketSpec: the
+    // exchange rejects a market without them (MARKET_PARAMS_INVALID), with a code, as it does a bad value.
+    optional("assetClass", "string"),
+    optional("marginProfile", "string"),
+    optional("leverageMax", "number"),
+    optional("leverageDefault", "number"),
   ],
 };
 
@@ -103,8 +172,24 @@ const orderRefFields: readonly Field[] = [optional("orderId", "number"), optiona
 const orderRefOneOf = ["orderId", "clientOrderId"] as const;
 const orderRefShape: Shape = { fields: orderRefFields, oneOf: orderRefOneOf };
 
+const limitsShape: Shape = {
+  fields: [
+    field("marketsMax", "number"),
+    field("accountsMax", "number"),
+    field("ordersPerAccountMax", "number"),
+    field("batchItemsMax", "number"),
+    field("fillsPerOrderMax", "number"),
+  ],
+};
+
+const feeRatesShape: Shape = { fields: [field("makerPpm", "number"), field("takerPpm", "number")] };
+
+const accountField = field("account", "string");
+const marketField = field("market", "string");
+
 // Every command type and its fields, in the order they are written.
-const commandShapes: Readonly<Record<CommandInput["type"], Shape>> = {
+const commandShapes: Readonly<Record<LogCommandInput["type"], Shape>> = {
+  genesis: { fields: [typeField, field("limits", limitsShape)] },
   createMarket: { fields: [typeField, field("market", marketShape)] },
   placeOrder: { fields: [typeField, field("account", "string"), field("order", orderShape)] },
   cancelOrder: {
@@ -121,6 +206,16 @@ const commandShapes: Readonly<Record<CommandInput["type"], Shape>> = {
   },
   batch: { fields: [typeField, field("account", "string"), field("items", "batchItems")] },
   tick: { fields: [typeField] },
+  deposit: { fields: [typeField, accountField, field("asset", "string"), field("amount", "units"), field("reference", "string")] },
+  withdraw: { fields: [typeField, accountField, field("asset", "string"), field("amount", "units")] },
+  setMarginMode: { fields: [typeField, accountField, marketField, field("mode", "string")] },
+  setLeverage: { fields: [typeField, accountField, marketField, field("leverage", "number")] },
+  // µUSD, a number: unlike a deposit's base units it is bounded by the safe integers.
+  adjustMargin: { fields: [typeField, accountField, marketField, field("amount", "number")] },
+  indexPrice: { fields: [typeField, marketField, field("price", "number")] },
+  collateralPrice: { fields: [typeField, field("asset", "string"), field("pricePpm", "number")] },
+  accountStatus: { fields: [typeField, accountField, field("status", "string")] },
+  feeOverride: { fields: [typeField, accountField, nullable("rates", feeRatesShape)] },
 };
 
 const batchItemShapes: Readonly<Record<BatchItem["type"], Shape>> = {
@@ -167,7 +262,7 @@ function shapeOfCommand(value: unknown): Shape {
   if (!isPlainObject(value)) return invalid("command", "expected an object");
   const type = value.type;
   if (typeof type !== "string") return invalid("command.type", "expected a string");
-  const shape = Object.hasOwn(commandShapes, type) ? commandShapes[type as CommandInput["type"]] : undefined;
+  const shape = Object.hasOwn(commandShapes, type) ? commandShapes[type as LogCommandInput["type"]] : undefined;
   return shape ?? invalid("command.type", `unknown command type ${JSON.stringify(type)}`);
 }
 
@@ -199,7 +294,12 @@ function encodeObject(object: Record<string, unknown>, shape: Shape, path: strin
       continue;
     }
     text += present === 0 ? entry.key : `,${entry.key}`;
-    copy[entry.name] = encodeValue(value, entry.rule, path, entry.name);
+    if (value === null && entry.nullable) {
+      text += "null";
+      copy[entry.name] = null;
+    } else {
+      copy[entry.name] = encodeValue(value, entry.rule, path, entry.name);
+    }
     present += 1;
   }
   text += "}";
@@ -227,6 +327,12 @@ function encodeValue(value: unknown, rule: FieldRule, parentPath: string, name: 
       return value;
     case "time":
       if (typeof value !== "bigint" || value < 0n || value > timeMax) invalid(`${parentPath}.${name}`, "expected a bigint from 0 to 2^63 - 1");
+      text += `"${value.toString()}"`;
+      return value;
+    case "units":
+      if (typeof value !== "bigint" || value > unitsMagnitudeMax || value < -unitsMagnitudeMax) {
+        invalid(`${parentPath}.${name}`, "expected a bigint of magnitude below 2^128");
+      }
       text += `"${value.toString()}"`;
       return value;
     case "batchItems":
@@ -273,7 +379,7 @@ function firstUnknownField(object: Record<string, unknown>, shape: Shape): strin
 
 /**
  * Encodes a command (without its sequence and time) as canonical JSON text: fields in a fixed
- * order, absent optional fields left out, `expiresAt` as a decimal string. Throws a
+ * order, absent optional fields left out, bigints (`expiresAt`, `amount`) as decimal strings. Throws a
  * `CommandCodecError` when the command is not well shaped (an unknown field included).
  *
  * @example
@@ -283,7 +389,7 @@ function firstUnknownField(object: Record<string, unknown>, shape: Shape): strin
  * // => '{"type":"cancelAll","account":"0x1111111111111111111111111111111111111111"}'
  * ```
  */
-export function encodeCommandJson(command: CommandInput): string {
+export function encodeCommandJson(command: LogCommandInput): string {
   return canonicalCommand(command).json;
 }
 
@@ -302,11 +408,11 @@ export function encodeCommandJson(command: CommandInput): string {
  * json; // => '{"type":"cancelAll","account":"0x1111111111111111111111111111111111111111"}'
  * ```
  */
-export function canonicalCommand(command: CommandInput): { json: string; command: CommandInput } {
+export function canonicalCommand(command: LogCommandInput): { json: string; command: LogCommandInput } {
   text = "";
   try {
     const copy = encodeObject(command as unknown as Record<string, unknown>, shapeOfCommand(command), "command");
-    return { json: text, command: copy as unknown as CommandInput };
+    return { json: text, command: copy as unknown as LogCommandInput };
   } finally {
     text = "";
   }
@@ -326,7 +432,7 @@ const textDecoder = new TextDecoder("utf-8", { fatal: true });
  * decodeCommand(payload); // => { type: "tick" }
  * ```
  */
-export function encodeCommand(command: CommandInput): Uint8Array {
+export function encodeCommand(command: LogCommandInput): Uint8Array {
   return textEncoder.encode(encodeCommandJson(command));
 }
 
@@ -342,8 +448,10 @@ function decodeObject(object: Record<string, unknown>, shape: Shape, path: strin
       if (!entry.optional) invalid(`${path}.${entry.name}`, "required");
       continue;
     }
-    const decoded = decodeValue(value, entry.rule, path, entry.name);
-    if (decoded !== value) object[entry.name] = decoded;
+    if (value !== null || !entry.nullable) {
+      const decoded = decodeValue(value, entry.rule, path, entry.name);
+      if (decoded !== value) object[entry.name] = decoded;
+    }
     present += 1;
   }
   checkOneOf(object, shape, path);
@@ -360,6 +468,8 @@ function decodeValue(value: unknown, rule: FieldRule, parentPath: string, name: 
       return typeof value === "boolean" ? value : invalid(`${parentPath}.${name}`, "expected a boolean");
     case "time":
       return decodeTime(value, `${parentPath}.${name}`);
+    case "units":
+      return decodeUnits(value, `${parentPath}.${name}`);
     case "batchItems":
       decodeBatchItems(value, `${parentPath}.${name}`);
       return value;
@@ -378,6 +488,14 @@ function decodeTime(value: unknown, path: string): bigint {
   return time <= timeMax ? time : invalid(path, "nanoseconds beyond 2^63 - 1");
 }
 
+function decodeUnits(value: unknown, path: string): bigint {
+  if (typeof value !== "string" || !unitsTextPattern.test(value)) {
+    return invalid(path, "expected base units as a decimal string");
+  }
+  const units = BigInt(value);
+  return units <= unitsMagnitudeMax && units >= -unitsMagnitudeMax ? units : invalid(path, "base units of magnitude 2^128 or more");
+}
+
 function decodeBatchItems(value: unknown, path: string): void {
   if (!Array.isArray(value)) return invalid(path, "expected an array");
   if (value.length > batchItemsWireMax) invalid(path, `at most ${batchItemsWireMax} items`);
@@ -389,7 +507,7 @@ function decodeBatchItems(value: unknown, path: string): void {
 }
 
 /**
- * Decodes canonical command JSON text (see `encodeCommandJson`) back into a command, `expiresAt`
+ * Decodes canonical command JSON text (see `encodeCommandJson`) back into a command, `expiresAt` and `amount`
  * as a bigint. Throws a `CommandCodecError` when the text is not JSON or not a well-shaped command.
  *
  * @example
@@ -399,7 +517,7 @@ function decodeBatchItems(value: unknown, path: string): void {
  * command.type; // => "cancelAll"
  * ```
  */
-export function decodeCommandJson(text: string): CommandInput {
+export function decodeCommandJson(text: string): LogCommandInput {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -408,7 +526,7 @@ export function decodeCommandJson(text: string): CommandInput {
   }
   const shape = shapeOfCommand(parsed);
   decodeObject(parsed as Record<string, unknown>, shape, "command");
-  return parsed as CommandInput;
+  return parsed as LogCommandInput;
 }
 
 /**
@@ -423,7 +541,7 @@ export function decodeCommandJson(text: string): CommandInput {
  * command.type === "placeOrder" && command.order.expiresAt; // => 1767225660000000000n
  * ```
  */
-export function decodeCommand(bytes: Uint8Array): CommandInput {
+export function decodeCommand(bytes: Uint8Array): LogCommandInput {
   let text: string;
   try {
     text = textDecoder.decode(bytes);
@@ -435,9 +553,40 @@ export function decodeCommand(bytes: Uint8Array): CommandInput {
 
 // The shapes above are written against these core types; a change there must show up here.
 type ShapeCovers<Value, Names extends string> = Exclude<keyof Value, Names> extends never ? true : false;
-const marketCovered: ShapeCovers<MarketSpec, "symbol" | "tickSize" | "lotSize" | "minOrderLots" | "maxOrderLots" | "priceBandPpm" | "referencePriceTicks" | "marketOrderSlippagePpm"> = true;
+type InputOf<Type extends LogCommandInput["type"]> = Extract<LogCommandInput, { type: Type }>;
+const marketCovered: ShapeCovers<
+  PerpMarketSpec,
+  | "symbol"
+  | "tickSize"
+  | "lotSize"
+  | "minOrderLots"
+  | "maxOrderLots"
+  | "priceBandPpm"
+  | "referencePriceTicks"
+  | "marketOrderSlippagePpm"
+  | "assetClass"
+  | "marginProfile"
+  | "leverageMax"
+  | "leverageDefault"
+> = true;
 const orderCovered: ShapeCovers<OrderSpec, "market" | "side" | "type" | "price" | "size" | "timeInForce" | "expiresAt" | "postOnly" | "reduceOnly" | "selfTradePrevention" | "clientOrderId" | "slippagePpm"> = true;
 const orderRefCovered: ShapeCovers<OrderRef, "orderId" | "clientOrderId"> = true;
+const limitsCovered: ShapeCovers<EngineLimits, "marketsMax" | "accountsMax" | "ordersPerAccountMax" | "batchItemsMax" | "fillsPerOrderMax"> = true;
+const commandsCovered: readonly [
+  ShapeCovers<InputOf<"genesis">, "type" | "limits">,
+  ShapeCovers<InputOf<"deposit">, "type" | "account" | "asset" | "amount" | "reference">,
+  ShapeCovers<InputOf<"withdraw">, "type" | "account" | "asset" | "amount">,
+  ShapeCovers<InputOf<"setMarginMode">, "type" | "account" | "market" | "mode">,
+  ShapeCovers<InputOf<"setLeverage">, "type" | "account" | "market" | "leverage">,
+  ShapeCovers<InputOf<"adjustMargin">, "type" | "account" | "market" | "amount">,
+  ShapeCovers<InputOf<"indexPrice">, "type" | "market" | "price">,
+  ShapeCovers<InputOf<"collateralPrice">, "type" | "asset" | "pricePpm">,
+  ShapeCovers<InputOf<"accountStatus">, "type" | "account" | "status">,
+  ShapeCovers<InputOf<"feeOverride">, "type" | "account" | "rates">,
+  ShapeCovers<NonNullable<InputOf<"feeOverride">["rates"]>, "makerPpm" | "takerPpm">,
+] = [true, true, true, true, true, true, true, true, true, true, true];
 void marketCovered;
 void orderCovered;
 void orderRefCovered;
+void limitsCovered;
+void commandsCovered;

@@ -56,3 +56,4 @@ export {
   encodeCommand,
   encodeCommandJson,
 } from "./command-codec.ts";
+export type { ExchangeCommandInput, GenesisCommandInput, LogCommandInput } from "./command-codec.ts";
