@@ -39,7 +39,7 @@ import {
   type TimeNs,
   type Unstamped,
 } from "@perpdex/core";
-import { OrderStateTracker, checkResult, checkTrackerMatchesBooks, engineBooks, jsonBigint } from "./helpers.ts";
+import { OrderStateTracker, checkAgainstTwin, checkResult, checkTrackerMatchesBooks, collectChunks, engineBooks, jsonBigint } from "./helpers.ts";
 
 export { account, jsonBigint } from "./helpers.ts";
 
@@ -129,15 +129,7 @@ export function marketOrder(market: string, side: "buy" | "sell", size: number, 
 // Snapshots and replay
 
 export function snapshotBytes(exchange: Exchange): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  writeExchangeState(exchange, (chunk) => chunks.push(chunk.slice()));
-  const bytes = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+  return collectChunks((sink) => writeExchangeState(exchange, sink));
 }
 
 /** Replays a log in a fresh Exchange; returns each command's events and state hash. */
@@ -455,22 +447,8 @@ export class ExchangeHarness {
   private checkAgainstTwin(command: ExchangeCommand, result: CommandResult, events: readonly ExchangeEvent[], hash: string, where: string): void {
     const twin = this.twin;
     if (twin === null) return;
-    const rejected = result.ok === false;
-    twin.apply(rejected ? { type: "tick", sequence: command.sequence, time: command.time } : command);
-    const twinEvents = twin.events.slice();
-    assert.equal(hash, exchangeStateHash(twin), `${where}: state differs from ${rejected ? "a tick (the rejection changed state)" : "the twin"}`);
-    if (!rejected) {
-      assert.deepEqual(events, twinEvents, `${where}: the twin saw different events`);
-      return;
-    }
-    assert.deepEqual(events.slice(0, twinEvents.length), twinEvents, `${where}: a rejected command did more than time passing`);
-    const extra = events.slice(twinEvents.length);
-    assert.ok(extra.length <= 1, `${where}: a rejected command emitted ${extra.length} events of its own`);
-    const only = extra[0];
-    if (only === undefined) return;
-    assert.equal(only.type, "OrderRejected", `${where}: a rejected command emitted ${only.type}`);
-    if (only.type !== "OrderRejected") return;
-    assert.equal(only.code, result.code, `${where}: OrderRejected code differs from the result`);
-    assert.equal(only.message, result.message, `${where}: OrderRejected message differs from the result`);
+    twin.apply(result.ok === false ? { type: "tick", sequence: command.sequence, time: command.time } : command);
+    checkAgainstTwin({ result, events, hash, twinEvents: twin.events.slice(), twinHash: exchangeStateHash(twin), where });
   }
+
 }

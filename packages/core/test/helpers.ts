@@ -500,24 +500,10 @@ export class Harness {
     where: string,
   ): void {
     const rejected = result.ok === false;
-    const twinCommand: Command = rejected ? { type: "tick", sequence: command.sequence, time: command.time } : command;
-    this.twin.apply(twinCommand);
-    const twinEvents = this.twin.events.slice();
-    assert.equal(hash, stateHash(this.twin), `${where}: state differs from ${rejected ? "a tick (the rejection changed state)" : "the twin"}`);
-    if (!rejected) {
-      assert.deepEqual(events, twinEvents, `${where}: the twin saw different events`);
-      return;
-    }
-    assert.deepEqual(events.slice(0, twinEvents.length), twinEvents, `${where}: a rejected command did more than time passing`);
-    const extra = events.slice(twinEvents.length);
-    assert.ok(extra.length <= 1, `${where}: a rejected command emitted ${extra.length} events of its own`);
-    const only = extra[0];
-    if (only === undefined) return;
-    assert.equal(only.type, "OrderRejected", `${where}: a rejected command emitted ${only.type}`);
-    if (only.type !== "OrderRejected") return;
-    assert.equal(only.code, result.code, `${where}: OrderRejected code differs from the result`);
-    assert.equal(only.message, result.message, `${where}: OrderRejected message differs from the result`);
+    this.twin.apply(rejected ? { type: "tick", sequence: command.sequence, time: command.time } : command);
+    checkAgainstTwin({ result, events, hash, twinEvents: this.twin.events.slice(), twinHash: stateHash(this.twin), where });
   }
+
 }
 
 /** JSON.stringify replacer that writes bigints as "123n". */
@@ -555,4 +541,48 @@ const bookEventTypes: ReadonlySet<string> = new Set<BookEvent["type"]>([
 
 export function isBookEvent(event: ExchangeEvent): event is BookEvent {
   return bookEventTypes.has(event.type);
+}
+
+/**
+ * A command and its twin (the same command, or a tick at the same sequence and time when the command
+ * was rejected) must leave the same state: a rejection changes nothing but the clock, and says why in at
+ * most one OrderRejected event carrying the result's code and message.
+ */
+export function checkAgainstTwin(options: {
+  result: CommandResult;
+  events: readonly ExchangeEvent[];
+  hash: string;
+  twinEvents: readonly ExchangeEvent[];
+  twinHash: string;
+  where: string;
+}): void {
+  const { result, events, hash, twinEvents, where } = options;
+  const rejected = result.ok === false;
+  assert.equal(hash, options.twinHash, `${where}: state differs from ${rejected ? "a tick (the rejection changed state)" : "the twin"}`);
+  if (!rejected) {
+    assert.deepEqual(events, twinEvents, `${where}: the twin saw different events`);
+    return;
+  }
+  assert.deepEqual(events.slice(0, twinEvents.length), twinEvents, `${where}: a rejected command did more than time passing`);
+  const extra = events.slice(twinEvents.length);
+  assert.ok(extra.length <= 1, `${where}: a rejected command emitted ${extra.length} events of its own`);
+  const only = extra[0];
+  if (only === undefined) return;
+  assert.equal(only.type, "OrderRejected", `${where}: a rejected command emitted ${only.type}`);
+  if (only.type !== "OrderRejected") return;
+  assert.equal(only.code, result.code, `${where}: OrderRejected code differs from the result`);
+  assert.equal(only.message, result.message, `${where}: OrderRejected message differs from the result`);
+}
+
+/** Joins what a state writer streams (writeState, writeExchangeState) into one snapshot. */
+export function collectChunks(write: (sink: (chunk: Uint8Array) => void) => void): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  write((chunk) => chunks.push(chunk.slice()));
+  const bytes = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
 }

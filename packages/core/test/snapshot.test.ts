@@ -14,17 +14,10 @@ import {
   type RatePpm,
   type SizeLots,
 } from "@perpdex/core";
+import { collectChunks } from "./helpers.ts";
 
 function snapshot(engine: Engine): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  writeState(engine, (chunk) => chunks.push(chunk.slice()));
-  const bytes = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
+  return collectChunks((sink) => writeState(engine, sink));
 }
 
 /** A seeded stream touching every kind of state: GTD orders, client ids, several accounts and markets. */
