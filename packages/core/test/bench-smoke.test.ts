@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Random } from "../bench/random.ts";
-import { generateWorkload, kindCancel, kindNames, mixPerMille, type Workload } from "../bench/workload.ts";
+import { Random } from "../../../bench/core/random.ts";
+import { generateWorkload, kindCancel, kindNames, mixPerMille, type Workload } from "../../../bench/core/workload.ts";
 
 const small = { commands: 5_000, prefillOrders: 2_000, users: 100 } as const;
 
@@ -58,7 +58,7 @@ describe("bench: the workload generator", () => {
 
 describe("bench: bench.ts --quick --json", () => {
   it("prints one JSON object with both engines' figures and identical final books", () => {
-    const script = fileURLToPath(new URL("../bench/bench.ts", import.meta.url));
+    const script = fileURLToPath(new URL("../../../bench/core/bench.ts", import.meta.url));
     const child = spawnSync(process.execPath, [...process.execArgv, script, "--quick", "--json", "--commands", "5000"], {
       encoding: "utf8",
       timeout: 120_000,

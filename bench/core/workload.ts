@@ -10,7 +10,7 @@ import {
   type PriceTicks,
   type RatePpm,
   type SizeLots,
-} from "../src/index.ts";
+} from "@perpdex/core";
 import { LiveOrders } from "./live-orders.ts";
 import { Random } from "./random.ts";
 

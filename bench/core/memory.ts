@@ -1,6 +1,6 @@
 import { OrderBook, SelfTradePreventionMode, Side } from "nodejs-order-book";
 import { goodTillCanceled, orderBookId } from "./order-book-runner.ts";
-import { Engine, type PriceTicks, type SizeLots } from "../src/index.ts";
+import { Engine, type PriceTicks, type SizeLots } from "@perpdex/core";
 import { nowNs, readMemory, type MemoryReading } from "./measure.ts";
 import { Random } from "./random.ts";
 import { benchMarket, marketSpec, userAddresses } from "./workload.ts";

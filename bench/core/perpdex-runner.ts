@@ -1,4 +1,4 @@
-import { Engine, Exchange, type Command, type CommandResult, type ExchangeEvent } from "../src/index.ts";
+import { Engine, Exchange, type Command, type CommandResult, type ExchangeEvent } from "@perpdex/core";
 import { nowNs } from "./measure.ts";
 import { benchLimits, benchMarket, type Workload } from "./workload.ts";
 
