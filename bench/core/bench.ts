@@ -5,6 +5,7 @@ import { bigBookDefaults, measureBigBook, runBigBookChild, type BigBookResult } 
 import { clockOverhead, collectGarbage, nowNs } from "./measure.ts";
 import { orderBookRestingMemory, perpdexRestingMemory, type RestingLoad } from "./memory.ts";
 import { checkTargets, engineReport, formatTable, fullEngineReport, round, type BenchReport } from "./report.ts";
+import { formatLiquidation, liquidationFull, liquidationQuick, measureLiquidation } from "./liquidation.ts";
 import { compareSpeed, type SpeedComparison } from "./speed.ts";
 import { benchMarket, generateWorkload, mixPerMille, shape, standardWorkload, type Workload } from "./workload.ts";
 
@@ -97,7 +98,12 @@ function main(): void {
     return;
   }
   const report = run(options, log);
-  process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatTable(report));
+  // Liquidation (bench/core/liquidation.ts): detection over 5,000,000 positions and the engine through a
+  // flash crash of 10,000 accounts; --quick: 500,000 positions and 1,000 accounts.
+  const liquidationOptions = options.quick ? liquidationQuick : liquidationFull;
+  log(`liquidation: detection over ${liquidationOptions.positions} positions, flash crash over ${liquidationOptions.accounts} accounts`);
+  const liquidation = measureLiquidation(liquidationOptions);
+  process.stdout.write(options.json ? `${JSON.stringify({ ...report, liquidation })}\n` : formatTable(report) + formatLiquidation(liquidation));
 }
 
 function run(options: Options, log: (line: string) => void): BenchReport {

@@ -58,15 +58,47 @@ export class CanonicalReader {
   }
 
   bigint(): bigint {
+    // Most balances and funding indexes are short: parsed from the code units without building a string
+    // or a regular expression match (restore reads millions of them). Same grammar as the text path.
+    const small = this.smallDecimal();
+    if (small !== undefined) return small;
     const text = this.string();
     if (!/^-?(0|[1-9][0-9]*)$/.test(text)) throw new AssertionFailed(`snapshot: malformed integer ${text}`);
     return BigInt(text);
   }
 
+  // A decimal of at most 15 digits (always a safe integer), or undefined (position unchanged) otherwise.
+  private smallDecimal(): bigint | undefined {
+    if (this.position + 4 > this.bytes.byteLength) return undefined;
+    const length = this.view.getUint32(this.position);
+    if (length === 0 || length > 16 || this.position + 4 + length * 2 > this.bytes.byteLength) return undefined;
+    let at = this.position + 4;
+    const negative = this.view.getUint16(at) === 0x2d;
+    if (negative) at += 2;
+    const digits = length - (negative ? 1 : 0);
+    if (digits === 0 || digits > 15) return undefined;
+    let value = 0;
+    for (let index = 0; index < digits; index += 1) {
+      const digit = this.view.getUint16(at + index * 2) - 0x30;
+      // A leading zero is only valid alone ("0"): leave anything odd to the text path, which refuses it.
+      if (digit < 0 || digit > 9 || (index === 0 && digit === 0 && digits > 1)) return undefined;
+      value = value * 10 + digit;
+    }
+    this.position += 4 + length * 2;
+    if (value === 0) return 0n;
+    return BigInt(negative ? -value : value);
+  }
+
   signed(): number {
-    const value = this.i64();
-    if (value > 9_007_199_254_740_991n || value < -9_007_199_254_740_991n) throw new AssertionFailed("snapshot: integer beyond 2^53");
-    return Number(value);
+    // The two halves as numbers: no bigint per call. Equal to Number(i64) wherever that is safe, and any
+    // value beyond ±(2^53 − 1) still fails the check (its double is at least 2^53 in magnitude).
+    this.need(8);
+    const high = this.view.getInt32(this.position);
+    const low = this.view.getUint32(this.position + 4);
+    this.position += 8;
+    const value = high * two32 + low;
+    if (!Number.isSafeInteger(value)) throw new AssertionFailed("snapshot: integer beyond 2^53");
+    return value;
   }
 
   string(): string {

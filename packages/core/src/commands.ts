@@ -67,12 +67,16 @@ export interface PlaceOrderCommand extends Stamped {
   readonly type: "placeOrder";
   readonly account: string;
   readonly order: OrderSpec;
+  /** The approved agent key that signed the command (perp/agents.ts); absent: the account's wallet. */
+  readonly agent?: string;
 }
 
 export type CancelOrderCommand = Stamped & {
   readonly type: "cancelOrder";
   readonly account: string;
   readonly market: string;
+  /** The approved agent key that signed the command (perp/agents.ts); absent: the account's wallet. */
+  readonly agent?: string;
 } & OrderRef;
 
 export interface CancelAllCommand extends Stamped {
@@ -80,6 +84,8 @@ export interface CancelAllCommand extends Stamped {
   readonly account: string;
   /** Only this market's orders; all markets when absent. */
   readonly market?: string;
+  /** The approved agent key that signed the command (perp/agents.ts); absent: the account's wallet. */
+  readonly agent?: string;
 }
 
 /** Lowers an order's open size in place, keeping its queue priority. */
@@ -97,6 +103,8 @@ export type CancelReplaceCommand = Stamped & {
   readonly account: string;
   readonly order: OrderSpec;
   readonly replaces: OrderRef;
+  /** The approved agent key that signed the command (perp/agents.ts); absent: the account's wallet. */
+  readonly agent?: string;
 };
 
 export type BatchItem =
@@ -108,6 +116,8 @@ export interface BatchCommand extends Stamped {
   readonly type: "batch";
   readonly account: string;
   readonly items: readonly BatchItem[];
+  /** The approved agent key that signed the command (perp/agents.ts); absent: the account's wallet. */
+  readonly agent?: string;
 }
 
 /** Carries exchange time forward when nothing else happens, so GTD orders expire on time. */

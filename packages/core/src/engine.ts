@@ -841,6 +841,25 @@ export class Engine {
   }
 
   /**
+   * System cancel of a market's resting orders (a circuit breaker, an admin), bids then asks, best level
+   * first and FIFO within a level; with `select`, only the slots it accepts. Returns how many it canceled.
+   */
+  cancelMarketOrders(marketIndex: number, reason: CancelReason, select?: (slot: number) => boolean): number {
+    const market = this.markets[marketIndex]!;
+    // Collected first: removing an order may remove its level from the side being walked.
+    const slots: number[] = [];
+    for (const side of [market.bids, market.asks]) {
+      for (let position = side.levels.length - 1; position >= 0; position -= 1) {
+        for (let slot = side.levels[position]!.head; slot !== noSlot; slot = this.pool.next[slot]!) {
+          if (select === undefined || select(slot)) slots.push(slot);
+        }
+      }
+    }
+    for (const slot of slots) this.removeWithEvent(slot, reason, "system");
+    return slots.length;
+  }
+
+  /**
    * Cuts an account's resting reduce-only orders on one side of a market down to `allowedLots` in total,
    * newest first, so the oldest keep their size and priority; orders cut to nothing are canceled
    * (REDUCE_ONLY). The perpetual layer calls it at the end of a command whose fills shrank a position.

@@ -28,7 +28,13 @@ export type CancelReason =
   /** The incoming order reached fillsPerOrderMax; its remainder is canceled rather than left crossing. */
   | "MATCH_LIMIT"
   /** A resting reduce-only order whose position is gone (or flipped) can no longer reduce it. */
-  | "REDUCE_ONLY";
+  | "REDUCE_ONLY"
+  /** A circuit breaker halted the market (perp/circuit-breakers.ts). */
+  | "CIRCUIT_BREAKER"
+  /** An admin changed the market's price or size increment and the order is no longer on the grid. */
+  | "OFF_GRID"
+  /** The account's position is being liquidated (perp/liquidation.ts). */
+  | "LIQUIDATION";
 
 export interface MarketCreated extends EventBase {
   readonly type: "MarketCreated";

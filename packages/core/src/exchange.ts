@@ -11,12 +11,19 @@ import { FundingLedger } from "./perp/funding-ledger.ts";
 import { dayOf } from "./perp/fee-schedule.ts";
 import { notional, type QuoteUnits } from "./perp/fixed-point.ts";
 import { leverageMaxAt } from "./perp/margin-tiers.ts";
+import { CircuitBreakers } from "./perp/circuit-breakers.ts";
+import { MarketAdmin, isMarketAdminCommand } from "./perp/market-admin.ts";
 import { PerpAdmin } from "./perp/perp-admin.ts";
+import { Liquidations } from "./perp/liquidation.ts";
 import type { PerpCommand } from "./perp/perp-commands.ts";
 import { PerpMarket, validatePerpSpec, type PerpMarketSpec } from "./perp/perp-market.ts";
 import { MarkPricer } from "./perp/mark-pricer.ts";
 import { Position } from "./perp/position.ts";
 import { Settlement } from "./perp/settlement.ts";
+import { Oracles } from "./perp/oracle-monitor.ts";
+import { Sessions } from "./perp/sessions.ts";
+import { CorporateActions } from "./perp/corporate-actions.ts";
+import { AgentRegistry, type AgentSigned } from "./perp/agents.ts";
 import type { TimeNs } from "./units.ts";
 
 /** Every command the perpetual exchange takes: the book's and its own. */
@@ -52,6 +59,20 @@ export class Exchange implements MatchingObserver {
   readonly funding: FundingLedger;
   readonly marks: MarkPricer;
   readonly admin: PerpAdmin;
+  /** Liquidation detection and execution, ADL, the insurance fund's other movements (perp/liquidation.ts). */
+  readonly liquidations: Liquidations;
+  /** Market status, grid and risk limits, and the market admin commands (perp/market-admin.ts). */
+  readonly marketAdmin: MarketAdmin;
+  /** Circuit breakers per market (perp/circuit-breakers.ts). */
+  readonly breakers: CircuitBreakers;
+  /** Oracle sources, aggregation and monitoring (perp/oracle-monitor.ts). */
+  readonly oracles: Oracles;
+  /** NYSE sessions of equity markets (perp/sessions.ts). */
+  readonly sessions: Sessions;
+  /** Scheduled splits and dividends (perp/corporate-actions.ts). */
+  readonly corporateActions: CorporateActions;
+  /** Agent keys approved by wallets, enforced on the order commands they sign (perp/agents.ts). */
+  readonly agents: AgentRegistry;
 
   /** A new exchange, or (with `engine`) one around an engine restored from a snapshot. */
   constructor(options: { limits?: Partial<EngineLimits>; engine?: Engine } = {}) {
@@ -61,6 +82,13 @@ export class Exchange implements MatchingObserver {
     this.settlement = new Settlement(this);
     this.marks = new MarkPricer(this);
     this.admin = new PerpAdmin(this);
+    this.liquidations = new Liquidations(this);
+    this.marketAdmin = new MarketAdmin(this);
+    this.breakers = new CircuitBreakers(this);
+    this.oracles = new Oracles(this);
+    this.sessions = new Sessions(this);
+    this.corporateActions = new CorporateActions(this);
+    this.agents = new AgentRegistry(this);
   }
 
   get events(): ExchangeEvent[] {
@@ -85,11 +113,20 @@ export class Exchange implements MatchingObserver {
   private dayNumber = 0;
 
   apply(command: ExchangeCommand): CommandResult {
+    const previousEvents = this.engine.events;
     this.engine.begin(command);
     // Time passes first, for every command, as GTD expiries do in begin: the mark's EMA and funding's
     // samples and hourly settlement see the book and positions as they stood until now (a position opened
     // after the hour does not pay for it), and a rejected command changes nothing a tick would not.
+    // Sessions first: the mark's clamp and the index's freshness depend on whether the market is open.
+    this.sessions.advance();
     this.marks.advanceAll();
+    this.oracles.advance();
+    this.corporateActions.advance();
+    this.breakers.advance();
+    // Liquidations are part of time passing too: what the previous command and the new marks made
+    // liquidatable is found, and what waited past the grace period is liquidated.
+    this.liquidations.beginCommand(previousEvents);
     const result = this.dispatch(command);
     if (this.shrunk.length > 0) this.trimReduceOnlyOrders();
     return result;
@@ -97,6 +134,10 @@ export class Exchange implements MatchingObserver {
 
   private dispatch(command: ExchangeCommand): CommandResult {
     const engine = this.engine;
+    if ((command as AgentSigned).agent !== undefined) {
+      const denied = this.agents.authorize(command as AgentSigned, command.time);
+      if (denied !== null) return denied;
+    }
     switch (command.type) {
       case "createMarket":
         return this.createMarket(command);
@@ -114,7 +155,30 @@ export class Exchange implements MatchingObserver {
         return engine.batch(command);
       case "tick":
         return accepted;
+      case "liquidate":
+        return this.liquidations.liquidate(command);
+      case "liquidatorWhitelist":
+        return this.liquidations.whitelistCommand(command);
+      case "liquidationConfig":
+        return this.liquidations.configure(command);
+      case "seedInsuranceFund":
+        return this.liquidations.seed(command);
+      case "registerOracleSource":
+      case "setOracleSource":
+      case "configureOracle":
+      case "oraclePrice":
+        return this.oracles.apply(command);
+      case "approveAgent":
+      case "revokeAgent":
+        return this.agents.apply(command);
+      case "marketSession":
+        return this.sessions.configure(command);
+      case "scheduleSplit":
+      case "scheduleDividend":
+      case "cancelCorporateAction":
+        return this.corporateActions.apply(command);
       default:
+        if (isMarketAdminCommand(command)) return this.marketAdmin.apply(command);
         return this.admin.apply(command);
     }
   }
@@ -157,8 +221,12 @@ export class Exchange implements MatchingObserver {
     this.engine.markets[index]!.referenceFollowsTrades = false;
     const perpMarket = new PerpMarket(index, spec, quotePerTickLot);
     this.perpMarkets.push(perpMarket);
+    this.marketAdmin.listed(perpMarket);
+    this.breakers.listed(perpMarket);
     this.marks.listed(perpMarket);
     this.funding.listed(perpMarket);
+    this.oracles.listed(index);
+    this.sessions.listed(perpMarket);
   }
 
   /** Snapshot restore: lists the perpetual side of an already restored book market. */
@@ -172,10 +240,21 @@ export class Exchange implements MatchingObserver {
   /** Snapshot restore: order totals and reservations are a function of the resting orders. */
   rebuildOrderTotals(): void {
     const pool = this.engine.pool;
-    for (let slot = 0; slot < pool.slotLimit; slot += 1) {
-      if (pool.isLive(slot)) this.orderRested(slot);
+    // A reservation is a function of its position's totals: refreshed once per position at the end
+    // rather than once per order (a snapshot holds millions of orders, several per position).
+    this.rebuildingOrderTotals = true;
+    try {
+      for (let slot = 0; slot < pool.slotLimit; slot += 1) {
+        if (pool.isLive(slot)) this.orderRested(slot);
+      }
+    } finally {
+      this.rebuildingOrderTotals = false;
     }
+    for (const position of this.positionsByKey.values()) this.refreshReservation(position);
   }
+
+  // Set only inside rebuildOrderTotals (snapshot restore).
+  private rebuildingOrderTotals = false;
 
   // ---------------------------------------------------------------------------------------------
   // Positions
@@ -188,11 +267,33 @@ export class Exchange implements MatchingObserver {
   positionFor(account: Account, marketIndex: number): Position {
     const existing = this.position(account, marketIndex);
     if (existing !== undefined) return existing;
+    return this.registerPosition(account, marketIndex);
+  }
+
+  /**
+   * Snapshot restore: registers a position the snapshot lists (each account and market once), without
+   * the lookup `positionFor` makes first; a pair listed twice fails an assertion.
+   */
+  restorePosition(account: Account, marketIndex: number): Position {
+    const count = this.positionsByKey.size;
+    const position = this.registerPosition(account, marketIndex);
+    assert(this.positionsByKey.size === count + 1, "snapshot: a position listed twice");
+    return position;
+  }
+
+  private registerPosition(account: Account, marketIndex: number): Position {
     const position = this.unlistedPosition(account, marketIndex);
     this.funding.opened(position);
     this.positionsByKey.set(account.index * 4096 + marketIndex, position);
     account.positions.push(position);
     return position;
+  }
+
+  // During rebuildOrderTotals every position with orders is already registered (the snapshot lists
+  // them): the account's few positions are scanned instead of looked up in the map of all positions.
+  private restoredPositionFor(account: Account, marketIndex: number): Position {
+    for (const position of account.positions) if (position.market.index === marketIndex) return position;
+    return this.positionFor(account, marketIndex);
   }
 
   /** A flat position with the account's settings for the market, not (yet) registered anywhere. */
@@ -228,6 +329,8 @@ export class Exchange implements MatchingObserver {
   // MatchingObserver: risk before the match, bookkeeping of resting orders, settlement after each fill
 
   checkOrder(order: IncomingOrder): number | Rejection {
+    // The liquidation engine's own reduce-only IOC order (sized to the position) skips the trader's checks.
+    if (this.liquidations.executing) return order.spec.size;
     const account = order.account;
     if (account === undefined) {
       return reject("MARGIN_INSUFFICIENT", `account ${order.address} has no collateral; deposit first`);
@@ -235,8 +338,15 @@ export class Exchange implements MatchingObserver {
     if (account.status !== "active") {
       return reject("ACCOUNT_NOT_ACTIVE", `account ${account.address} is ${account.status} and cannot trade`);
     }
+    const liquidating = this.liquidations.refuseOrder(order);
+    if (liquidating !== null) return liquidating;
+    const closed = this.marketAdmin.gate(order);
+    if (closed !== null) return closed;
     const position = this.position(account, order.market.index);
     if (order.spec.reduceOnly === true) return this.checkReduceOnly(order, position);
+    // A stale or unsure index stops opening positions (reduce-only orders above still trade).
+    const unhealthy = this.oracles.checkOpen(order.market.index);
+    if (unhealthy !== null) return unhealthy;
     return this.checkMargin(order, account, position);
   }
 
@@ -268,6 +378,8 @@ export class Exchange implements MatchingObserver {
     // The largest |position| on the way if this order and the side's other resting orders all fill.
     const sideLots = (buy ? totals.buyLots : totals.sellLots) + spec.size;
     const exposureLots = Math.max(Math.abs(position.size), Math.abs(position.size + (buy ? sideLots : -sideLots)));
+    const limited = this.marketAdmin.checkExposure(order, position, sideLots, price, orderNotional);
+    if (limited !== null) return limited;
     const exposure = notional(price, exposureLots, perpMarket.quotePerTickLot);
     const leverageMax = leverageMaxAt({ notional: exposure, profile: perpMarket.profile, cap: perpMarket.spec.leverageMax });
     if (position.leverage > leverageMax) {
@@ -279,8 +391,9 @@ export class Exchange implements MatchingObserver {
       );
     }
     const reservedAfter = orderMargin(totals, buy ? 1 : -1, spec.size, orderNotional);
-    const takerFee = spec.postOnly === true ? 0 : this.settlement.takerFeeBound(account, orderNotional);
-    const required = Math.max(0, reservedAfter - position.reserved) + takerFee;
+    const takerFee = spec.postOnly === true ? 0 : this.settlement.takerFeeBound(account, orderNotional, this.marketAdmin.feeRatesOf(order.market.index));
+    // Off hours an equity market asks more initial margin of an opening order (perp/sessions.ts).
+    const required = this.sessions.openingMargin(order.market.index, Math.max(0, reservedAfter - position.reserved)) + takerFee;
     const available = freeCollateral(account, this) + released;
     if (required > available) {
       return reject(
@@ -334,7 +447,7 @@ export class Exchange implements MatchingObserver {
     const pool = this.engine.pool;
     const account = this.engine.accounts.list[pool.account[slot]!]!;
     const marketIndex = pool.market[slot]!;
-    const position = this.positionFor(account, marketIndex);
+    const position = this.rebuildingOrderTotals ? this.restoredPositionFor(account, marketIndex) : this.positionFor(account, marketIndex);
     const flags = pool.flags[slot]!;
     const sell = flagIsSell(flags);
     const signedLots = lots * direction;
@@ -350,7 +463,7 @@ export class Exchange implements MatchingObserver {
         position.buyLots += signedLots;
         position.buyNotional += amount;
       }
-      this.refreshReservation(position);
+      if (!this.rebuildingOrderTotals) this.refreshReservation(position);
     }
     if (direction < 0) this.maybeForget(position);
   }

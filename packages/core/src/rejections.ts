@@ -38,6 +38,37 @@ export const rejectCodes = [
   "SETTING_INVALID",
   "FEE_INVALID",
   "ORDER_REDUCE_ONLY_WOULD_INCREASE",
+  "LIQUIDATION_NOT_LIQUIDATABLE",
+  "LIQUIDATION_PRIORITY_WINDOW",
+  "LIQUIDATION_MARKET_HALTED",
+  "LIQUIDATION_INVALID",
+  "LIQUIDATION_IN_PROGRESS",
+  // Market controls (perp/market-admin.ts, circuit-breakers.ts) and risk limits (perp/risk-limits.ts).
+  "MARKET_HALTED",
+  "MARKET_PAUSED",
+  "MARKET_REDUCE_ONLY",
+  "MARKET_RESTRICTED",
+  "PRICE_OFF_GRID",
+  "SIZE_OFF_GRID",
+  "RISK_ORDER_NOTIONAL",
+  "RISK_POSITION_NOTIONAL",
+  "RISK_OPEN_INTEREST",
+  "RISK_CONCENTRATION",
+  // Oracles and corporate actions (perp/oracle-monitor.ts, corporate-actions.ts).
+  "ORACLE_SOURCE_INVALID",
+  "ORACLE_SOURCE_UNKNOWN",
+  "ORACLE_SOURCE_DISABLED",
+  "ORACLE_SIGNER_MISMATCH",
+  "ORACLE_UPDATE_INVALID",
+  "ORACLE_UPDATE_OUT_OF_ORDER",
+  "ORACLE_UPDATE_TOO_OLD",
+  "ORACLE_UNHEALTHY",
+  "CORPORATE_ACTION_INVALID",
+  "CORPORATE_ACTION_NOT_FOUND",
+  // Agent keys (perp/agents.ts).
+  "AGENT_INVALID",
+  "AGENT_NOT_FOUND",
+  "AGENT_NOT_AUTHORIZED",
 ] as const;
 export type RejectCode = (typeof rejectCodes)[number];
 

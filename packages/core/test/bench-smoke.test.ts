@@ -78,5 +78,10 @@ describe("bench: bench.ts --quick --json", () => {
     assert.equal(report["workload"]!["commands"], 5_000);
     assert.equal(report["booksIdentical"], true);
     assert.equal(report["perpdex"]!["refusedPerPass"], 0);
+    // The liquidation section (bench/core/liquidation.ts): detection found something, the crash liquidated.
+    const liquidation = report["liquidation"] as unknown as { detection: Record<string, number>; engine: Record<string, number> };
+    assert.equal(liquidation.detection["positions"], 500_000);
+    assert.ok(liquidation.detection["found"]! > 0 && liquidation.detection["medianMs"]! >= 0);
+    assert.ok(liquidation.engine["liquidationSteps"]! > 0 && liquidation.engine["commandsPerSecond"]! > 0);
   });
 });

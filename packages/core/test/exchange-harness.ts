@@ -18,6 +18,7 @@
 //   given a tick at the same sequence and time instead, its events are the twin's plus at most one
 //   OrderRejected, and every rejection carries a code from rejectCodes and a non-empty message.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import {
   Exchange,
   checkExchangeInvariants,
@@ -128,6 +129,17 @@ export function marketOrder(market: string, side: "buy" | "sell", size: number, 
 // ---------------------------------------------------------------------------------------------------
 // Snapshots and replay
 
+/**
+ * exchangeStateHash's value (SHA-256 of writeExchangeState's bytes), hashed by node:crypto: the harness
+ * hashes the exchange and its twin after every command, and the core's portable JS SHA-256 was two thirds
+ * of that cost (sha256 tests check the two agree; replay tests compare these hashes with the core's).
+ */
+export function stateHash(exchange: Exchange): string {
+  const hasher = createHash("sha256");
+  writeExchangeState(exchange, (chunk) => hasher.update(chunk));
+  return hasher.digest("hex");
+}
+
 export function snapshotBytes(exchange: Exchange): Uint8Array {
   return collectChunks((sink) => writeExchangeState(exchange, sink));
 }
@@ -215,6 +227,12 @@ export class MoneyLedger {
           this.treasuryShares += event.treasuryShare;
           break;
         }
+        case "InsuranceFundDeposited":
+          // Liquidation penalties and direct seeding (seeding enters from outside, like a deposit).
+          assert.ok(Number.isSafeInteger(event.amount) && event.amount > 0, "a fund deposit is positive");
+          this.insuranceShares += event.amount;
+          if (event.source === "seed") this.deposited[0] = this.deposited[0]! + BigInt(event.amount);
+          break;
         case "InsuranceFundUsed":
           assert.ok(event.covered >= 0 && event.covered <= event.deficit, "insurance covers at most the deficit");
           this.covered += event.covered;
@@ -346,7 +364,7 @@ export class ExchangeHarness {
     checkResult(result, where);
     checkExchangeInvariants(this.exchange);
     checkExchangeEventShape(command, events, (symbol) => this.perpMarket(symbol).quotePerTickLot);
-    const hash = exchangeStateHash(this.exchange);
+    const hash = stateHash(this.exchange);
     this.checkAgainstTwin(command, result, events, hash, where);
     this.tracker.observe(events);
     checkTrackerMatchesBooks(this.tracker, engineBooks(this.exchange.engine));
@@ -448,7 +466,7 @@ export class ExchangeHarness {
     const twin = this.twin;
     if (twin === null) return;
     twin.apply(result.ok === false ? { type: "tick", sequence: command.sequence, time: command.time } : command);
-    checkAgainstTwin({ result, events, hash, twinEvents: twin.events.slice(), twinHash: exchangeStateHash(twin), where });
+    checkAgainstTwin({ result, events, hash, twinEvents: twin.events.slice(), twinHash: stateHash(twin), where });
   }
 
 }

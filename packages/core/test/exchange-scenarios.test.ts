@@ -615,10 +615,11 @@ describe("positions", () => {
   const path: readonly { side: "buy" | "sell"; price: number; lots: number; size: number; entry: number; realized: number; margin: number; isolatedCash: number; event: string }[] = [
     { side: "buy", price: 50_000, lots: 1_000, size: 1_000, entry: usd(50_000), realized: 0, margin: usd(5_000), isolatedCash: -usd(5_000), event: "PositionOpened" },
     { side: "buy", price: 52_000, lots: 1_000, size: 2_000, entry: usd(102_000), realized: 0, margin: usd(10_200), isolatedCash: -usd(5_200), event: "PositionUpdated" },
-    // Closes 500 of 2,000 lots: cost 102,000 × ¼ = 25,500, exit 26,500. Margin 10,200 + 1,000, ¼ of it released.
-    { side: "sell", price: 53_000, lots: 500, size: 1_500, entry: usd(76_500), realized: usd(1_000), margin: usd(8_400), isolatedCash: usd(2_800), event: "PositionUpdated" },
-    // Flips: closes 1,500 (cost 76,500, exit 75,000), releases all 6,900, opens 1,000 short at 50,000.
-    { side: "sell", price: 50_000, lots: 2_500, size: -1_000, entry: usd(50_000), realized: -usd(1_500), margin: usd(5_000), isolatedCash: usd(6_900 - 5_000), event: "PositionUpdated" },
+    // Closes 500 of 2,000 lots: cost 102,000 × ¼ = 25,500, exit 26,500. ¼ of the 10,200 margin (2,550) plus
+    // the 1,000 PnL goes to cash; the 1,500 lots left keep ¾ of it (7,650), as if opened alone.
+    { side: "sell", price: 53_000, lots: 500, size: 1_500, entry: usd(76_500), realized: usd(1_000), margin: usd(7_650), isolatedCash: usd(3_550), event: "PositionUpdated" },
+    // Flips: closes 1,500 (cost 76,500, exit 75,000), releases all 7,650 − 1,500, opens 1,000 short at 50,000.
+    { side: "sell", price: 50_000, lots: 2_500, size: -1_000, entry: usd(50_000), realized: -usd(1_500), margin: usd(5_000), isolatedCash: usd(6_150 - 5_000), event: "PositionUpdated" },
     { side: "buy", price: 49_000, lots: 1_000, size: 0, entry: 0, realized: usd(1_000), margin: 0, isolatedCash: usd(6_000), event: "PositionClosed" },
   ];
   for (const mode of ["isolated", "cross"] as const) {
@@ -662,7 +663,9 @@ describe("insurance fund", () => {
     it(name, () => {
       const harness = harnessWith([btcSpec()], { [alice]: 10_000, [bob]: 10_000, [carol]: 100_000 });
       trade(harness, { maker: bob, taker: alice }, "BTC-PERP", "buy", 50_000, 1_000); // margin $5,000, fund $24
-      harness.indexPrice("BTC-PERP", 45_000);
+      // $45,500, not lower: equity $500 stays above the $415 maintenance margin, so alice may still close
+      // herself (a liquidatable position places no orders), and both exits lie inside the ±10 % band.
+      harness.indexPrice("BTC-PERP", 45_500);
       harness.placeOk(carol, limit("BTC-PERP", "buy", exit, 1_000));
       const cash = harness.accountOf(alice).cash;
       harness.placeOk(alice, marketOrder("BTC-PERP", "sell", 1_000));
@@ -855,6 +858,8 @@ describe("funding (PRD §2.2.2)", () => {
    */
   function fundedHours(book: { bid?: number; ask?: number }): ExchangeHarness {
     const harness = harnessWith([btcSpec()], { [alice]: 20_000, [bob]: 20_000, [carol]: 100_000 });
+    // 5x, not the default 10x: a ±9 % premium would otherwise move the mark far enough to liquidate one side.
+    for (const address of [alice, bob]) harness.ok({ type: "setLeverage", account: address, market: "BTC-PERP", leverage: 5 });
     trade(harness, { maker: bob, taker: alice }, "BTC-PERP", "buy", 50_000, 1_000);
     if (book.bid !== undefined) harness.placeOk(carol, limit("BTC-PERP", "buy", book.bid, 100));
     if (book.ask !== undefined) harness.placeOk(carol, limit("BTC-PERP", "sell", book.ask, 100));

@@ -187,7 +187,20 @@ export class OrderStateTracker {
 
   /** Follows the order events; the perpetual layer's events (positions, funding, …) are not order states. */
   observe(events: readonly ExchangeEvent[]): void {
-    for (const event of events) if (isBookEvent(event)) this.observeOne(event, events);
+    for (const event of events) {
+      if (isBookEvent(event)) this.observeOne(event, events);
+      else if (event.type === "OrderRescaled") this.rescaled(event);
+    }
+  }
+
+  /** A stock split rescaled a resting order (perp/corporate-actions.ts): same state, new lots. */
+  private rescaled(event: Extract<ExchangeEvent, { type: "OrderRescaled" }>): void {
+    const order = this.mustFind(event.orderId, event.type);
+    assert.ok(!terminalStates.has(order.state), `order ${event.orderId} rescaled in terminal state ${order.state}`);
+    assert.equal(event.size, event.filled + event.remaining, `order ${event.orderId}: filled + remaining = size`);
+    order.size = event.size;
+    order.filled = event.filled;
+    order.remaining = event.remaining;
   }
 
   openOrders(): TrackedOrder[] {

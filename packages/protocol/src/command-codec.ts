@@ -19,11 +19,15 @@
 import { orderIdsPerCommand } from "@perpdex/core";
 import type {
   BatchItem,
+  CircuitBreakerParams,
   EngineLimits,
+  MarketParamsChange,
   ExchangeCommand,
   OrderRef,
   OrderSpec,
+  OracleConfig,
   PerpMarketSpec,
+  RiskLimits,
   Unstamped,
 } from "@perpdex/core";
 
@@ -132,6 +136,40 @@ function nullable(name: string, rule: FieldRule): Field {
 
 const typeField = field("type", "string");
 
+const riskLimitsShape: Shape = {
+  fields: [
+    field("openInterestMax", "number"),
+    field("positionNotionalMax", "number"),
+    field("orderNotionalMax", "number"),
+    field("concentrationPpm", "number"),
+    field("concentrationOpenInterestMin", "number"),
+  ],
+};
+
+const circuitBreakerShape: Shape = {
+  fields: [
+    field("shortBandPpm", "number"),
+    field("hourBandPpm", "number"),
+    field("dailyBandPpm", "number"),
+    field("haltSeconds", "number"),
+    field("restrictedSeconds", "number"),
+    field("restrictedLeverageMax", "number"),
+  ],
+};
+
+/** The parameters setMarketParams may change; absent fields keep their value. */
+const marketParamsShape: Shape = {
+  fields: [
+    optional("marginProfile", "string"),
+    optional("leverageMax", "number"),
+    optional("leverageDefault", "number"),
+    optional("priceIncrementTicks", "number"),
+    optional("sizeIncrementLots", "number"),
+    optional("riskLimits", riskLimitsShape),
+    optional("circuitBreaker", circuitBreakerShape),
+  ],
+};
+
 const marketShape: Shape = {
   fields: [
     field("symbol", "string"),
@@ -148,6 +186,12 @@ const marketShape: Shape = {
     optional("marginProfile", "string"),
     optional("leverageMax", "number"),
     optional("leverageDefault", "number"),
+    // Risk limits, circuit breaker and trading grid (core perp/risk-limits.ts, circuit-breakers.ts,
+    // market-admin.ts); absent: the core's defaults.
+    optional("riskLimits", riskLimitsShape),
+    optional("circuitBreaker", circuitBreakerShape),
+    optional("priceIncrementTicks", "number"),
+    optional("sizeIncrementLots", "number"),
   ],
 };
 
@@ -182,29 +226,45 @@ const limitsShape: Shape = {
   ],
 };
 
+const oracleConfigShape: Shape = {
+  fields: [
+    field("staleAfterNs", "time"),
+    field("maxAgeNs", "time"),
+    field("futureToleranceNs", "time"),
+    field("halfLifeNs", "time"),
+    field("quorum", "number"),
+    field("confidenceMinPpm", "number"),
+    field("madFloorPpm", "number"),
+    field("disableBelow", "number"),
+    field("outlierPenalty", "number"),
+  ],
+};
+
 const feeRatesShape: Shape = { fields: [field("makerPpm", "number"), field("takerPpm", "number")] };
 
 const accountField = field("account", "string");
 const marketField = field("market", "string");
+const agentField = optional("agent", "string");
 
 // Every command type and its fields, in the order they are written.
 const commandShapes: Readonly<Record<LogCommandInput["type"], Shape>> = {
   genesis: { fields: [typeField, field("limits", limitsShape)] },
   createMarket: { fields: [typeField, field("market", marketShape)] },
-  placeOrder: { fields: [typeField, field("account", "string"), field("order", orderShape)] },
+  // `agent`: the approved agent key that signed an order command (core perp/agents.ts); absent: the wallet.
+  placeOrder: { fields: [typeField, field("account", "string"), field("order", orderShape), agentField] },
   cancelOrder: {
-    fields: [typeField, field("account", "string"), field("market", "string"), ...orderRefFields],
+    fields: [typeField, field("account", "string"), field("market", "string"), ...orderRefFields, agentField],
     oneOf: orderRefOneOf,
   },
-  cancelAll: { fields: [typeField, field("account", "string"), optional("market", "string")] },
+  cancelAll: { fields: [typeField, field("account", "string"), optional("market", "string"), agentField] },
   reduceOrder: {
     fields: [typeField, field("account", "string"), field("market", "string"), field("remaining", "number"), ...orderRefFields],
     oneOf: orderRefOneOf,
   },
   cancelReplace: {
-    fields: [typeField, field("account", "string"), field("order", orderShape), field("replaces", orderRefShape)],
+    fields: [typeField, field("account", "string"), field("order", orderShape), field("replaces", orderRefShape), agentField],
   },
-  batch: { fields: [typeField, field("account", "string"), field("items", "batchItems")] },
+  batch: { fields: [typeField, field("account", "string"), field("items", "batchItems"), agentField] },
   tick: { fields: [typeField] },
   deposit: { fields: [typeField, accountField, field("asset", "string"), field("amount", "units"), field("reference", "string")] },
   withdraw: { fields: [typeField, accountField, field("asset", "string"), field("amount", "units")] },
@@ -216,6 +276,55 @@ const commandShapes: Readonly<Record<LogCommandInput["type"], Shape>> = {
   collateralPrice: { fields: [typeField, field("asset", "string"), field("pricePpm", "number")] },
   accountStatus: { fields: [typeField, accountField, field("status", "string")] },
   feeOverride: { fields: [typeField, accountField, nullable("rates", feeRatesShape)] },
+  // Market admin commands: the api accepts them only signed by the genesis admin address.
+  setMarketStatus: { fields: [typeField, marketField, field("status", "string"), field("reason", "string")] },
+  setMarketParams: { fields: [typeField, marketField, field("params", marketParamsShape), field("reason", "string")] },
+  forceSettle: { fields: [typeField, marketField, field("reason", "string")] },
+  tripCircuitBreaker: { fields: [typeField, marketField, field("reason", "string")] },
+  setMarketFees: { fields: [typeField, marketField, nullable("rates", feeRatesShape), field("reason", "string")] },
+  // Liquidation (perp/liquidation.ts): any account may liquidate; the other three are admin commands.
+  liquidate: { fields: [typeField, accountField, field("trader", "string"), marketField] },
+  liquidatorWhitelist: { fields: [typeField, field("liquidator", "string"), field("allowed", "boolean")] },
+  liquidationConfig: { fields: [typeField, field("gracePeriodNs", "time"), field("priorityWindowNs", "time")] },
+  seedInsuranceFund: { fields: [typeField, field("amount", "units"), field("reference", "string")] },
+  // Oracles (core perp/oracle-sources.ts): `signer` is what the edge recovered from `signature`.
+  registerOracleSource: {
+    fields: [typeField, field("source", "string"), field("subject", "string"), field("signer", "string"), field("reputation", "number"), field("weight", "number")],
+  },
+  setOracleSource: { fields: [typeField, field("source", "string"), field("enabled", "boolean")] },
+  configureOracle: { fields: [typeField, field("subject", "string"), field("config", oracleConfigShape)] },
+  oraclePrice: {
+    fields: [
+      typeField,
+      field("source", "string"),
+      field("subject", "string"),
+      field("price", "number"),
+      field("confidencePpm", "number"),
+      field("publishTime", "time"),
+      field("signer", "string"),
+      field("signature", "string"),
+    ],
+  },
+  // Sessions and corporate actions (core perp/sessions.ts, corporate-actions.ts): admin commands.
+  marketSession: { fields: [typeField, marketField, field("offHoursBandPpm", "number"), field("offHoursMarginFactorPpm", "number")] },
+  scheduleSplit: {
+    fields: [typeField, marketField, field("numerator", "number"), field("denominator", "number"), field("effectiveTime", "time")],
+  },
+  scheduleDividend: { fields: [typeField, marketField, field("amountPerShare", "number"), field("effectiveTime", "time")] },
+  cancelCorporateAction: { fields: [typeField, field("id", "number")] },
+  // Agent keys (core perp/agents.ts): signed by the account's wallet.
+  approveAgent: {
+    fields: [
+      typeField,
+      accountField,
+      field("agent", "string"),
+      field("name", "string"),
+      field("expiresAt", "time"),
+      field("markets", "string"),
+      field("maxOrderNotional", "number"),
+    ],
+  },
+  revokeAgent: { fields: [typeField, accountField, field("agent", "string")] },
 };
 
 const batchItemShapes: Readonly<Record<BatchItem["type"], Shape>> = {
@@ -568,6 +677,10 @@ const marketCovered: ShapeCovers<
   | "marginProfile"
   | "leverageMax"
   | "leverageDefault"
+  | "riskLimits"
+  | "circuitBreaker"
+  | "priceIncrementTicks"
+  | "sizeIncrementLots"
 > = true;
 const orderCovered: ShapeCovers<OrderSpec, "market" | "side" | "type" | "price" | "size" | "timeInForce" | "expiresAt" | "postOnly" | "reduceOnly" | "selfTradePrevention" | "clientOrderId" | "slippagePpm"> = true;
 const orderRefCovered: ShapeCovers<OrderRef, "orderId" | "clientOrderId"> = true;
@@ -584,9 +697,35 @@ const commandsCovered: readonly [
   ShapeCovers<InputOf<"accountStatus">, "type" | "account" | "status">,
   ShapeCovers<InputOf<"feeOverride">, "type" | "account" | "rates">,
   ShapeCovers<NonNullable<InputOf<"feeOverride">["rates"]>, "makerPpm" | "takerPpm">,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+  ShapeCovers<InputOf<"setMarketStatus">, "type" | "market" | "status" | "reason">,
+  ShapeCovers<InputOf<"setMarketParams">, "type" | "market" | "params" | "reason">,
+  ShapeCovers<MarketParamsChange, "marginProfile" | "leverageMax" | "leverageDefault" | "priceIncrementTicks" | "sizeIncrementLots" | "riskLimits" | "circuitBreaker">,
+  ShapeCovers<RiskLimits, "openInterestMax" | "positionNotionalMax" | "orderNotionalMax" | "concentrationPpm" | "concentrationOpenInterestMin">,
+  ShapeCovers<CircuitBreakerParams, "shortBandPpm" | "hourBandPpm" | "dailyBandPpm" | "haltSeconds" | "restrictedSeconds" | "restrictedLeverageMax">,
+  ShapeCovers<InputOf<"forceSettle">, "type" | "market" | "reason">,
+  ShapeCovers<InputOf<"tripCircuitBreaker">, "type" | "market" | "reason">,
+  ShapeCovers<InputOf<"setMarketFees">, "type" | "market" | "rates" | "reason">,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 void marketCovered;
 void orderCovered;
 void orderRefCovered;
 void limitsCovered;
 void commandsCovered;
+// Oracles, sessions and corporate actions (core perp/oracle-sources.ts, sessions.ts, corporate-actions.ts).
+const oracleCommandsCovered: readonly [
+  ShapeCovers<InputOf<"registerOracleSource">, "type" | "source" | "subject" | "signer" | "reputation" | "weight">,
+  ShapeCovers<InputOf<"setOracleSource">, "type" | "source" | "enabled">,
+  ShapeCovers<InputOf<"configureOracle">, "type" | "subject" | "config">,
+  ShapeCovers<OracleConfig, "staleAfterNs" | "maxAgeNs" | "futureToleranceNs" | "halfLifeNs" | "quorum" | "confidenceMinPpm" | "madFloorPpm" | "disableBelow" | "outlierPenalty">,
+  ShapeCovers<InputOf<"oraclePrice">, "type" | "source" | "subject" | "price" | "confidencePpm" | "publishTime" | "signer" | "signature">,
+  ShapeCovers<InputOf<"marketSession">, "type" | "market" | "offHoursBandPpm" | "offHoursMarginFactorPpm">,
+  ShapeCovers<InputOf<"scheduleSplit">, "type" | "market" | "numerator" | "denominator" | "effectiveTime">,
+  ShapeCovers<InputOf<"scheduleDividend">, "type" | "market" | "amountPerShare" | "effectiveTime">,
+  ShapeCovers<InputOf<"cancelCorporateAction">, "type" | "id">,
+] = [true, true, true, true, true, true, true, true, true];
+void oracleCommandsCovered;
+
+// The binary codec (command-binary.ts) walks the same tables, so a shape added above is encoded in both
+// forms with no further work. Not part of the package's surface (index.ts does not re-export these).
+export { batchItemShapes, commandShapes, timeMax, unitsMagnitudeMax };
+export type { Field, FieldRule, Shape };

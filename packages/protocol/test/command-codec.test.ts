@@ -104,6 +104,35 @@ const commands: readonly { name: string; command: LogCommandInput }[] = [
   { name: "accountStatus", command: { type: "accountStatus", account, status: "suspended" } },
   { name: "feeOverride", command: { type: "feeOverride", account, rates: { makerPpm: -100, takerPpm: 300 } } },
   { name: "feeOverride cleared", command: { type: "feeOverride", account, rates: null } },
+  // Market admin (core perp/market-admin.ts): nested optional shapes, every field present or absent.
+  { name: "setMarketStatus", command: { type: "setMarketStatus", market: "BTC-PERP", status: "reduceOnly", reason: "delisting" } },
+  {
+    name: "setMarketParams with every parameter",
+    command: {
+      type: "setMarketParams",
+      market: "BTC-PERP",
+      params: {
+        marginProfile: "spec",
+        leverageMax: 20,
+        leverageDefault: 5,
+        priceIncrementTicks: 5,
+        sizeIncrementLots: 10,
+        riskLimits: { openInterestMax: 10 ** 14, positionNotionalMax: 5 * 10 ** 12, orderNotionalMax: 10 ** 12, concentrationPpm: 200_000, concentrationOpenInterestMin: 5 * 10 ** 12 },
+        circuitBreaker: { shortBandPpm: 50_000, hourBandPpm: 100_000, dailyBandPpm: 200_000, haltSeconds: 300, restrictedSeconds: 300, restrictedLeverageMax: 0 },
+      },
+      reason: "launch",
+    },
+  },
+  { name: "setMarketParams with one parameter", command: { type: "setMarketParams", market: "BTC-PERP", params: { leverageMax: 10 }, reason: "volatility" } },
+  { name: "forceSettle", command: { type: "forceSettle", market: "BTC-PERP", reason: "delisting" } },
+  // Liquidation (core perp/liquidation.ts).
+  { name: "liquidate", command: { type: "liquidate", account, trader: "0x" + "b".repeat(40), market: "BTC-PERP" } },
+  { name: "liquidatorWhitelist", command: { type: "liquidatorWhitelist", liquidator: account, allowed: true } },
+  { name: "liquidationConfig", command: { type: "liquidationConfig", gracePeriodNs: 1_000_000_000n, priorityWindowNs: 100_000_000n } },
+  { name: "seedInsuranceFund", command: { type: "seedInsuranceFund", amount: 1_000_000_000_000n, reference: "0xseed" } },
+  { name: "tripCircuitBreaker", command: { type: "tripCircuitBreaker", market: "BTC-PERP", reason: "oracle gap" } },
+  { name: "setMarketFees", command: { type: "setMarketFees", market: "BTC-PERP", rates: { makerPpm: 0, takerPpm: 500 }, reason: "launch promotion" } },
+  { name: "setMarketFees cleared", command: { type: "setMarketFees", market: "BTC-PERP", rates: null, reason: "promotion over" } },
   // Shape only: the core rejects a negative size with SIZE_NOT_POSITIVE, so it must reach the core.
   {
     name: "business-invalid values still encode",
@@ -118,6 +147,8 @@ test("command codec: the table above holds every command type", () => {
   const expected = [
     "genesis", "createMarket", "placeOrder", "cancelOrder", "cancelAll", "reduceOrder", "cancelReplace", "batch", "tick",
     "deposit", "withdraw", "setMarginMode", "setLeverage", "adjustMargin", "indexPrice", "collateralPrice", "accountStatus", "feeOverride",
+    "setMarketStatus", "setMarketParams", "forceSettle", "tripCircuitBreaker", "setMarketFees",
+    "liquidate", "liquidatorWhitelist", "liquidationConfig", "seedInsuranceFund",
   ];
   assert.deepEqual([...types].sort(), [...expected].sort());
 });
@@ -151,7 +182,7 @@ const garbage: readonly { name: string; text: string; path: string }[] = [
   { name: "not JSON", text: "{", path: "command" },
   { name: "not an object", text: "[1]", path: "command" },
   { name: "no type", text: "{}", path: "command.type" },
-  { name: "unknown type", text: '{"type":"liquidate"}', path: "command.type" },
+  { name: "unknown type", text: '{"type":"selfDestruct"}', path: "command.type" },
   { name: "a stamped type name", text: '{"type":"Deposit"}', path: "command.type" },
   { name: "prototype key as type", text: '{"type":"toString"}', path: "command.type" },
   { name: "unknown field", text: '{"type":"tick","sequence":5}', path: "command" },

@@ -2,6 +2,7 @@ import type { AccountStatus } from "../accounts.ts";
 import type { Exchange } from "../exchange.ts";
 import { collateralValue, freeCollateral, markNotional, positionMaintenance, unrealizedPnl, withdrawable } from "./account-risk.ts";
 import { multiplyDivide, type QuoteUnits } from "./fixed-point.ts";
+import { adlQuantile } from "./adl.ts";
 import { liquidationPrice } from "./liquidation-price.ts";
 import { initialMargin, type MarginProfile } from "./margin-tiers.ts";
 import type { MarginMode, Position } from "./position.ts";
@@ -49,6 +50,13 @@ export interface PositionView {
   /** The mark (ticks) at which equity falls below maintenance margin, exactly; null if it never does. */
   readonly liquidationPrice: number | null;
   readonly reserved: QuoteUnits;
+  /**
+   * Place in the market side's auto-deleveraging queue (SPEC 06 §8.2, profit ratio × leverage): 5 for the
+   * top 20 % (deleveraged first), down to 1; null when flat. Ranked over the side's positions on each view.
+   */
+  readonly adlQuantile: number | null;
+  /** True in the top 20 % of the ADL queue (SPEC 06 §8.3: these accounts are warned). */
+  readonly adlWarning: boolean;
 }
 
 export interface AccountView {
@@ -121,6 +129,7 @@ function positionView(
   const maintenance = size === 0 ? 0 : positionMaintenance(position, perpMarket);
   const isolated = position.mode === "isolated";
   const ratio = isolated ? ratioPpm(position.margin + pnl, maintenance) : cross.crossRatio;
+  const adl = adlQuantile(exchange, position);
   return {
     market: position.market.symbol,
     mode: position.mode,
@@ -143,6 +152,8 @@ function positionView(
     health: healthOf(ratio),
     liquidationPrice: size === 0 ? null : liquidationPriceOf(position, perpMarket.profile, cross, { maintenance, notional, quotePerTickLot }),
     reserved: position.reserved,
+    adlQuantile: adl,
+    adlWarning: adl === 5,
   };
 }
 

@@ -49,6 +49,8 @@ export class MarkPricer {
       indexTicks: perpMarket.indexPrice,
       bestBid: bestBid === 0 ? null : bestBid,
       bestAsk: bestAsk === 0 ? null : bestAsk,
+      // Off hours an equity mark follows the book only within its band around the close (perp/sessions.ts).
+      basisLimitPpb: exchange.sessions.basisLimitPpb(perpMarket.index),
     });
     this.states[perpMarket.index] = state;
     const mark = markPrice({ indexTicks: perpMarket.indexPrice, basisPpb: state.basisPpb });
@@ -65,6 +67,7 @@ export class MarkPricer {
         indexPrice: perpMarket.indexPrice,
         basisPpb: state.basisPpb,
       });
+      exchange.breakers.markChanged(perpMarket);
     }
     exchange.funding.advance(perpMarket);
   }

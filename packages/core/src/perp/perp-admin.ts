@@ -273,9 +273,8 @@ export class PerpAdmin {
     if (!Number.isInteger(command.price) || command.price < 1 || command.price > 2_147_483_647) {
       return reject("PRICE_NOT_POSITIVE", `index price must be 1 to 2147483647 ticks`);
     }
-    perpMarket.indexPrice = command.price;
-    this.emit({ type: "IndexPriceUpdated", subject: command.market, price: command.price });
-    this.exchange.marks.advance(perpMarket);
+    // Through the session logic, as an oracle aggregate is: it knows market hours (perp/sessions.ts).
+    this.exchange.sessions.applyIndex(perpMarket, command.price, "admin");
     return accepted;
   }
 

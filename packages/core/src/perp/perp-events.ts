@@ -1,7 +1,12 @@
 import type { AccountStatus } from "../accounts.ts";
+import type { AgentEvent } from "./agents.ts";
 import type { Sequence, TimeNs } from "../units.ts";
 import type { CollateralAsset } from "./collateral.ts";
+import type { CircuitBreakerParams } from "./circuit-breakers.ts";
+import type { MarketStatus } from "./market-admin.ts";
 import type { MarginMode } from "./position.ts";
+import type { RiskLimits } from "./risk-limits.ts";
+import type { OracleEvent } from "./oracle-events.ts";
 
 // Events of the perpetual layer (SPEC 08 §3.3–3.7 names where it has them). Money is µUSD unless a
 // field says base units. A withdrawal is identified by its event's (sequence, index), like a trade.
@@ -139,7 +144,160 @@ export interface InsuranceFundUsed extends EventBase {
   readonly fundBalance: number;
 }
 
+/** Which reference-price window a circuit breaker tripped on; "external" is a call of trip(). */
+export type BreakerWindow = "5m" | "1h" | "daily" | "external";
+
+/** A circuit breaker halted a market: its orders are canceled, orders are refused until haltedUntil. */
+export interface CircuitBreakerTriggered extends EventBase {
+  readonly type: "CircuitBreakerTriggered";
+  readonly market: string;
+  readonly window: BreakerWindow;
+  readonly reason: string;
+  readonly markPrice: number;
+  /** The window's reference price (0 for an external trip). */
+  readonly referencePrice: number;
+  readonly haltedUntil: TimeNs;
+  readonly restrictedUntil: TimeNs;
+}
+
+/** The halt ended: the market trades in restricted mode (post-only, lower leverage) until restrictedUntil. */
+export interface CircuitBreakerResumed extends EventBase {
+  readonly type: "CircuitBreakerResumed";
+  readonly market: string;
+  readonly restrictedUntil: TimeNs;
+  readonly leverageMax: number;
+  /** The reference prices restart from this mark. */
+  readonly markPrice: number;
+}
+
+/** Restricted mode ended: normal trading. */
+export interface CircuitBreakerCleared extends EventBase {
+  readonly type: "CircuitBreakerCleared";
+  readonly market: string;
+}
+
+/** Admin: a market's status changed (governance log). */
+export interface MarketStatusChanged extends EventBase {
+  readonly type: "MarketStatusChanged";
+  readonly market: string;
+  readonly status: MarketStatus;
+  readonly previous: MarketStatus;
+  readonly reason: string;
+}
+
+/** Admin: a market's parameters changed; the values after the change, and the orders canceled off-grid. */
+export interface MarketParamsChanged extends EventBase {
+  readonly type: "MarketParamsChanged";
+  readonly market: string;
+  readonly reason: string;
+  readonly marginProfile: string;
+  readonly leverageMax: number;
+  readonly leverageDefault: number;
+  readonly priceIncrementTicks: number;
+  readonly sizeIncrementLots: number;
+  readonly riskLimits: RiskLimits;
+  readonly circuitBreaker: CircuitBreakerParams;
+  readonly ordersCanceled: number;
+}
+
+/** Admin: every position of the market was closed at `price` (the index); the market is paused. */
+export interface MarketForceSettled extends EventBase {
+  readonly type: "MarketForceSettled";
+  readonly market: string;
+  readonly reason: string;
+  readonly price: number;
+  readonly positionsClosed: number;
+  /** Σ |size| of the closed longs (= of the shorts), lots. */
+  readonly openInterestLots: number;
+  readonly ordersCanceled: number;
+}
+
+/** Money paid into the insurance fund other than fee shares: a liquidation penalty or direct seeding. */
+export interface InsuranceFundDeposited extends EventBase {
+  readonly type: "InsuranceFundDeposited";
+  /** "dividendRounding": what rounding a cash dividend's shorts up and longs down left over (perp/corporate-actions.ts). */
+  /** "deficitRepaid": a later piece of one isolated close gained back what the fund covered for an earlier one (settlement.ts). */
+  readonly source: "liquidationPenalty" | "seed" | "dividendRounding" | "deficitRepaid";
+  /** The liquidated account for a penalty; null for seeding. */
+  readonly account: string | null;
+  readonly amount: number;
+  readonly fundBalance: number;
+}
+
+/** A liquidation starts: the trader's orders are canceled and the position is closed (SPEC 06 §4). */
+export interface LiquidationTriggered extends EventBase {
+  readonly type: "LiquidationTriggered";
+  readonly account: string;
+  readonly market: string;
+  /** The submitting liquidator, or null when the engine liquidated after the grace period. */
+  readonly liquidator: string | null;
+  readonly mode: MarginMode;
+  /** Signed lots before the liquidation. */
+  readonly size: number;
+  readonly markPrice: number;
+}
+
+/** One liquidation step: `closedLots` closed, `bookLots` of them against the book, `adlLots` by ADL. */
+export interface PositionLiquidated extends EventBase {
+  readonly type: "PositionLiquidated";
+  readonly account: string;
+  readonly market: string;
+  readonly liquidator: string | null;
+  readonly closedLots: number;
+  readonly bookLots: number;
+  readonly adlLots: number;
+  /** Σ price × lots × quotePerTickLot of what was closed, µUSD. */
+  readonly closedValue: number;
+  /** The ADL price when part went to ADL, else null. */
+  readonly bankruptcyPrice: number | null;
+  /** The 1.5 % penalty actually charged (capped by the margin left), µUSD. */
+  readonly penalty: number;
+  readonly liquidatorReward: number;
+  /** Signed lots after the step. */
+  readonly size: number;
+}
+
+/** Auto-deleveraging: `account`'s position closed `size` lots against the liquidated `counterparty`. */
+export interface ADLExecuted extends EventBase {
+  readonly type: "ADLExecuted";
+  readonly account: string;
+  readonly counterparty: string;
+  readonly market: string;
+  readonly size: number;
+  readonly price: number;
+  /** SPEC 06 §8.2 score (profit ratio × leverage) in ppm at the time. */
+  readonly scorePpm: bigint;
+}
+
+export interface LiquidatorWhitelistChanged extends EventBase {
+  readonly type: "LiquidatorWhitelistChanged";
+  readonly account: string;
+  readonly allowed: boolean;
+}
+
+export interface LiquidationConfigChanged extends EventBase {
+  readonly type: "LiquidationConfigChanged";
+  readonly gracePeriodNs: bigint;
+  readonly priorityWindowNs: bigint;
+}
+
+/** Admin: a market's own fee rates (null: the volume schedule applies again). */
+export interface MarketFeesChanged extends EventBase {
+  readonly type: "MarketFeesChanged";
+  readonly market: string;
+  readonly makerPpm: number | null;
+  readonly takerPpm: number | null;
+  readonly reason: string;
+}
+
 export type PerpEvent =
+  | MarketFeesChanged
+  | CircuitBreakerTriggered
+  | CircuitBreakerResumed
+  | CircuitBreakerCleared
+  | MarketStatusChanged
+  | MarketParamsChanged
+  | MarketForceSettled
   | DepositConfirmed
   | WithdrawalRequested
   | TradeSettled
@@ -154,4 +312,12 @@ export type PerpEvent =
   | PriceUpdated
   | AccountStatusChanged
   | FeeOverrideChanged
-  | InsuranceFundUsed;
+  | InsuranceFundUsed
+  | InsuranceFundDeposited
+  | LiquidationTriggered
+  | PositionLiquidated
+  | ADLExecuted
+  | LiquidatorWhitelistChanged
+  | LiquidationConfigChanged
+  | OracleEvent
+  | AgentEvent;

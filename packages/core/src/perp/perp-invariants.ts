@@ -5,6 +5,7 @@ import { checkInvariants } from "../invariants.ts";
 import { orderMargin } from "./account-risk.ts";
 import { notional } from "./fixed-point.ts";
 import type { Position } from "./position.ts";
+import { checkOracleInvariants } from "./oracle-monitor.ts";
 
 // The exchange's invariants (design.md 1, 2, 5, 7), checked in full after every command by tests and the
 // simulator. Money is checked exactly: with S = Σ signed entry notional (+long, −short) and F the funding
@@ -17,6 +18,43 @@ function check(condition: boolean, message: string): void {
   if (!condition) throw new AssertionFailed(`invariant: ${message}`);
 }
 
+// The per-account and per-position checks below test first and build their message only on failure
+// (`if (!ok) fail(…)`): a message built eagerly for each of 10,000 positions cost more than the checks.
+function fail(message: string): never {
+  throw new AssertionFailed(`invariant: ${message}`);
+}
+
+/**
+ * An exact running sum of safe integers: small terms add as numbers (the partial stays below 2^51, so
+ * every addition is exact), larger ones and the overflow go to a bigint. BigInt() per term was most of
+ * the conservation check's time; a non-integer term still throws, as BigInt() did.
+ */
+class ExactSum {
+  private small = 0;
+  private big = 0n;
+
+  add(value: number): void {
+    if (Number.isSafeInteger(value) && value < smallTerm && value > -smallTerm) {
+      this.small += value;
+      if (this.small >= smallTerm || this.small <= -smallTerm) this.flush();
+    } else {
+      this.big += BigInt(value);
+    }
+  }
+
+  total(): bigint {
+    this.flush();
+    return this.big;
+  }
+
+  private flush(): void {
+    this.big += BigInt(this.small);
+    this.small = 0;
+  }
+}
+
+const smallTerm = 2 ** 50;
+
 const fineUnitsPerQuote = 1_000_000_000n;
 
 export function checkExchangeInvariants(exchange: Exchange): void {
@@ -24,6 +62,8 @@ export function checkExchangeInvariants(exchange: Exchange): void {
   checkPositions(exchange);
   checkOpenInterest(exchange);
   checkConservation(exchange);
+  checkOracleInvariants(exchange);
+  exchange.liquidations.checkInvariants();
 }
 
 function checkPositions(exchange: Exchange): void {
@@ -32,16 +72,17 @@ function checkPositions(exchange: Exchange): void {
     let reserved = 0;
     for (const position of account.positions) {
       mapped += 1;
-      check(exchange.position(account, position.market.index) === position, `position of ${account.address} not indexed`);
-      check(position.entryNotional >= 0, `${account.address} has a negative entry notional`);
-      if (position.size === 0) check(position.entryNotional === 0, `${account.address} is flat with an entry notional`);
-      check(position.margin >= 0, `${account.address} has negative isolated margin`);
-      if (position.mode === "cross") check(position.margin === 0, `${account.address} holds margin on a cross position`);
+      if (exchange.position(account, position.market.index) !== position) fail(`position of ${account.address} not indexed`);
+      if (!(position.entryNotional >= 0)) fail(`${account.address} has a negative entry notional`);
+      if (position.size === 0 && position.entryNotional !== 0) fail(`${account.address} is flat with an entry notional`);
+      if (!(position.margin >= 0)) fail(`${account.address} has negative isolated margin`);
+      if (position.mode === "cross" && position.margin !== 0) fail(`${account.address} holds margin on a cross position`);
       checkOrderTotals(exchange, position);
-      check(position.reserved === orderMargin(position), `${account.address} reserves ${position.reserved}, orders need ${orderMargin(position)}`);
+      const needed = orderMargin(position);
+      if (position.reserved !== needed) fail(`${account.address} reserves ${position.reserved}, orders need ${needed}`);
       reserved += position.reserved;
     }
-    check(account.reserved === reserved, `${account.address} reserves ${account.reserved} in total, positions ${reserved}`);
+    if (account.reserved !== reserved) fail(`${account.address} reserves ${account.reserved} in total, positions ${reserved}`);
   }
   check(mapped === exchange.positionsByKey.size, `position map holds ${exchange.positionsByKey.size}, accounts ${mapped}`);
 }
@@ -50,25 +91,41 @@ function checkPositions(exchange: Exchange): void {
 function checkOrderTotals(exchange: Exchange, position: Position): void {
   const pool = exchange.engine.pool;
   const quotePerTickLot = exchange.perpMarkets[position.market.index]!.quotePerTickLot;
-  const totals = { buyLots: 0, buyNotional: 0, sellLots: 0, sellNotional: 0, reduceOnlyBuyLots: 0, reduceOnlySellLots: 0 };
+  let buyLots = 0;
+  let buyNotional = 0;
+  let sellLots = 0;
+  let sellNotional = 0;
+  let reduceOnlyBuyLots = 0;
+  let reduceOnlySellLots = 0;
   for (let slot = position.account.orderHead; slot !== noSlot; slot = pool.accountNext[slot]!) {
     if (pool.market[slot] !== position.market.index) continue;
     const lots = pool.remaining[slot]!;
     const sell = flagIsSell(pool.flags[slot]!);
     if (flagIsReduceOnly(pool.flags[slot]!)) {
-      if (sell) totals.reduceOnlySellLots += lots;
-      else totals.reduceOnlyBuyLots += lots;
+      if (sell) reduceOnlySellLots += lots;
+      else reduceOnlyBuyLots += lots;
     } else if (sell) {
-      totals.sellLots += lots;
-      totals.sellNotional += notional(pool.price[slot]!, lots, quotePerTickLot);
+      sellLots += lots;
+      sellNotional += notional(pool.price[slot]!, lots, quotePerTickLot);
     } else {
-      totals.buyLots += lots;
-      totals.buyNotional += notional(pool.price[slot]!, lots, quotePerTickLot);
+      buyLots += lots;
+      buyNotional += notional(pool.price[slot]!, lots, quotePerTickLot);
     }
   }
-  for (const [field, value] of Object.entries(totals)) {
-    const held = position[field as keyof typeof totals];
-    check(held === value, `${position.account.address} ${position.market.symbol} ${field} is ${held}, orders sum to ${value}`);
+  // Compared field by field without allocating (this runs for every position after every command).
+  if (
+    position.buyLots !== buyLots ||
+    position.buyNotional !== buyNotional ||
+    position.sellLots !== sellLots ||
+    position.sellNotional !== sellNotional ||
+    position.reduceOnlyBuyLots !== reduceOnlyBuyLots ||
+    position.reduceOnlySellLots !== reduceOnlySellLots
+  ) {
+    const totals = { buyLots, buyNotional, sellLots, sellNotional, reduceOnlyBuyLots, reduceOnlySellLots };
+    for (const [field, value] of Object.entries(totals)) {
+      const held = position[field as keyof typeof totals];
+      check(held === value, `${position.account.address} ${position.market.symbol} ${field} is ${held}, orders sum to ${value}`);
+    }
   }
 }
 
@@ -90,23 +147,27 @@ function checkOpenInterest(exchange: Exchange): void {
 
 function checkConservation(exchange: Exchange): void {
   const { treasury } = exchange;
-  let held = BigInt(treasury.insuranceFund) + BigInt(treasury.feeTreasury);
-  let signedEntry = 0n;
+  const heldSum = new ExactSum();
+  const signedEntrySum = new ExactSum();
   let owed = 0n;
   const tokens = [0n, 0n, 0n];
   check(treasury.insuranceFund >= 0 && treasury.feeTreasury >= 0, "insurance fund and treasury are never negative");
+  heldSum.add(treasury.insuranceFund);
+  heldSum.add(treasury.feeTreasury);
   for (const account of exchange.engine.accounts.list) {
-    held += BigInt(account.cash);
+    heldSum.add(account.cash);
     for (let asset = 1; asset < 3; asset += 1) {
-      check(account.tokens[asset]! >= 0n, `${account.address} holds a negative token balance`);
+      if (!(account.tokens[asset]! >= 0n)) fail(`${account.address} holds a negative token balance`);
       tokens[asset] = tokens[asset]! + account.tokens[asset]!;
     }
     for (const position of account.positions) {
-      held += BigInt(position.margin);
-      signedEntry += BigInt(position.signedEntry);
+      heldSum.add(position.margin);
+      signedEntrySum.add(position.signedEntry);
       owed += exchange.funding.pendingExact(position);
     }
   }
+  const held = heldSum.total();
+  const signedEntry = signedEntrySum.total();
   const outside = treasury.deposited[0]! - treasury.withdrawn[0]! - held + signedEntry;
   check(
     outside * fineUnitsPerQuote === exchange.funding.dust - owed,

@@ -1,6 +1,8 @@
 import type { MarketSpec } from "../commands.ts";
 import { reject, type Rejection } from "../rejections.ts";
+import type { CircuitBreakerParams } from "./circuit-breakers.ts";
 import { quotePerTickLot } from "./fixed-point.ts";
+import { validateMarketControls } from "./market-admin.ts";
 import {
   assetClassLeverageMax,
   marginProfilePrd,
@@ -8,6 +10,7 @@ import {
   type AssetClass,
   type MarginProfile,
 } from "./margin-tiers.ts";
+import type { RiskLimits } from "./risk-limits.ts";
 
 // The perpetual side of a market: its risk parameters and its prices. Every default is a parameter of
 // the market, never a constant in code (design.md).
@@ -22,6 +25,14 @@ export interface PerpMarketSpec extends MarketSpec {
   readonly leverageMax: number;
   /** Leverage of a new position until the account chooses one. */
   readonly leverageDefault: number;
+  /** Risk limits (perp/risk-limits.ts); absent: none (the demo genesis sets the PRD's). */
+  readonly riskLimits?: RiskLimits;
+  /** Circuit breaker bands and timings (perp/circuit-breakers.ts); absent: no automatic trips. */
+  readonly circuitBreaker?: CircuitBreakerParams;
+  /** Limit prices must be multiples of this many ticks (default 1; an admin may coarsen the grid). */
+  readonly priceIncrementTicks?: number;
+  /** Sizes of orders that can open positions must be multiples of this many lots (default 1). */
+  readonly sizeIncrementLots?: number;
 }
 
 export const marginProfiles: Readonly<Record<MarginProfileName, MarginProfile>> = {
@@ -30,9 +41,10 @@ export const marginProfiles: Readonly<Record<MarginProfileName, MarginProfile>> 
 };
 
 export class PerpMarket {
-  readonly profile: MarginProfile;
-  /** µUSD value of one tick × one lot: notional = price × size × quotePerTickLot. */
-  readonly quotePerTickLot: number;
+  /** Replaced (never mutated) by an admin's setMarketParams (perp/market-admin.ts). */
+  profile: MarginProfile;
+  /** µUSD value of one tick × one lot: notional = price × size × quotePerTickLot. A split rescales it. */
+  quotePerTickLot: number;
   indexPrice: number;
   markPrice: number;
   /** Σ long sizes (lots) = Σ short sizes: the open interest. */
@@ -41,7 +53,7 @@ export class PerpMarket {
 
   constructor(
     readonly index: number,
-    readonly spec: PerpMarketSpec,
+    public spec: PerpMarketSpec,
     quotePerTickLotValue: number,
   ) {
     this.profile = marginProfiles[spec.marginProfile];
@@ -66,6 +78,8 @@ export function validatePerpSpec(spec: PerpMarketSpec): Rejection | number {
   if (!Number.isInteger(spec.leverageDefault) || spec.leverageDefault < 1 || spec.leverageDefault > spec.leverageMax) {
     return invalid(`leverageDefault must be 1 to ${spec.leverageMax}`);
   }
+  const controls = validateMarketControls(spec);
+  if (controls !== null) return controls;
   const value = quotePerTickLot(spec.tickSize, spec.lotSize);
   if (value === null) {
     return invalid(`tickSize × lotSize must be a whole number of µUSD (0.000001 USD), below 2^31`);

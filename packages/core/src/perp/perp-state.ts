@@ -55,6 +55,13 @@ export function writeExchangeState(exchange: Exchange, sink: ChunkSink): void {
     writer.u32(account.positions.length);
     for (const position of account.positions) writePosition(writer, position);
   }
+  exchange.marketAdmin.writeState(writer);
+  exchange.breakers.writeState(writer);
+  exchange.liquidations.writeState(writer);
+  exchange.oracles.writeState(writer);
+  exchange.sessions.writeState(writer);
+  exchange.corporateActions.writeState(writer);
+  exchange.agents.writeState(writer);
   writer.flush();
 }
 
@@ -128,8 +135,16 @@ export function restoreExchange(bytes: Uint8Array): Exchange {
   exchange.funding.dust = reader.bigint();
   for (const market of engine.markets) readMarket(reader, exchange, market.index, market.spec);
   for (const account of engine.accounts.list) readAccount(reader, exchange, account.index);
+  exchange.marketAdmin.readState(reader);
+  exchange.breakers.readState(reader);
+  exchange.liquidations.readState(reader);
+  exchange.oracles.readState(reader);
+  exchange.sessions.readState(reader);
+  exchange.corporateActions.readState(reader);
+  exchange.agents.readState(reader);
   if (!reader.done) throw new AssertionFailed("snapshot: trailing bytes");
   exchange.rebuildOrderTotals();
+  exchange.liquidations.rebuild();
   return exchange;
 }
 
@@ -181,7 +196,7 @@ function readAccount(reader: CanonicalReader, exchange: Exchange, index: number)
   const positions = reader.u32();
   for (let count = 0; count < positions; count += 1) {
     const marketIndex = reader.u32();
-    const position = exchange.positionFor(account, marketIndex);
+    const position = exchange.restorePosition(account, marketIndex);
     position.mode = modes[reader.u8()] ?? fail("mode");
     position.leverage = reader.u32();
     position.size = reader.signed();

@@ -36,6 +36,18 @@ export class Position {
   reduceOnlySellLots = 0;
   /** Initial margin currently reserved for the open orders, µUSD. */
   reserved: QuoteUnits = 0;
+  /**
+   * The isolated closes of the command `closeSequence` so far, µUSD: `closeNet` = Σ (closed margin share +
+   * realised PnL), and how its loss is held: `closeDrawn` from the margin the open lots keep, `closeCovered`
+   * by the insurance fund, `closeUncovered` as a debt on cash (a positive net is in cash). Scratch for one
+   * command (settlement nets the pieces of one close), so neither hashed nor snapshotted: under any other
+   * command sequence all four read as zero.
+   */
+  closeNet: QuoteUnits = 0;
+  closeDrawn: QuoteUnits = 0;
+  closeCovered: QuoteUnits = 0;
+  closeUncovered: QuoteUnits = 0;
+  closeSequence = -1;
 
   constructor(
     readonly account: Account,

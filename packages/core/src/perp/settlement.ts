@@ -4,6 +4,7 @@ import type { Fill } from "../engine.ts";
 import type { Exchange } from "../exchange.ts";
 import { feeFor, feeInsuranceSharePpm, feeRatesFor, feeScheduleSpec, RollingVolume, splitFee, type FeeRates } from "./fee-schedule.ts";
 import { multiplyDivide, notional, type QuoteUnits } from "./fixed-point.ts";
+import { depositToFund } from "./insurance-fund.ts";
 import { initialMargin } from "./margin-tiers.ts";
 import type { PerpMarket } from "./perp-market.ts";
 import type { Position } from "./position.ts";
@@ -17,8 +18,18 @@ export class Settlement {
   constructor(private readonly exchange: Exchange) {}
 
   /** The taker fee an order of `orderNotional` could pay at most, for the pre-trade check. */
-  takerFeeBound(account: Account, orderNotional: QuoteUnits): QuoteUnits {
-    return Math.max(0, feeFor({ notional: orderNotional, ratePpm: this.currentRates(account).takerPpm }));
+  takerFeeBound(account: Account, orderNotional: QuoteUnits, marketRates: FeeRates | null = null): QuoteUnits {
+    const rates = marketRates !== null && account.feeOverride === null ? marketRates : this.currentRates(account);
+    return Math.max(0, feeFor({ notional: orderNotional, ratePpm: rates.takerPpm }));
+  }
+
+  /**
+   * An account's rates in a market: its own override, else the market's rates (an admin's setMarketFees),
+   * else its volume tier. ratesOf runs either way: its daily cache is state and must not depend on markets.
+   */
+  private ratesIn(account: Account, marketRates: FeeRates | null): FeeRates {
+    const rates = this.ratesOf(account);
+    return marketRates !== null && account.feeOverride === null ? marketRates : rates;
   }
 
   /**
@@ -53,8 +64,9 @@ export class Settlement {
     const maker = accounts[fill.makerAccount]!;
     const taker = accounts[fill.takerAccount]!;
     const value = notional(fill.price, fill.size, perpMarket.quotePerTickLot);
-    const makerFee = feeFor({ notional: value, ratePpm: this.ratesOf(maker).makerPpm });
-    const takerFee = feeFor({ notional: value, ratePpm: this.ratesOf(taker).takerPpm });
+    const marketRates = exchange.marketAdmin.feeRatesOf(fill.market.index);
+    const makerFee = feeFor({ notional: value, ratePpm: this.ratesIn(maker, marketRates).makerPpm });
+    const takerFee = feeFor({ notional: value, ratePpm: this.ratesIn(taker, marketRates).takerPpm });
     const net = makerFee + takerFee;
     const { insurance, treasury } = splitFee({ netFee: net, insuranceSharePpm: feeInsuranceSharePpm });
     exchange.treasury.insuranceFund += insurance;
@@ -84,8 +96,11 @@ export class Settlement {
     account.volume.addOnDay(this.exchange.day, value);
   }
 
-  /** Moves one side of a fill into its position: `lots` signed (+ bought, − sold). */
-  private applyFill(position: Position, lots: number, price: number, fee: QuoteUnits, tradeIndex: number): void {
+  /**
+   * Moves one side of a fill into its position: `lots` signed (+ bought, − sold). Public for closes that
+   * are not book fills (an admin force settlement, tradeIndex −1).
+   */
+  applyFill(position: Position, lots: number, price: number, fee: QuoteUnits, tradeIndex: number): void {
     const exchange = this.exchange;
     const perpMarket = exchange.perpMarkets[position.market.index]!;
     exchange.funding.catchUp(position);
@@ -135,16 +150,51 @@ export class Settlement {
       position.account.cash += realized;
       return realized;
     }
-    position.margin += realized;
-    this.coverDeficit(position);
-    // The closed share of the margin goes back to cash; all of it when the position is flat.
-    const release =
-      position.size === 0
-        ? position.margin
-        : multiplyDivide({ value: position.margin, multiplier: lots, divisor: sizeBefore, rounding: "floor" });
-    position.margin -= release;
-    position.account.cash += release;
+    this.releaseClosedShare(position, lots, sizeBefore, realized);
     return realized;
+  }
+
+  /**
+   * Isolated close of `lots` of `sizeBefore`. The closed lots take their share of the margin (all of it
+   * when flat, else rounded down) plus their realised PnL; the open lots keep the rest. Within one command
+   * the pieces of a close (book levels, liquidation steps, ADL counterparties) are netted: the command's
+   * net goes to cash when positive; a net loss comes out of the margin the open lots keep, then from the
+   * insurance fund, then stays as a debt on cash, and each piece only moves the difference. So k pieces
+   * end where one close of the same lots and exit value would, up to the rounding of each piece's basis
+   * (half up) and margin share (down, returned at the final close): at most a µUSD a piece.
+   */
+  private releaseClosedShare(position: Position, lots: number, sizeBefore: number, realized: QuoteUnits): void {
+    const exchange = this.exchange;
+    const sequence = exchange.engine.commandSequence;
+    if (position.closeSequence !== sequence) {
+      position.closeSequence = sequence;
+      position.closeNet = 0;
+      position.closeDrawn = 0;
+      position.closeCovered = 0;
+      position.closeUncovered = 0;
+    }
+    // The margin the open lots would hold without this command's losses.
+    const nominal = position.margin + position.closeDrawn;
+    const share = position.size === 0 ? nominal : multiplyDivide({ value: nominal, multiplier: lots, divisor: sizeBefore, rounding: "floor" });
+    const kept = nominal - share;
+    const before = { net: position.closeNet, covered: position.closeCovered, uncovered: position.closeUncovered };
+    const net = before.net + share + realized;
+    const loss = Math.max(0, -net);
+    const drawn = Math.min(loss, kept);
+    const covered = Math.min(loss - drawn, exchange.treasury.insuranceFund + before.covered);
+    const uncovered = loss - drawn - covered;
+    position.closeNet = net;
+    position.closeDrawn = drawn;
+    position.closeCovered = covered;
+    position.closeUncovered = uncovered;
+    position.margin = kept - drawn;
+    position.account.cash += Math.max(0, net) - Math.max(0, before.net) - (uncovered - before.uncovered);
+    if (covered > before.covered || uncovered > before.uncovered) {
+      exchange.treasury.insuranceFund -= covered - before.covered;
+      this.emitFundUsed(position, covered - before.covered + Math.max(0, uncovered - before.uncovered), covered - before.covered);
+    } else if (covered < before.covered) {
+      depositToFund(exchange, { amount: before.covered - covered, source: "deficitRepaid", account: position.account.address });
+    }
   }
 
   /**
@@ -160,6 +210,11 @@ export class Settlement {
     exchange.treasury.insuranceFund -= covered;
     position.margin = 0;
     position.account.cash -= deficit - covered;
+    this.emitFundUsed(position, deficit, covered);
+  }
+
+  private emitFundUsed(position: Position, deficit: QuoteUnits, covered: QuoteUnits): void {
+    const exchange = this.exchange;
     exchange.events.push({
       type: "InsuranceFundUsed",
       sequence: exchange.engine.commandSequence,
