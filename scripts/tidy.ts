@@ -38,6 +38,7 @@ export const layerImportsAllowed: Readonly<Record<string, readonly string[]>> = 
   api: ['core', 'protocol', 'node'],
   sdk: ['core', 'protocol'],
   sim: ['core', 'protocol', 'node'],
+  cli: ['core', 'protocol', 'node', 'api', 'sdk'],
 };
 
 interface BannedSequence {

@@ -5,7 +5,7 @@
 // checkpoints without stalling intake.
 import assert from "node:assert/strict";
 import type { CommandResult, EngineLimits, Exchange, ExchangeEvent } from "@perpdex/core";
-import { CommandCodecError, canonicalCommand, type ExchangeCommandInput, type LogCommandInput } from "@perpdex/protocol";
+import { CommandCodecError, writeCommandBinary, type ExchangeCommandInput, type LogCommandInput } from "@perpdex/protocol";
 import type { DataPaths, DirectoryLock } from "./data-directory.ts";
 import { dataPaths, lockDataDirectory } from "./data-directory.ts";
 import { NodeBusyError, NodeClosedError, NodeError, RecoveryError } from "./errors.ts";
@@ -15,13 +15,14 @@ import { Follower } from "./follower.ts";
 import { genesisCommands } from "./genesis.ts";
 import { checkpointRecordBytes, recordOverheadBytes } from "./journal/format.ts";
 import type { Journal, JournalStatistics } from "./journal/journal.ts";
+import type { JournalRecord } from "./journal/journal-reader.ts";
 import type { LogSource } from "./log-reader.ts";
-import type { LogState } from "./log-state.ts";
+import type { LogCommand, LogState } from "./log-state.ts";
 import type { NodeLogger } from "./logger.ts";
 import type { ExchangeNodeOptions, NodeSettings } from "./node-settings.ts";
 import { resolveSettings } from "./node-settings.ts";
 import { Sequencer } from "./sequencer.ts";
-import { stamp } from "./replay.ts";
+import { commandOfRecord, stamp } from "./replay.ts";
 import { removeTemporarySnapshots } from "./snapshot-store.ts";
 import { hexOf, stateHashBytes } from "./state-hash.ts";
 import { loadStartingState, openLog, replayJournal } from "./state-recovery.ts";
@@ -37,13 +38,48 @@ export interface Acknowledgement {
   readonly events: readonly ExchangeEvent[];
 }
 
+/**
+ * One applied command, as read models see it: in sequence order, once for every command the node
+ * applies — live ones once they are durable (just before the sender's acknowledgement), and, at start,
+ * the ones recovery replays after the snapshot. `events` is valid during the call only (copy what you keep).
+ */
+export interface AppliedCommand {
+  readonly sequence: number;
+  readonly time: bigint;
+  readonly command: LogCommand;
+  readonly result: CommandResult;
+  readonly events: readonly ExchangeEvent[];
+  /** The command's auth envelope (the signed request), as journaled; undefined for none. */
+  readonly auth: Uint8Array | undefined;
+  /** True while recovery replays the journal at start. */
+  readonly replaying: boolean;
+}
+
+/** Receives every applied command (read models, metrics). Must not throw and must not submit. */
+export type AppliedListener = (applied: AppliedCommand) => void;
+
 type NodeState = "open" | "closing" | "closed" | "failed";
 
+const noEvents: readonly ExchangeEvent[] = Object.freeze([]);
+
+// A command sequenced, applied and appended: what its acknowledgement needs once it is durable.
+interface PendingAcknowledgement {
+  readonly durable: Promise<void>;
+  readonly recordBytes: number;
+  readonly command: LogCommand;
+  readonly acknowledgement: Acknowledgement;
+  readonly auth: Uint8Array | undefined;
+}
+
+// Live records reach the follower at most this late, in messages of at most this size: one message a
+// journal batch cost the node's thread several percent of its time at 1,000 commands in flight.
+const feedGathering = { gatherMs: 10, gatherBytesMax: 1024 * 1024 };
 // Recovery hands replayed records to the follower in messages of about this size.
 const recoveryFramesBytes = 1024 * 1024;
 // The journal's default; the node must stay below the journal's limit (it asserts on overflow).
 const journalPendingBytesDefault = 64 * 1024 * 1024;
 const journalPayloadBytesDefault = 1024 * 1024;
+const journalAuthBytesDefault = 64 * 1024;
 
 interface NodeParts {
   readonly settings: NodeSettings;
@@ -78,6 +114,7 @@ export class ExchangeNode {
   // Commands are encoded here; the journal copies the bytes before append returns.
   private readonly scratch: Buffer;
   private readonly payloadBytesMax: number;
+  private readonly authBytesMax: number;
   private readonly pendingBytesMax: number;
   private status: NodeState = "open";
   private inFlight = 0;
@@ -85,6 +122,7 @@ export class ExchangeNode {
   private lastCheckpointSequence = 0;
   private archiving: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
+  private readonly appliedListeners: AppliedListener[] = [];
 
   private constructor(parts: NodeParts) {
     const { settings } = parts;
@@ -96,7 +134,7 @@ export class ExchangeNode {
     this.state = parts.state;
     this.follower = parts.follower;
     const follower = parts.follower;
-    this.feed = follower === undefined ? undefined : new DurableFeed((frames) => follower.send(frames));
+    this.feed = follower === undefined ? undefined : new DurableFeed((frames) => follower.send(frames), feedGathering);
     this.sequencer = new Sequencer({
       lastSequence: parts.state.lastSequence,
       lastTime: parts.state.lastTime,
@@ -106,6 +144,7 @@ export class ExchangeNode {
     });
     this.ticks = new TickScheduler({ intervalMs: settings.tickIntervalMs, clock: settings.clock, submitTick: () => this.submitTick() });
     this.payloadBytesMax = settings.journal?.payloadBytesMax ?? journalPayloadBytesDefault;
+    this.authBytesMax = settings.journal?.authBytesMax ?? Math.min(journalAuthBytesDefault, this.payloadBytesMax);
     this.pendingBytesMax = settings.journal?.pendingBytesMax ?? journalPendingBytesDefault;
     this.scratch = Buffer.allocUnsafe(this.payloadBytesMax);
     this.lastCheckpointSequence = parts.state.lastSequence;
@@ -138,8 +177,9 @@ export class ExchangeNode {
       const journalMs = Math.round(performance.now() - started);
       const starting = loadStartingState({ source, logger: settings.logger, useSnapshots: true });
       if (settings.follower) follower = startFollower(settings, paths, starting.snapshot?.file ?? null, followerEvents);
-      const replayed = replayForRecovery(source, starting.state, follower);
+      const replayed = replayForRecovery(source, starting.state, follower, settings.onApplied);
       node = new ExchangeNode({ settings, paths, lock, source, state: starting.state, follower });
+      if (settings.onApplied !== undefined) node.appliedListeners.push(settings.onApplied);
       if (fatalBeforeOpen !== undefined) throw fatalBeforeOpen;
       settings.logger.info(
         {
@@ -200,50 +240,102 @@ export class ExchangeNode {
    * Sequences, applies and journals a command; resolves once its journal record is durable. Rejects,
    * without sequencing, with NodeClosedError after close, NodeBusyError when too much waits for the
    * disk, and CommandCodecError for a command that is not well shaped (a genesis command included: only
-   * the node writes one, to open its log).
+   * the node writes one, to open its log) or too large for the journal.
+   *
+   * `auth`, when given, is the command's auth envelope (the signed request and its signature): opaque
+   * bytes stored verbatim in the command's journal record (at most `journal.authBytesMax`, default
+   * 64 KiB) and returned by every journal reader, so an auditor can re-verify who asked for each
+   * command. The core never sees it.
    *
    * @example
    * const ack = await node.submit({ type: "cancelAll", account });
+   * const signed = await node.submit(order, envelopeBytes); // envelopeBytes: signed request + signature
    */
-  submit(input: ExchangeCommandInput): Promise<Acknowledgement> {
-    if ((input as LogCommandInput | null | undefined)?.type === "genesis") {
-      return Promise.reject(new CommandCodecError({ path: "command.type", reason: "a genesis command opens the log and is written by the node only" }));
-    }
-    return this.enqueue(input);
-  }
-
-  private enqueue(input: LogCommandInput): Promise<Acknowledgement> {
-    if (this.status !== "open") return Promise.reject(this.notOpenError());
-    if (this.inFlight >= this.settings.inFlightCommandsMax) return Promise.reject(this.busyError("commands"));
-    let command: LogCommandInput;
-    let payloadBytes: number;
+  submit(input: ExchangeCommandInput, auth?: Uint8Array): Promise<Acknowledgement> {
+    let checked: LogCommandInput;
     try {
-      const canonical = canonicalCommand(input);
-      command = canonical.command;
-      payloadBytes = this.encode(canonical.json);
+      checked = checkNotGenesis(input);
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const recordBytes = recordOverheadBytes + payloadBytes;
-    // Room is kept for one checkpoint: it may follow this command.
-    if (this.pendingBytes + recordBytes + checkpointRecordBytes > this.pendingBytesMax) return Promise.reject(this.busyError("bytes"));
-    return this.sequence(command, payloadBytes, recordBytes);
+    return this.submitLogCommand(checked, auth);
   }
 
-  // Writes the command's JSON into the scratch buffer as UTF-8; returns the byte count.
-  private encode(json: string): number {
-    // UTF-8 needs at most 3 bytes per UTF-16 unit: only a long text needs its exact size before writing.
-    if (json.length * 3 > this.scratch.length && Buffer.byteLength(json) > this.scratch.length) {
+  private submitLogCommand(input: LogCommandInput, auth: Uint8Array | undefined): Promise<Acknowledgement> {
+    let pending: PendingAcknowledgement;
+    try {
+      pending = this.enqueue(input, auth);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return pending.durable.then(
+      () => this.acknowledge(pending),
+      (error: Error) => {
+        this.fail(error);
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Submits several commands at once: each is sequenced, applied and journaled as by `submit`, in
+   * order, and one promise resolves with every acknowledgement once the last of them is durable (one
+   * promise per call instead of one per command). `auths[i]`, if given, is command i's auth envelope.
+   * A command refused before sequencing (not well shaped, node busy or closed) rejects the whole
+   * call; the commands before it stay sequenced and become durable as usual, and `error.cause`
+   * holds their acknowledgements' promise.
+   *
+   * @example
+   * const acks = await node.submitMany([{ type: "cancelAll", account }, { type: "tick" }]);
+   */
+  submitMany(inputs: readonly ExchangeCommandInput[], auths?: readonly (Uint8Array | undefined)[]): Promise<Acknowledgement[]> {
+    const pendings: PendingAcknowledgement[] = [];
+    let refused: Error | undefined;
+    for (let index = 0; index < inputs.length; index += 1) {
+      try {
+        pendings.push(this.enqueue(checkNotGenesis(inputs[index]!), auths?.[index]));
+      } catch (error) {
+        refused = error as Error;
+        break;
+      }
+    }
+    const last = pendings.at(-1);
+    const all: Promise<Acknowledgement[]> =
+      last === undefined
+        ? Promise.resolve([])
+        : last.durable.then(
+            () => pendings.map((pending) => this.acknowledge(pending)),
+            (error: Error) => {
+              this.fail(error);
+              throw error;
+            },
+          );
+    if (refused === undefined) return all;
+    all.catch(() => {});
+    return Promise.reject(Object.assign(refused, { cause: all }));
+  }
+
+  // Sequences, applies and journals one command; throws (without sequencing) when it is refused.
+  private enqueue(input: LogCommandInput, auth: Uint8Array | undefined): PendingAcknowledgement {
+    if (this.status !== "open") throw this.notOpenError();
+    if (this.inFlight >= this.settings.inFlightCommandsMax) throw this.busyError("commands");
+    const authBytes = auth === undefined ? 0 : checkAuth(auth, this.authBytesMax);
+    // Checks the shape, writes the binary encoding into the scratch buffer and returns the node's own
+    // canonical copy of the command (stamping it in place copies nothing).
+    const written = writeCommandBinary(input, this.scratch, 0);
+    if (written.end + authBytes > this.payloadBytesMax) {
       throw new NodeError({
         shortMessage: "The command is too large.",
-        details: `its encoding takes ${Buffer.byteLength(json)} bytes, at most ${this.scratch.length} are accepted`,
+        details: `its encoding and auth envelope take ${written.end + authBytes} bytes, at most ${this.payloadBytesMax} are accepted`,
       });
     }
-    return this.scratch.write(json, 0, "utf8");
+    const recordBytes = recordOverheadBytes + written.end + authBytes;
+    // Room is kept for one checkpoint: it may follow this command.
+    if (this.pendingBytes + recordBytes + checkpointRecordBytes > this.pendingBytesMax) throw this.busyError("bytes");
+    return this.sequence(written.command, written.end, recordBytes, authBytes === 0 ? undefined : auth);
   }
 
-  // `command` is the node's own canonical copy of the input: stamping it in place copies nothing.
-  private sequence(command: LogCommandInput, payloadBytes: number, recordBytes: number): Promise<Acknowledgement> {
+  private sequence(command: LogCommandInput, payloadBytes: number, recordBytes: number, auth: Uint8Array | undefined): PendingAcknowledgement {
     const { sequence, time } = this.sequencer.next();
     let result: CommandResult;
     try {
@@ -251,29 +343,58 @@ export class ExchangeNode {
     } catch (error) {
       // A core assertion: a bug. The command is not journaled, so a restart does not meet it again.
       this.fail(error as Error);
-      return Promise.reject(error as Error);
+      throw error;
     }
     // The exchange reuses its event array for the next command.
-    const events = this.exchange.events.slice();
-    const payload = this.scratch.subarray(0, payloadBytes);
+    const produced = this.exchange.events;
+    const events = produced.length === 0 ? noEvents : produced.slice();
+    const payload = this.scratch;
     const journalSequence = BigInt(sequence);
-    const durable = this.journal.append({ sequence: journalSequence, time, payload });
-    this.feed?.add(durable, "command", journalSequence, time, payload);
+    const durable = this.journal.append({ sequence: journalSequence, time, payload, payloadBytes, auth });
+    this.feed?.add(durable, "command", journalSequence, time, payload, payloadBytes);
     this.inFlight += 1;
     this.pendingBytes += recordBytes;
     if (sequence % this.settings.checkpointEvery === 0) this.checkpoint();
     this.ticks.expiryAt(this.exchange.engine.expiries.peekTime());
-    return durable.then(
-      () => {
-        this.inFlight -= 1;
-        this.pendingBytes -= recordBytes;
-        return { sequence, time, result, events };
-      },
-      (error: Error) => {
-        this.fail(error);
-        throw error;
-      },
-    );
+    return { durable, recordBytes, command: command as LogCommand, acknowledgement: { sequence, time, result, events }, auth };
+  }
+
+  // Runs once the command's record is durable.
+  private acknowledge(pending: PendingAcknowledgement): Acknowledgement {
+    this.inFlight -= 1;
+    this.pendingBytes -= pending.recordBytes;
+    const acknowledgement = pending.acknowledgement;
+    // Read models learn of a command once it is durable (the journal resolves in sequence order).
+    if (this.appliedListeners.length > 0) {
+      const { sequence, time, result, events } = acknowledgement;
+      this.notifyApplied({ sequence, time, command: pending.command, result, events, auth: pending.auth, replaying: false });
+    }
+    return acknowledgement;
+  }
+
+  /**
+   * Adds a listener for every command applied from now on (use the `onApplied` option to also see the
+   * commands recovery replays). Returns a function that removes it.
+   *
+   * @example
+   * const stop = node.onApplied(({ sequence, events }) => readModel.apply(sequence, events));
+   */
+  onApplied(listener: AppliedListener): () => void {
+    this.appliedListeners.push(listener);
+    return () => {
+      const at = this.appliedListeners.indexOf(listener);
+      if (at >= 0) this.appliedListeners.splice(at, 1);
+    };
+  }
+
+  private notifyApplied(applied: AppliedCommand): void {
+    for (const listener of this.appliedListeners) {
+      try {
+        listener(applied);
+      } catch (error) {
+        this.logger.error({ error: (error as Error).message, sequence: applied.sequence }, "node: an applied-command listener threw");
+      }
+    }
   }
 
   // The state hash is taken here, synchronously, right after its command: the journal format wants a
@@ -314,7 +435,7 @@ export class ExchangeNode {
     if (written > 0) this.checkGenesisWritten(commands.slice(0, written));
     // One at a time: a handful of commands, and no in-flight limit can refuse them.
     for (const command of commands.slice(written)) {
-      const ack = await this.enqueue(command);
+      const ack = await this.submitLogCommand(command, undefined);
       assert.ok(ack.result.ok, `genesis command ${ack.sequence} was rejected`);
     }
     this.logger.info(
@@ -329,6 +450,8 @@ export class ExchangeNode {
       let expected: string | undefined;
       if (command.type === "genesis") {
         if (!sameLimits(engine.limits, command.limits)) expected = `the engine limits ${JSON.stringify(command.limits)}`;
+      } else if (command.type === "registerOracleSource") {
+        if (!this.exchange.oracles.sourcesById.has(command.source)) expected = `the oracle source ${command.source}`;
       } else {
         assert.equal(command.type, "createMarket");
         // Markets are listed from sequence 2: market index = sequence - 2 = index - 1.
@@ -396,6 +519,8 @@ export class ExchangeNode {
     await this.journal.flush().catch(() => {});
     if (healthy && this.lastSequence > this.lastCheckpointSequence) this.checkpoint();
     await this.journal.flush().catch(() => {});
+    // Frames gathered for the follower go before the stop message.
+    this.feed?.flush();
     const followerSequence = await this.follower?.stop({ finalSnapshot: healthy });
     await this.archiving;
     try {
@@ -428,6 +553,24 @@ function startFollower(
   });
 }
 
+function checkNotGenesis(input: ExchangeCommandInput): LogCommandInput {
+  if ((input as LogCommandInput | null | undefined)?.type === "genesis") {
+    throw new CommandCodecError({ path: "command.type", reason: "a genesis command opens the log and is written by the node only" });
+  }
+  return input;
+}
+
+// The auth envelope is opaque to the node; only its type and size are checked. Returns its size.
+function checkAuth(auth: Uint8Array, authBytesMax: number): number {
+  if (!(auth instanceof Uint8Array)) {
+    throw new NodeError({ shortMessage: "The auth envelope is not bytes.", details: "pass a Uint8Array (the signed request and its signature) or nothing" });
+  }
+  if (auth.length > authBytesMax) {
+    throw new NodeError({ shortMessage: "The auth envelope is too large.", details: `it holds ${auth.length} bytes, at most ${authBytesMax} are accepted` });
+  }
+  return auth.length;
+}
+
 function sameLimits(left: EngineLimits, right: EngineLimits): boolean {
   return (
     left.marketsMax === right.marketsMax &&
@@ -438,14 +581,26 @@ function sameLimits(left: EngineLimits, right: EngineLimits): boolean {
   );
 }
 
-function replayForRecovery(source: LogSource, state: LogState, follower: Follower | undefined): ReturnType<typeof replayJournal> {
-  if (follower === undefined) return replayJournal({ source, state, verifyCheckpoints: true });
+function replayForRecovery(
+  source: LogSource,
+  state: LogState,
+  follower: Follower | undefined,
+  onApplied: AppliedListener | undefined,
+): ReturnType<typeof replayJournal> {
+  // Read models see each replayed command; decoding the payload a second time costs only at start.
+  const notify = (record: JournalRecord, result: CommandResult | undefined): void => {
+    if (onApplied === undefined || record.kind !== "command" || result === undefined) return;
+    const command = commandOfRecord(record.sequence, record.time, record.payload);
+    onApplied({ sequence: Number(record.sequence), time: record.time, command, result, events: state.exchange.events, auth: record.auth, replaying: true });
+  };
+  if (follower === undefined) return replayJournal({ source, state, verifyCheckpoints: true, onRecord: notify });
   const frames = new FrameWriter();
   const replayed = replayJournal({
     source,
     state,
     verifyCheckpoints: true,
-    onRecord: (record) => {
+    onRecord: (record, result) => {
+      notify(record, result);
       frames.addRecord(record);
       if (frames.byteLength >= recoveryFramesBytes) follower.send(frames.take());
     },

@@ -24,20 +24,34 @@ export class FrameWriter {
     return this.length;
   }
 
-  add(kind: JournalRecord["kind"], sequence: bigint, time: bigint, payload: Uint8Array): void {
-    this.reserve(frameHeaderBytes + payload.length);
+  /** Adds a record; its payload is `payload[0, payloadBytes)` (all of it by default). */
+  add(kind: JournalRecord["kind"], sequence: bigint, time: bigint, payload: Uint8Array, payloadBytes = payload.length): void {
+    this.reserve(frameHeaderBytes + payloadBytes);
     const view = this.view;
     const at = this.length;
     view.setUint8(at, kind === "command" ? kindCommand : kindCheckpoint);
     view.setBigUint64(at + 1, sequence, true);
     view.setBigUint64(at + 9, time, true);
-    view.setUint32(at + 17, payload.length, true);
-    this.buffer.set(payload, at + frameHeaderBytes);
-    this.length = at + frameHeaderBytes + payload.length;
+    view.setUint32(at + 17, payloadBytes, true);
+    const buffer = this.buffer;
+    const start = at + frameHeaderBytes;
+    if (payloadBytes <= 128) {
+      for (let index = 0; index < payloadBytes; index++) buffer[start + index] = payload[index]!;
+    } else {
+      buffer.set(payload.subarray(0, payloadBytes), start);
+    }
+    this.length = start + payloadBytes;
   }
 
   addRecord(record: JournalRecord): void {
     this.add(record.kind, record.sequence, record.time, record.kind === "command" ? record.payload : record.stateHash);
+  }
+
+  /** Adds the frames another writer holds (and leaves that writer as it was). */
+  append(other: FrameWriter): void {
+    this.reserve(other.length);
+    this.buffer.set(other.buffer.subarray(0, other.length), this.length);
+    this.length += other.length;
   }
 
   /** The frames so far in a buffer of their own (ready to transfer); the writer starts empty again. */
@@ -77,7 +91,8 @@ export function* readFrames(bytes: Uint8Array): Generator<JournalRecord, void, u
     const start = at + frameHeaderBytes;
     assert.ok(start + payloadBytes <= bytes.length, "feed: truncated frame payload");
     const payload = bytes.subarray(start, start + payloadBytes);
-    if (kind === kindCommand) yield { kind: "command", sequence, time, payload };
+    // The follower replays commands; the auth envelopes stay in the journal.
+    if (kind === kindCommand) yield { kind: "command", sequence, time, payload, auth: undefined };
     else {
       assert.equal(kind, kindCheckpoint, "feed: unknown frame kind");
       yield { kind: "checkpoint", sequence, time, stateHash: payload };
@@ -86,20 +101,45 @@ export function* readFrames(bytes: Uint8Array): Generator<JournalRecord, void, u
   }
 }
 
+/** How a DurableFeed gathers durable batches into messages. */
+export interface DurableFeedOptions {
+  /**
+   * Durable batches are gathered for up to this long before one message carries them all: a message
+   * to another thread costs far more than copying a batch's frames (0 posts every batch at once).
+   */
+  readonly gatherMs: number;
+  /** A message is posted at once when the gathered frames reach this size. */
+  readonly gatherBytesMax: number;
+}
+
 /**
  * Gathers the records of each journal batch (identified by the batch's shared durability promise) and
  * posts them once that batch is durable. Batches become durable in order, so frames arrive in order.
+ * With `gatherMs`, durable batches wait up to that long to share one message; `flush` posts what waits.
  */
 export class DurableFeed {
   private writer: FrameWriter | undefined;
   private durable: Promise<void> | undefined;
+  // Durable frames not yet posted (gathering only).
+  private readonly outbox = new FrameWriter();
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly post: (frames: Uint8Array) => void) {}
+  constructor(
+    private readonly post: (frames: Uint8Array) => void,
+    private readonly options: DurableFeedOptions = { gatherMs: 0, gatherBytesMax: 0 },
+  ) {}
 
   /** Adds a record appended to the journal; `durable` is what the journal's append returned. */
-  add(durable: Promise<void>, kind: JournalRecord["kind"], sequence: bigint, time: bigint, payload: Uint8Array): void {
+  add(durable: Promise<void>, kind: JournalRecord["kind"], sequence: bigint, time: bigint, payload: Uint8Array, payloadBytes = payload.length): void {
     if (durable !== this.durable || this.writer === undefined) this.startBatch(durable);
-    this.writer!.add(kind, sequence, time, payload);
+    this.writer!.add(kind, sequence, time, payload, payloadBytes);
+  }
+
+  /** Posts every durable frame still gathered (before the follower is told to stop). */
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.outbox.byteLength > 0) this.post(this.outbox.take());
   }
 
   private startBatch(durable: Promise<void>): void {
@@ -108,8 +148,18 @@ export class DurableFeed {
     this.durable = durable;
     // A failed batch is the node's to handle (it stops); its frames are simply never posted.
     durable.then(
-      () => this.post(writer.take()),
+      () => this.deliver(writer),
       () => {},
     );
+  }
+
+  private deliver(writer: FrameWriter): void {
+    if (this.options.gatherMs === 0) {
+      this.post(writer.take());
+      return;
+    }
+    this.outbox.append(writer);
+    if (this.outbox.byteLength >= this.options.gatherBytesMax) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.options.gatherMs);
   }
 }

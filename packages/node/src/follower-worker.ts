@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { parentPort, workerData } from "node:worker_threads";
 import { CheckpointMismatchError } from "./errors.ts";
 import { readFrames } from "./feed.ts";
+import type { JournalRecord } from "./journal/journal-reader.ts";
 import type { FollowerStart, FromFollower, ToFollower } from "./follower-protocol.ts";
 import { LogState } from "./log-state.ts";
 import { replayRecords } from "./replay.ts";
@@ -23,7 +24,9 @@ function send(message: FromFollower): void {
 
 function startState(): LogState {
   if (start.snapshotFile === null) return new LogState();
-  const loaded = readSnapshotFile(start.snapshotFile);
+  // The node restored this file and proved the restore faithful (it hashed back) a moment ago: the
+  // follower checks the bytes (SHA-256) and skips the second pass over the state.
+  const loaded = readSnapshotFile(start.snapshotFile, { rehash: false });
   // The node checked this file a moment ago; failing now means it changed underneath us.
   if (typeof loaded === "string") throw new Error(`follower: snapshot ${start.snapshotFile} unusable: ${loaded}`);
   return new LogState(loaded.exchange);
@@ -48,6 +51,10 @@ function snapshot(reason: string): void {
   send({ type: "log", level: "info", object: { sequence: written.sequence, reason }, message: "follower: snapshot taken" });
 }
 
+function snapshotIfDueByCount(record: JournalRecord): void {
+  if (record.kind === "command" && !diverged && state.lastSequence - lastSnapshotSequence >= start.snapshotEvery) snapshot("commands");
+}
+
 function snapshotIfDue(): void {
   if (diverged) return;
   if (state.lastSequence - lastSnapshotSequence >= start.snapshotEvery) snapshot("commands");
@@ -57,7 +64,9 @@ function snapshotIfDue(): void {
 function applyFrames(frames: Uint8Array): void {
   if (diverged) return;
   try {
-    replayRecords({ state, records: readFrames(frames), verifyCheckpoints: true });
+    // A message can carry many batches (the node gathers them): snapshots stay every snapshotEvery
+    // commands by checking after each command, not only after each message.
+    replayRecords({ state, records: readFrames(frames), verifyCheckpoints: true, onRecord: snapshotIfDueByCount });
   } catch (error) {
     if (!(error instanceof CheckpointMismatchError)) throw error;
     // A diverged follower must not write snapshots: they would carry its (wrong or right) state.

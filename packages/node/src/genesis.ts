@@ -10,6 +10,8 @@
 import {
   assetClassLeverageMax,
   defaultLimits,
+  prdCircuitBreaker,
+  prdRiskLimits,
   type AssetClass,
   type EngineLimits,
   type PerpMarketSpec,
@@ -18,13 +20,35 @@ import {
   type SizeLots,
 } from "@perpdex/core";
 import type { LogCommandInput } from "@perpdex/protocol";
+import { demoOracleSources, type OracleSourceRegistration } from "./feeder/demo-sources.ts";
 
 export interface GenesisConfig {
   /** The engine's limits on everything (markets, accounts, orders per account, batch size, fills per order). */
   readonly limits: EngineLimits;
   /** The markets listed at genesis, in listing order. */
   readonly markets: readonly PerpMarketSpec[];
+  /**
+   * The one admin key (a lowercase 0x address): the api accepts the market admin commands
+   * (setMarketStatus, setMarketParams, forceSettle, tripCircuitBreaker), createMarket, accountStatus and
+   * feeOverride only when signed by it. The core trusts that admin commands reached it verified; the
+   * journal keeps each signed request, so an auditor can re-verify them. Absent: no admin commands.
+   */
+  readonly admin?: string;
+  /**
+   * Oracle sources registered at genesis, after the markets (feeder/demo-sources.ts). Absent: none; the
+   * index then moves only by `indexPrice` commands.
+   */
+  readonly oracleSources?: readonly OracleSourceRegistration[];
 }
+
+/**
+ * The demo admin: the first account of the standard development mnemonic ("test test … junk", Hardhat and
+ * Anvil account #0), whose private key is public. For local demos only; a real deployment names its own.
+ *
+ * @example
+ * demoGenesis.admin === demoAdmin; // => true
+ */
+export const demoAdmin = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
 
 // A market's default leverage is min(10, its class's cap): new traders start well below the maximum.
 const leverageDefaultMax = 10;
@@ -57,7 +81,8 @@ const parameters: readonly DemoMarketParameters[] = [
 ];
 
 /**
- * A perpetual market on the PRD margin profile, capped at its asset class's leverage (PRD §8.3: index
+ * A perpetual market on the PRD margin profile with the PRD's risk limits and circuit breakers, capped at
+ * its asset class's leverage (PRD §8.3: index
  * ETFs 100x, blue chips 50x, tech 20x, small caps 10x; crypto 100x, see the core's
  * assetClassLeverageMax, as the PRD has no crypto row): limit prices
  * within 10 % of the mark (fat fingers stay off the book), market orders at most 5 % from the touch.
@@ -80,16 +105,36 @@ export function demoMarket(entry: DemoMarketParameters): PerpMarketSpec {
     marginProfile: "prd",
     leverageMax: cap,
     leverageDefault: Math.min(leverageDefaultMax, cap),
+    // PRD §2.7.1 and §2.7.2: $100M open interest, $5M a trader, $1M an order, 20 % of open interest a trader
+    // once it passes $5M; ±5 % in 5 minutes, ±10 % in an hour, ±20 % from the last UTC midnight's mark.
+    riskLimits: prdRiskLimits,
+    circuitBreaker: prdCircuitBreaker,
   });
 }
 
 /**
- * The demo exchange: the core's default limits and the SPY, QQQ, AAPL, NVDA, TSLA, BTC and ETH perpetuals.
+ * The demo exchange: the core's default limits, the SPY, QQQ, AAPL, NVDA, TSLA, BTC and ETH perpetuals, and
+ * the demo admin key.
  *
  * @example
  * const node = await ExchangeNode.open({ dataDirectory: "data", logger, genesis: demoGenesis });
  */
-export const demoGenesis: GenesisConfig = Object.freeze({ limits: defaultLimits, markets: Object.freeze(parameters.map(demoMarket)) });
+export const demoGenesis: GenesisConfig = Object.freeze({
+  limits: defaultLimits,
+  markets: Object.freeze(parameters.map(demoMarket)),
+  admin: demoAdmin,
+});
+
+/**
+ * The demo oracle sources: three per demo market (PRD §6.2.2: at least three), with public demo keys the
+ * feeder signs with. Not in demoGenesis itself (whose command count the node's tests pin): `perpdex start
+ * --oracle-feeder` registers them when missing, and a genesis may list them with `{ ...demoGenesis,
+ * oracleSources: demoGenesisOracleSources }`.
+ *
+ * @example
+ * demoGenesisOracleSources.length; // => 21
+ */
+export const demoGenesisOracleSources: readonly OracleSourceRegistration[] = Object.freeze(demoOracleSources(parameters.map((entry) => entry.symbol)));
 
 /**
  * The commands that open the log: the genesis command with the engine limits, then one createMarket per
@@ -100,5 +145,10 @@ export const demoGenesis: GenesisConfig = Object.freeze({ limits: defaultLimits,
  * genesisCommands(demoGenesis)[1]; // { type: "createMarket", market: { symbol: "SPY-PERP", ... } }
  */
 export function genesisCommands(config: GenesisConfig): LogCommandInput[] {
-  return [{ type: "genesis", limits: config.limits }, ...config.markets.map((market): LogCommandInput => ({ type: "createMarket", market }))];
+  return [
+    { type: "genesis", limits: config.limits },
+    ...config.markets.map((market): LogCommandInput => ({ type: "createMarket", market })),
+    // Then the oracle sources (core perp/oracle-sources.ts), after the markets they price.
+    ...(config.oracleSources ?? []).map((source): LogCommandInput => ({ type: "registerOracleSource", ...source })),
+  ];
 }

@@ -6,6 +6,7 @@ import { createSystemClock } from "./clock.ts";
 import type { GenesisConfig } from "./genesis.ts";
 import { demoGenesis } from "./genesis.ts";
 import type { JournalLimits } from "./journal/journal.ts";
+import type { AppliedListener } from "./exchange-node.ts";
 import type { NodeLogger } from "./logger.ts";
 
 /** How to open a node. Only the data directory and the logger are required. */
@@ -36,10 +37,12 @@ export interface ExchangeNodeOptions {
   readonly journal?: Partial<JournalLimits>;
   /** Called once if the node stops on its own after a fatal error (disk failure, divergence, a bug). */
   readonly onFatal?: (error: Error) => void;
+  /** Sees every applied command, from recovery's replay on (read models rebuild from it at start). */
+  readonly onApplied?: AppliedListener;
 }
 
-export type NodeSettings = Required<Omit<ExchangeNodeOptions, "journal" | "onFatal">> &
-  Pick<ExchangeNodeOptions, "journal" | "onFatal">;
+export type NodeSettings = Required<Omit<ExchangeNodeOptions, "journal" | "onFatal" | "onApplied">> &
+  Pick<ExchangeNodeOptions, "journal" | "onFatal" | "onApplied">;
 
 function positiveInteger(name: string, value: number, allowZero = false): number {
   assert.ok(Number.isSafeInteger(value) && (allowZero ? value >= 0 : value > 0), `${name} must be a ${allowZero ? "non-negative" : "positive"} integer, got ${value}`);
@@ -63,6 +66,7 @@ export function resolveSettings(options: ExchangeNodeOptions): NodeSettings {
     follower: options.follower ?? true,
     ...(options.journal === undefined ? {} : { journal: options.journal }),
     ...(options.onFatal === undefined ? {} : { onFatal: options.onFatal }),
+    ...(options.onApplied === undefined ? {} : { onApplied: options.onApplied }),
   };
   assert.ok(settings.clockStepBackWarnNs > 0n, "clockStepBackWarnNs must be positive");
   checkLimits(settings.genesis.limits);

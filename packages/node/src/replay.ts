@@ -3,7 +3,7 @@
 // with a later time, each checkpoint follows its command, every payload decodes — and, when asked,
 // compares the state hash at every checkpoint (and any other recorded hash) with the one recorded.
 import type { CommandResult } from "@perpdex/core";
-import { CommandCodecError, decodeCommandJson, type LogCommandInput } from "@perpdex/protocol";
+import { CommandCodecError, decodeCommandBinary, type LogCommandInput } from "@perpdex/protocol";
 import { CheckpointMismatchError, LogInvalidError } from "./errors.ts";
 import type { JournalRecord } from "./journal/journal-reader.ts";
 import type { LogCommand, LogState } from "./log-state.ts";
@@ -20,8 +20,8 @@ import { hexOf, stateHashBytes } from "./state-hash.ts";
 export function commandOfRecord(sequence: bigint, time: bigint, payload: Uint8Array): LogCommand {
   let input: LogCommandInput;
   try {
-    // The checksum proved these are the bytes the node wrote, and it wrote UTF-8: no validation pass.
-    input = decodeCommandJson(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("utf8"));
+    // The payload is the binary command encoding (journal format 2); the decoder checks every field.
+    input = decodeCommandBinary(payload);
   } catch (error) {
     if (!(error instanceof CommandCodecError)) throw error;
     throw new LogInvalidError({ sequence, reason: `the record does not hold a command: ${error.message}` });
@@ -33,7 +33,7 @@ export function commandOfRecord(sequence: bigint, time: bigint, payload: Uint8Ar
  * Adds the sequencer's stamp to a command the caller owns (a freshly decoded one): no copy.
  *
  * @example
- * state.apply(stamp(decodeCommand(payload), 42, time));
+ * state.apply(stamp(decodeCommandBinary(payload), 42, time));
  */
 export function stamp(input: LogCommandInput, sequence: number, time: bigint): LogCommand {
   const command = input as LogCommandInput & { sequence: number; time: bigint };

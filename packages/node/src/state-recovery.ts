@@ -1,5 +1,6 @@
 // Recovery: the newest valid snapshot, then the journal after it. Shared by the node at start and by the
 // offline tools (replay, verify, snapshot, status), so they all rebuild state the same way.
+import type { CommandResult } from "@perpdex/core";
 import type { DataPaths } from "./data-directory.ts";
 import { RecoveryError } from "./errors.ts";
 import type { JournalLimits } from "./journal/journal.ts";
@@ -72,7 +73,7 @@ export function replayJournal(options: {
   source: LogSource;
   state: LogState;
   verifyCheckpoints: boolean;
-  onRecord?: (record: JournalRecord) => void;
+  onRecord?: (record: JournalRecord, result: CommandResult | undefined) => void;
 }): JournalReplayed {
   const started = performance.now();
   const records = readLog(options.source, BigInt(options.state.lastSequence) + 1n);

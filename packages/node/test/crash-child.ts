@@ -1,10 +1,11 @@
 // The crash harness's child process: opens a node on a data directory and drives the seeded load until
 // the log reaches a target sequence. On stdout it prints one JSON line per event: "ready" once the node
-// recovered, "ack" for every acknowledged command (its sequence and the exact payload text journaled),
-// and "done" with the final state hash after a clean close. The node logs (pino JSON) to stderr.
+// recovered, "ack" for every acknowledged command (its sequence and the exact payload and auth envelope
+// journaled, in hex), and "done" with the final state hash after a clean close. The node logs (pino
+// JSON) to stderr.
 //
 // Usage: node --import tsx crash-child.ts <dataDirectory> <seed> <targetSequence>
-import { encodeCommandJson } from "@perpdex/protocol";
+import { encodeCommandBinary } from "@perpdex/protocol";
 import { ExchangeNode, NodeBusyError, createLogger } from "../src/index.ts";
 import { crashLoadCommand } from "./crash-load.ts";
 
@@ -56,9 +57,12 @@ async function driveLoad(node: ExchangeNode, seed: number, target: number): Prom
     }
     const sequence = node.lastSequence + 1;
     const input = crashLoadCommand({ seed, sequence, nowNs: BigInt(Date.now()) * 1_000_000n });
-    const payload = encodeCommandJson(input);
+    // Every third command carries an auth envelope (bytes that depend on the sequence): it must be in
+    // the log with its command, byte for byte, like the command itself.
+    const auth = sequence % 3 === 0 ? new TextEncoder().encode(`signed request ${sequence}`) : undefined;
+    const payload = loggedForm(encodeCommandBinary(input), auth);
     inFlight += 1;
-    node.submit(input).then(
+    node.submit(input, auth).then(
       (ack) => {
         if (ack.sequence !== sequence) throw new Error(`command generated for ${sequence} got ${ack.sequence}`);
         print({ event: "ack", sequence, payload, ok: ack.result.ok });
@@ -73,6 +77,11 @@ async function driveLoad(node: ExchangeNode, seed: number, target: number): Prom
     if (inFlight % 8 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
   while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
+}
+
+// What the harness compares with the log: the payload and the auth envelope, in hex.
+function loggedForm(payload: Uint8Array, auth: Uint8Array | undefined): string {
+  return `${Buffer.from(payload).toString("hex")}:${auth === undefined ? "" : Buffer.from(auth).toString("hex")}`;
 }
 
 await main();

@@ -181,7 +181,8 @@ async function checkLog(options: {
           if (record.kind !== "command") return;
           assert.ok(record.time > previousTime, `${context}: time does not increase at ${record.sequence}`);
           previousTime = record.time;
-          logged.set(Number(record.sequence), Buffer.from(record.payload).toString("utf8"));
+          const auth = record.auth === undefined ? "" : Buffer.from(record.auth).toString("hex");
+          logged.set(Number(record.sequence), `${Buffer.from(record.payload).toString("hex")}:${auth}`);
           try {
             checkExchangeInvariants(state.exchange);
           } catch (error) {

@@ -6,8 +6,8 @@
 // without consuming a sequence.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkExchangeInvariants, defaultLimits } from "@perpdex/core";
-import { CommandCodecError, decodeCommand, type ExchangeCommandInput } from "@perpdex/protocol";
+import { checkExchangeInvariants, defaultLimits, prdCircuitBreaker, prdRiskLimits } from "@perpdex/core";
+import { CommandCodecError, decodeCommandBinary, type ExchangeCommandInput } from "@perpdex/protocol";
 import {
   DataDirectoryLockedError,
   ExchangeNode,
@@ -25,13 +25,22 @@ function options(dataDirectory: string, logger = new RecordingLogger(), extra: P
   return { dataDirectory, logger, tickIntervalMs: 0, follower: false, ...extra };
 }
 
-async function journalRecords(dataDirectory: string): Promise<{ kind: string; sequence: bigint; time: bigint; payload: string }[]> {
+interface RecordRead {
+  readonly kind: string;
+  readonly sequence: bigint;
+  readonly time: bigint;
+  readonly payload: Uint8Array;
+  readonly auth: Uint8Array | undefined;
+}
+
+async function journalRecords(dataDirectory: string): Promise<RecordRead[]> {
   const journal = await Journal.open({ directory: `${dataDirectory}/journal`, logger: new RecordingLogger() });
   const records = [...journal.read({ fromSequence: 1n })].map((record) => ({
     kind: record.kind,
     sequence: record.sequence,
     time: record.time,
-    payload: record.kind === "command" ? Buffer.from(record.payload).toString("utf8") : "",
+    payload: record.kind === "command" ? Uint8Array.from(record.payload) : new Uint8Array(0),
+    auth: record.kind === "command" && record.auth !== undefined ? Uint8Array.from(record.auth) : undefined,
   }));
   await journal.close();
   return records;
@@ -53,7 +62,7 @@ test("node: genesis becomes the first commands of an empty log", async (context)
   await node.close();
   const commands = (await journalRecords(dataDirectory)).filter((record) => record.kind === "command");
   assert.deepEqual(commands.map((record) => record.sequence), [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
-  assert.deepEqual(decodeCommand(Buffer.from(commands[0]!.payload)), { type: "genesis", limits: defaultLimits }, "the limits are in the log");
+  assert.deepEqual(decodeCommandBinary(commands[0]!.payload), { type: "genesis", limits: defaultLimits }, "the limits are in the log");
 });
 
 // PRD §8.3: index ETFs 100x, blue chips 50x, tech 20x; crypto 100x. Default leverage min(10, cap).
@@ -79,6 +88,8 @@ test("node: the demo markets are perpetuals with the PRD's parameters", async (c
     assert.equal(spec.leverageDefault, 10, expected.symbol);
     assert.equal(perpMarket.quotePerTickLot, expected.quotePerTickLot, `${expected.symbol}: µUSD per tick-lot`);
     assert.equal(perpMarket.indexPrice, spec.referencePriceTicks, `${expected.symbol}: the index starts at the reference`);
+    assert.deepEqual(spec.riskLimits, prdRiskLimits, `${expected.symbol}: PRD §2.7.1 risk limits`);
+    assert.deepEqual(spec.circuitBreaker, prdCircuitBreaker, `${expected.symbol}: PRD §2.7.2 circuit breakers`);
   }
   await node.close();
 });

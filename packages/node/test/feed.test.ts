@@ -60,3 +60,38 @@ test("feed: a batch is posted after it is durable, in order, and never if it fai
   await Promise.resolve();
   assert.deepEqual(posted, [[1n, 2n], [4n]], "the failed batch is not posted");
 });
+
+test("feed: gathered batches share one message, posted after gatherMs, at gatherBytesMax, or on flush", async () => {
+  const posted: bigint[][] = [];
+  const record = (frames: Uint8Array): number => posted.push([...readFrames(frames)].map((entry) => entry.sequence));
+  // Read through a function: the asserts below narrow `posted` itself.
+  const sizes = (): number[] => posted.map((message) => message.length);
+  const payload = new Uint8Array(10);
+  const feed = new DurableFeed(record, { gatherMs: 20, gatherBytesMax: 1_000 });
+  const [first, second] = [deferred(), deferred()];
+  feed.add(first.promise, "command", 1n, 1n, payload);
+  feed.add(second.promise, "command", 2n, 2n, payload);
+  first.resolve();
+  second.resolve();
+  await Promise.all([first.promise, second.promise]);
+  await Promise.resolve();
+  assert.deepEqual(posted, [], "durable, but still gathering");
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  assert.deepEqual(posted, [[1n, 2n]], "two batches in one message after gatherMs");
+  // 31 bytes a frame: the 33rd frame passes 1,000 bytes and posts at once.
+  const big = deferred();
+  for (let sequence = 3n; sequence <= 35n; sequence += 1n) feed.add(big.promise, "command", sequence, sequence, payload);
+  big.resolve();
+  await big.promise;
+  await Promise.resolve();
+  assert.deepEqual(sizes(), [2, 33], "posted at gatherBytesMax without waiting");
+  const last = deferred();
+  feed.add(last.promise, "checkpoint", 35n, 35n, new Uint8Array(32));
+  last.resolve();
+  await last.promise;
+  await Promise.resolve();
+  feed.flush();
+  assert.deepEqual(posted.at(-1), [35n], "flush posts what is gathered");
+  feed.flush();
+  assert.deepEqual(sizes(), [2, 33, 1], "nothing left to post");
+});

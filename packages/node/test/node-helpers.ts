@@ -1,11 +1,12 @@
 // Shared fixtures for the node's tests: scratch directories, a logger that records, deposits and a few
 // orders.
+import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TestContext } from "node:test";
 import type { OrderSpec, PriceTicks, SizeLots } from "@perpdex/core";
-import type { ExchangeCommandInput } from "@perpdex/protocol";
+import { decodeCommandBinary, encodeCommandBinary, type ExchangeCommandInput } from "@perpdex/protocol";
 import type { NodeLogger } from "../src/index.ts";
 
 /** A fresh directory under the OS temp dir, removed when the test ends. */
@@ -68,3 +69,14 @@ export const funding: readonly ExchangeCommandInput[] = [deposit(alice), deposit
 export function delay(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
+
+// The binary payload of a placeOrder with another size of the same encoded length (1 to 9 lots).
+export function withOtherSize(payload: Uint8Array): Uint8Array {
+  const command = decodeCommandBinary(payload);
+  assert.equal(command.type, "placeOrder");
+  if (command.type !== "placeOrder") return payload;
+  const altered = encodeCommandBinary({ ...command, order: { ...command.order, size: ((command.order.size % 9) + 1) as SizeLots } });
+  assert.equal(altered.length, payload.length);
+  return altered;
+}
+

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { ExchangeNode, type ExchangeNodeOptions } from "../src/index.ts";
 import { decodeRecord, encodeRecord, segmentHeaderBytes } from "../src/journal/format.ts";
 import { replayTool, snapshotTool, statusTool, verifyTool } from "../src/tools.ts";
-import { RecordingLogger, alice, bob, funding, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
+import { RecordingLogger, alice, bob, funding, limitOrder, place, scratchDirectory, withOtherSize } from "./node-helpers.ts";
 
 const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const tsx = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
@@ -39,8 +39,7 @@ function alterCommand(dataDirectory: string, sequence: bigint): void {
       assert.equal(decoded.status, "valid");
       if (decoded.status !== "valid") return;
       if (decoded.kind === "command" && decoded.sequence === sequence) {
-        const text = bytes.toString("utf8", decoded.payloadOffset, decoded.payloadOffset + decoded.payloadBytes);
-        const altered = Buffer.from(text.replace(/"size":(\d)/, (_match, digit: string) => `"size":${(Number(digit) % 9) + 1}`));
+        const altered = withOtherSize(bytes.subarray(decoded.payloadOffset, decoded.payloadOffset + decoded.payloadBytes));
         encodeRecord(bytes, offset, { kind: "command", sequence, time: decoded.time, payload: altered });
         fs.writeFileSync(file, bytes);
         return;
@@ -124,11 +123,15 @@ test("tools: snapshot brings a stopped node's snapshots up to date", async (cont
 test("cli: --help explains every option; verify exits 1 on a divergence", (context) => {
   const help = spawnSync(tsx, [cli, "--help"], { encoding: "utf8" });
   assert.equal(help.status, 0);
-  for (const option of ["--data-dir", "--tick-interval-ms", "--snapshot-every", "--checkpoint-every", "--log-level", "--verify", "--from-snapshot", "PERPDEX_DATA_DIR"]) {
+  for (const option of ["--data-dir", "--snapshots-kept", "--log-level", "--verify", "--from-snapshot", "PERPDEX_DATA_DIR"]) {
     assert.ok(help.stdout.includes(option), `--help mentions ${option}`);
   }
   const usage = spawnSync(tsx, [cli, "frobnicate"], { encoding: "utf8" });
   assert.equal(usage.status, 2);
+  // Running a node is the perpdex bin's `start` (packages/cli), not repeated here.
+  const start = spawnSync(tsx, [cli, "start"], { encoding: "utf8" });
+  assert.equal(start.status, 2);
+  assert.match(start.stderr, /packages\/cli/);
   const dataDirectory = scratchDirectory(context);
   return populate(dataDirectory, 12).then(() => {
     alterCommand(dataDirectory, 15n);

@@ -57,3 +57,52 @@ export {
   encodeCommandJson,
 } from "./command-codec.ts";
 export type { ExchangeCommandInput, GenesisCommandInput, LogCommandInput } from "./command-codec.ts";
+export { decodeCommandBinary, encodeCommandBinary, writeCommandBinary } from "./command-binary.ts";
+export type { CommandBinaryWritten } from "./command-binary.ts";
+export { actionMessage, actionTypedData, actionTypes, perpdexDomain } from "./signing.ts";
+export type {
+  ActionFields,
+  ActionType,
+  ActionTypedData,
+  ActionTypedDataParameters,
+  CancelRequest,
+  OrderRequest,
+  TypedDataDomain,
+  TypedDataField,
+} from "./signing.ts";
+export {
+  actionRequestSchemas,
+  cancelRequestSchema,
+  errorBodySchema,
+  faucetRequestSchema,
+  orderRequestSchema,
+  signedRequestFields,
+} from "./api-schemas.ts";
+export type { AccountSummaryView, FillView, OrderView, PositionView } from "./api-views.ts";
+export { bookChecksum, bookChecksumLevels, bookChecksumText, crc32Ascii } from "./book-checksum.ts";
+export type { BookLevel } from "./book-checksum.ts";
+export {
+  isWsCandleInterval,
+  wsCandleIntervals,
+  wsErrorCodes,
+  wsLimitsDefault,
+  wsMarginLevelOf,
+  wsMarginLevels,
+  wsPrivateChannels,
+  wsPublicChannels,
+  wsSubscriptionKey,
+} from "./ws-messages.ts";
+export type {
+  WsBookMessage,
+  WsCandle,
+  WsCandleInterval,
+  WsChannel,
+  WsClientMessage,
+  WsErrorCode,
+  WsLimits,
+  WsMarginLevel,
+  WsServerMessage,
+  WsSubscription,
+  WsTicker,
+  WsTrade,
+} from "./ws-messages.ts";

@@ -1,11 +1,11 @@
-// The journal's on-disk format, version 1. All integers are little-endian.
+// The journal's on-disk format, version 2. All integers are little-endian.
 //
 // A segment file starts with a 32-byte header, then holds records back to back:
 //
 // | offset | bytes | field                                                                       |
 // |--------|-------|-----------------------------------------------------------------------------|
 // |      0 |     4 | magic "PDXJ"                                                                |
-// |      4 |     2 | format version (u16) = 1                                                    |
+// |      4 |     2 | format version (u16) = 2                                                    |
 // |      6 |     2 | header bytes (u16) = 32, so a later version can grow the header             |
 // |      8 |     8 | first sequence (u64): the sequence of the segment's first command record    |
 // |     16 |     8 | previous time (u64, ns): time of the command before this segment, 0 if none |
@@ -14,37 +14,48 @@
 //
 // Each record:
 //
-// | offset | bytes | field                                                                       |
-// |--------|-------|-----------------------------------------------------------------------------|
-// |      0 |     1 | magic 0xA5                                                                  |
-// |      1 |     1 | kind (u8): 1 command, 2 checkpoint                                          |
-// |      2 |     2 | reserved, zero                                                              |
-// |      4 |     4 | payload length N (u32)                                                      |
-// |      8 |     8 | sequence (u64)                                                              |
-// |     16 |     8 | time (u64, ns since the epoch)                                              |
-// |     24 |     4 | header CRC32C of bytes [0, 24)                                              |
-// |     28 |     N | payload (command bytes, or the 32-byte state hash of a checkpoint)          |
-// |   28+N |     4 | record CRC32C of bytes [0, 28+N): header, header checksum and payload       |
+// | offset   | bytes | field                                                                     |
+// |----------|-------|---------------------------------------------------------------------------|
+// |        0 |     1 | magic 0xA5                                                                |
+// |        1 |     1 | kind (u8): 1 command, 2 checkpoint                                        |
+// |        2 |     2 | reserved, zero                                                            |
+// |        4 |     4 | payload length N (u32)                                                    |
+// |        8 |     4 | auth length A (u32); 0 for a checkpoint and a command without one         |
+// |       12 |     8 | sequence (u64)                                                            |
+// |       20 |     8 | time (u64, ns since the epoch)                                            |
+// |       28 |     4 | header CRC32C of bytes [0, 28)                                            |
+// |       32 |     N | payload (command bytes, or the 32-byte state hash of a checkpoint)        |
+// |     32+N |     A | auth envelope: opaque bytes the node was given with the command           |
+// |   32+N+A |     4 | record CRC32C of bytes [0, 32+N+A): header, header checksum, payload, auth |
+//
+// Version 2 added the auth length and the auth envelope (the signed request and its signature, kept
+// verbatim so an auditor can re-verify who asked for each command; the core never sees it). Version 1
+// segments are refused with a clear error: start such a data directory afresh.
 //
 // Why two checksums: the record checksum alone cannot tell a torn tail from a corrupted length field. A
 // flipped bit in the length of a record in the middle of the file would make it look as if it ran past
 // the end of the file, and recovery would "truncate a torn tail" that holds acknowledged commands. With
-// the header checked on its own, the length is trusted before it is used.
+// the header checked on its own, the lengths are trusted before they are used.
 //
 // Why the previous time in the segment header: a reader that starts at a later segment (replay from a
 // snapshot, or after old segments were archived) can still check that time strictly increases.
 //
 // A checkpoint record carries the state hash after applying the command with the same sequence; its time
 // is that command's time. It does not consume a sequence number.
+//
+// The hot path (one encode per command, one decode per record on replay) writes and reads the header
+// bytes directly: the sequence as two u32 halves from a number, the time with one bigint write.
 import assert from 'node:assert/strict';
 import { crc32c, crc32cFinal, crc32cInitial, crc32cUpdate } from './crc32c.ts';
 
 /** The format version this code writes and reads. */
-export const formatVersion = 1;
+export const formatVersion = 2;
 export const segmentMagic = 'PDXJ';
 export const segmentHeaderBytes = 32;
 export const recordMagic = 0xa5;
-export const recordHeaderBytes = 28;
+export const recordHeaderBytes = 32;
+// The header checksum covers the bytes before it.
+const headerChecksumOffset = 28;
 export const recordChecksumBytes = 4;
 /** Bytes a record adds around its payload. */
 export const recordOverheadBytes = recordHeaderBytes + recordChecksumBytes;
@@ -52,6 +63,8 @@ export const stateHashBytes = 32;
 export const checkpointRecordBytes = recordOverheadBytes + stateHashBytes;
 /** A format limit, not a tuning knob: no valid record is larger, so a larger length is corruption. */
 export const payloadBytesFormatMax = 64 * 1024 * 1024;
+/** A format limit on the auth envelope, for the same reason. */
+export const authBytesFormatMax = 1024 * 1024;
 /** The largest value a u64 field can hold. */
 export const u64Max = (1n << 64n) - 1n;
 
@@ -66,9 +79,9 @@ function kindFromCode(code: number): RecordKind | undefined {
   return undefined;
 }
 
-/** The bytes a record with a payload of `payloadBytes` takes on disk. */
-export function recordBytesFor(payloadBytes: number): number {
-  return recordOverheadBytes + payloadBytes;
+/** The bytes a record with a payload of `payloadBytes` (and an auth envelope of `authBytes`) takes on disk. */
+export function recordBytesFor(payloadBytes: number, authBytes = 0): number {
+  return recordOverheadBytes + payloadBytes + authBytes;
 }
 
 /** Fields of a segment header. */
@@ -117,30 +130,66 @@ export interface RecordFields {
   readonly sequence: bigint;
   readonly time: bigint;
   readonly payload: Uint8Array;
+  /** The auth envelope of a command; absent or empty for none. */
+  readonly auth?: Uint8Array | undefined;
 }
+
+const twoTo32 = 0x1_0000_0000;
+// A typical command: copied byte by byte, cheaper than a view and a set() for so few bytes.
+const smallPayloadBytes = 128;
 
 /** Writes a record at `target[offset]` and returns the bytes written. */
 export function encodeRecord(target: Buffer, offset: number, fields: RecordFields): number {
-  const payloadBytes = fields.payload.length;
-  const recordBytes = recordBytesFor(payloadBytes);
-  assert.ok(payloadBytes <= payloadBytesFormatMax);
-  assert.ok(fields.sequence >= 1n && fields.sequence <= u64Max);
+  assert.ok(fields.sequence >= 1n && fields.sequence <= BigInt(Number.MAX_SAFE_INTEGER));
   assert.ok(fields.time >= 1n && fields.time <= u64Max);
-  if (fields.kind === 'checkpoint') assert.equal(payloadBytes, stateHashBytes);
+  const payload = fields.payload;
+  return encodeRecordParts(target, offset, fields.kind === 'command' ? 1 : 2, Number(fields.sequence), fields.time, payload, payload.length, fields.auth);
+}
+
+/**
+ * `encodeRecord` for the journal's hot path: the kind as its code, the sequence as a safe integer, the
+ * payload as the first `payloadBytes` of a (reused) buffer. Returns the bytes written.
+ */
+export function encodeRecordParts(
+  target: Buffer,
+  offset: number,
+  kindCode: number,
+  sequence: number,
+  time: bigint,
+  payload: Uint8Array,
+  payloadBytes: number,
+  auth: Uint8Array | undefined,
+): number {
+  assert.ok(payloadBytes <= payload.length);
+  const authBytes = auth === undefined ? 0 : auth.length;
+  const recordBytes = recordOverheadBytes + payloadBytes + authBytes;
+  assert.ok(payloadBytes <= payloadBytesFormatMax && authBytes <= authBytesFormatMax);
+  assert.ok(Number.isSafeInteger(sequence) && sequence >= 1);
+  if (kindCode === kindCodes.checkpoint) assert.ok(payloadBytes === stateHashBytes && authBytes === 0);
+  else assert.equal(kindCode, kindCodes.command);
   assert.ok(offset + recordBytes <= target.length);
   target[offset] = recordMagic;
-  target[offset + 1] = kindCodes[fields.kind];
-  target.writeUInt16LE(0, offset + 2);
+  target[offset + 1] = kindCode;
+  target[offset + 2] = 0;
+  target[offset + 3] = 0;
   target.writeUInt32LE(payloadBytes, offset + 4);
-  target.writeBigUInt64LE(fields.sequence, offset + 8);
-  target.writeBigUInt64LE(fields.time, offset + 16);
+  target.writeUInt32LE(authBytes, offset + 8);
+  target.writeUInt32LE(sequence % twoTo32, offset + 12);
+  target.writeUInt32LE(Math.floor(sequence / twoTo32), offset + 16);
+  target.writeBigUInt64LE(time, offset + 20);
   // The record checksum continues from the header checksum's register, so the header is hashed once.
-  const headerRegister = crc32cUpdate(crc32cInitial, target, offset, offset + 24);
-  target.writeUInt32LE(crc32cFinal(headerRegister), offset + 24);
-  target.set(fields.payload, offset + recordHeaderBytes);
-  const payloadEnd = offset + recordHeaderBytes + payloadBytes;
-  const recordRegister = crc32cUpdate(headerRegister, target, offset + 24, payloadEnd);
-  target.writeUInt32LE(crc32cFinal(recordRegister), payloadEnd);
+  const headerRegister = crc32cUpdate(crc32cInitial, target, offset, offset + headerChecksumOffset);
+  target.writeUInt32LE(crc32cFinal(headerRegister), offset + headerChecksumOffset);
+  const payloadStart = offset + recordHeaderBytes;
+  if (payloadBytes <= smallPayloadBytes) {
+    for (let index = 0; index < payloadBytes; index++) target[payloadStart + index] = payload[index]!;
+  } else {
+    target.set(payloadBytes === payload.length ? payload : payload.subarray(0, payloadBytes), payloadStart);
+  }
+  if (auth !== undefined && authBytes > 0) target.set(auth, payloadStart + payloadBytes);
+  const bodyEnd = payloadStart + payloadBytes + authBytes;
+  const recordRegister = crc32cUpdate(headerRegister, target, offset + headerChecksumOffset, bodyEnd);
+  target.writeUInt32LE(crc32cFinal(recordRegister), bodyEnd);
   return recordBytes;
 }
 
@@ -153,6 +202,8 @@ export type RecordDecoded =
       readonly time: bigint;
       readonly payloadOffset: number;
       readonly payloadBytes: number;
+      /** The auth envelope follows the payload; 0 when there is none. */
+      readonly authBytes: number;
       readonly recordBytes: number;
     }
   /** Fewer bytes are available than the record needs; `bytesNeeded` counts from the record start. */
@@ -164,29 +215,89 @@ export type RecordDecoded =
 export function decodeRecord(source: Buffer, offset: number, end: number): RecordDecoded {
   assert.ok(offset <= end && end <= source.length);
   if (end - offset < recordHeaderBytes) return { status: 'short', bytesNeeded: recordHeaderBytes };
-  const headerRegister = crc32cUpdate(crc32cInitial, source, offset, offset + 24);
-  if (crc32cFinal(headerRegister) !== source.readUInt32LE(offset + 24)) {
+  const headerRegister = crc32cUpdate(crc32cInitial, source, offset, offset + headerChecksumOffset);
+  if (crc32cFinal(headerRegister) !== source.readUInt32LE(offset + headerChecksumOffset)) {
     return { status: 'headerInvalid', reason: 'record header checksum mismatch' };
   }
   const headerProblem = recordHeaderProblem(source, offset);
   if (headerProblem !== undefined) return { status: 'headerInvalid', reason: headerProblem };
   const payloadBytes = source.readUInt32LE(offset + 4);
-  const recordBytes = recordBytesFor(payloadBytes);
+  const authBytes = source.readUInt32LE(offset + 8);
+  const recordBytes = recordBytesFor(payloadBytes, authBytes);
   if (end - offset < recordBytes) return { status: 'short', bytesNeeded: recordBytes };
-  const payloadEnd = offset + recordHeaderBytes + payloadBytes;
-  const recordRegister = crc32cUpdate(headerRegister, source, offset + 24, payloadEnd);
-  if (crc32cFinal(recordRegister) !== source.readUInt32LE(payloadEnd)) {
+  const bodyEnd = offset + recordHeaderBytes + payloadBytes + authBytes;
+  const recordRegister = crc32cUpdate(headerRegister, source, offset + headerChecksumOffset, bodyEnd);
+  if (crc32cFinal(recordRegister) !== source.readUInt32LE(bodyEnd)) {
     return { status: 'checksumInvalid', recordBytes };
   }
   return {
     status: 'valid',
-    kind: kindFromCode(source[offset + 1]!)!,
-    sequence: source.readBigUInt64LE(offset + 8),
-    time: source.readBigUInt64LE(offset + 16),
+    kind: source[offset + 1] === kindCodes.command ? 'command' : 'checkpoint',
+    sequence: sequenceAt(source, offset + 12),
+    time: source.readBigUInt64LE(offset + 20),
     payloadOffset: offset + recordHeaderBytes,
     payloadBytes,
+    authBytes,
     recordBytes,
   };
+}
+
+/**
+ * The replay reader's allocation-free check of the record at `source[offset]`: its size in bytes when it
+ * is whole and both checksums match; 0 when fewer than its bytes are available before `end` (read
+ * more); -1 when it is damaged (call `decodeRecord` for the reason). Read its fields with the helpers
+ * below.
+ */
+export function recordBytesAt(source: Buffer, offset: number, end: number): number {
+  if (end - offset < recordHeaderBytes) return 0;
+  const headerRegister = crc32cUpdate(crc32cInitial, source, offset, offset + headerChecksumOffset);
+  if (crc32cFinal(headerRegister) !== source.readUInt32LE(offset + headerChecksumOffset)) return -1;
+  if (recordHeaderProblem(source, offset) !== undefined) return -1;
+  const payloadBytes = source.readUInt32LE(offset + 4);
+  const authBytes = source.readUInt32LE(offset + 8);
+  const recordBytes = recordOverheadBytes + payloadBytes + authBytes;
+  if (end - offset < recordBytes) return 0;
+  const bodyEnd = offset + recordHeaderBytes + payloadBytes + authBytes;
+  const recordRegister = crc32cUpdate(headerRegister, source, offset + headerChecksumOffset, bodyEnd);
+  return crc32cFinal(recordRegister) === source.readUInt32LE(bodyEnd) ? recordBytes : -1;
+}
+
+/** The bytes a read must hold to decide about the record at `source[offset]` (its header, then all of it). */
+export function recordBytesNeeded(source: Buffer, offset: number, end: number): number {
+  if (end - offset < recordHeaderBytes) return recordHeaderBytes;
+  return recordOverheadBytes + source.readUInt32LE(offset + 4) + source.readUInt32LE(offset + 8);
+}
+
+/** The kind of the (checked) record at `source[offset]`. */
+export function recordKindAt(source: Buffer, offset: number): RecordKind {
+  return source[offset + 1] === kindCodes.command ? 'command' : 'checkpoint';
+}
+
+/** The payload length of the (checked) record at `source[offset]`. */
+export function recordPayloadBytesAt(source: Buffer, offset: number): number {
+  return source.readUInt32LE(offset + 4);
+}
+
+/** The auth envelope length of the (checked) record at `source[offset]`. */
+export function recordAuthBytesAt(source: Buffer, offset: number): number {
+  return source.readUInt32LE(offset + 8);
+}
+
+/** The sequence of the (checked) record at `source[offset]`. */
+export function recordSequenceAt(source: Buffer, offset: number): bigint {
+  return sequenceAt(source, offset + 12);
+}
+
+/** The time of the (checked) record at `source[offset]`. */
+export function recordTimeAt(source: Buffer, offset: number): bigint {
+  return source.readBigUInt64LE(offset + 20);
+}
+
+// Sequences stay below 2^53 (the node counts them in numbers), so the high half is small.
+function sequenceAt(source: Buffer, at: number): bigint {
+  const high = source.readUInt32LE(at + 4);
+  const low = source.readUInt32LE(at);
+  return high === 0 ? BigInt(low) : BigInt(high * twoTo32 + low);
 }
 
 // Fields a header with a matching checksum can still get wrong: only a writer bug produces these.
@@ -197,7 +308,12 @@ function recordHeaderProblem(source: Buffer, offset: number): string | undefined
   if (source.readUInt16LE(offset + 2) !== 0) return 'record reserved bits set';
   const payloadBytes = source.readUInt32LE(offset + 4);
   if (payloadBytes > payloadBytesFormatMax) return `record payload length ${payloadBytes} over the format limit`;
+  const authBytes = source.readUInt32LE(offset + 8);
+  if (authBytes > authBytesFormatMax) return `record auth length ${authBytes} over the format limit`;
   if (kind === 'checkpoint' && payloadBytes !== stateHashBytes) return 'checkpoint payload is not a state hash';
+  if (kind === 'checkpoint' && authBytes !== 0) return 'checkpoint with an auth envelope';
+  const high = source.readUInt32LE(offset + 16);
+  if (high >= 0x20_0000) return 'record sequence beyond 2^53';
   return undefined;
 }
 
@@ -208,6 +324,6 @@ function recordHeaderProblem(source: Buffer, offset: number): string | undefined
 export function isRecordHeaderAt(source: Buffer, offset: number): boolean {
   if (offset + recordHeaderBytes > source.length) return false;
   if (source[offset] !== recordMagic) return false;
-  if (crc32c(source, offset, offset + 24) !== source.readUInt32LE(offset + 24)) return false;
+  if (crc32c(source, offset, offset + headerChecksumOffset) !== source.readUInt32LE(offset + headerChecksumOffset)) return false;
   return recordHeaderProblem(source, offset) === undefined;
 }

@@ -4,9 +4,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { JournalCorruptError, JournalError } from './errors.ts';
-import { segmentHeaderBytes } from './format.ts';
+import type { RecordKind } from './format.ts';
+import {
+  decodeRecord,
+  recordAuthBytesAt,
+  recordBytesAt,
+  recordBytesNeeded,
+  recordHeaderBytes,
+  recordKindAt,
+  recordPayloadBytesAt,
+  recordSequenceAt,
+  recordTimeAt,
+  segmentHeaderBytes,
+} from './format.ts';
 import type { JournalSegment } from './segment-files.ts';
-import { readSegmentHeader, readSegmentItems } from './segment-reader.ts';
+import { firstChunk, nextChunk, readSegmentHeader } from './segment-reader.ts';
 import { segmentHeaderProblem } from './segment-validation.ts';
 import { SequenceChecker } from './sequence-checker.ts';
 
@@ -18,6 +30,8 @@ export type JournalRecord =
       readonly time: bigint;
       /** A view into a read buffer: copy it to keep it for long, or it keeps the whole chunk alive. */
       readonly payload: Uint8Array;
+      /** The auth envelope stored with the command, verbatim (a view, like the payload); undefined for none. */
+      readonly auth: Uint8Array | undefined;
     }
   | {
       readonly kind: 'checkpoint';
@@ -68,6 +82,8 @@ function segmentIndexFor(options: ReadJournalOptions): number {
   return low;
 }
 
+// The replay loop: straight over big chunks, checking each record in place (no per-record decode
+// object), yielding one record object with views of its payload and auth envelope.
 function* readSegment(
   options: ReadJournalOptions,
   segment: JournalSegment,
@@ -77,22 +93,50 @@ function* readSegment(
   const fileDescriptor = fs.openSync(filePath, 'r');
   try {
     const checker = startSegment(filePath, fileDescriptor, segment, previous);
-    const items = readSegmentItems({ fileDescriptor, startOffset: segmentHeaderBytes, endOffset: segment.bytes, chunkBytes: options.chunkBytes });
-    for (const item of items) {
-      if (item.type !== 'record') {
-        throw corruptAt(filePath, item.offset, checker, `${item.type} record inside the durable part of the segment`);
+    if (segment.bytes <= segmentHeaderBytes) return checker;
+    const readOptions = { fileDescriptor, startOffset: segmentHeaderBytes, endOffset: segment.bytes, chunkBytes: options.chunkBytes };
+    let chunk = firstChunk(readOptions);
+    let position = 0;
+    const fromSequence = options.fromSequence;
+    // Bounded by the segment's durable length: every pass consumes a record or reads more of the file.
+    while (chunk.fileOffset + position < segment.bytes) {
+      const buffer = chunk.buffer;
+      const recordBytes = recordBytesAt(buffer, position, chunk.filled);
+      if (recordBytes === 0) {
+        if (chunk.atEnd) throw corruptAt(filePath, chunk.fileOffset + position, checker, 'incomplete record inside the durable part of the segment');
+        chunk = nextChunk(readOptions, chunk, position, recordBytesNeeded(buffer, position, chunk.filled));
+        position = 0;
+        continue;
       }
-      const { kind, sequence, time, payloadOffset, payloadBytes } = item.record;
+      if (recordBytes < 0) throw corruptAt(filePath, chunk.fileOffset + position, checker, damageOf(buffer, position, chunk.filled));
+      const kind = recordKindAt(buffer, position);
+      const sequence = recordSequenceAt(buffer, position);
+      const time = recordTimeAt(buffer, position);
       const problem = checker.take(kind, sequence, time);
-      if (problem !== undefined) throw corruptAt(filePath, item.offset, checker, problem);
-      if (sequence < options.fromSequence) continue;
-      const bytes = item.buffer.subarray(payloadOffset, payloadOffset + payloadBytes);
-      yield kind === 'command' ? { kind, sequence, time, payload: bytes } : { kind, sequence, time, stateHash: bytes };
+      if (problem !== undefined) throw corruptAt(filePath, chunk.fileOffset + position, checker, problem);
+      if (sequence >= fromSequence) yield recordAt(buffer, position, kind, sequence, time);
+      position += recordBytes;
     }
     return checker;
   } finally {
     fs.closeSync(fileDescriptor);
   }
+}
+
+function recordAt(buffer: Buffer, offset: number, kind: RecordKind, sequence: bigint, time: bigint): JournalRecord {
+  const payloadStart = offset + recordHeaderBytes;
+  const payloadEnd = payloadStart + recordPayloadBytesAt(buffer, offset);
+  const payload = new Uint8Array(buffer.buffer, buffer.byteOffset + payloadStart, payloadEnd - payloadStart);
+  if (kind === 'checkpoint') return { kind, sequence, time, stateHash: payload };
+  const authBytes = recordAuthBytesAt(buffer, offset);
+  const auth = authBytes === 0 ? undefined : new Uint8Array(buffer.buffer, buffer.byteOffset + payloadEnd, authBytes);
+  return { kind, sequence, time, payload, auth };
+}
+
+function damageOf(buffer: Buffer, offset: number, end: number): string {
+  const decoded = decodeRecord(buffer, offset, end);
+  if (decoded.status === 'headerInvalid') return `headerInvalid record inside the durable part of the segment (${decoded.reason})`;
+  return `${decoded.status} record inside the durable part of the segment`;
 }
 
 function corruptAt(segmentFile: string, offset: number, checker: SequenceChecker, reason: string): JournalCorruptError {

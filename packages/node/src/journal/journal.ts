@@ -12,10 +12,11 @@ import path from 'node:path';
 import { archiveSegments, segmentsCoveredCount } from './archive.ts';
 import type { Batch } from './batch.ts';
 import { createBatch } from './batch.ts';
-import type { RecordFields } from './format.ts';
+import type { RecordKind } from './format.ts';
 import {
+  authBytesFormatMax,
   checkpointRecordBytes,
-  encodeRecord,
+  encodeRecordParts,
   encodeSegmentHeader,
   payloadBytesFormatMax,
   recordBytesFor,
@@ -40,8 +41,10 @@ export interface JournalOpenOptions {
   readonly logger: JournalLogger;
   /** A segment rotates before it would grow past this. Default 256 MiB. */
   readonly segmentBytesMax?: number;
-  /** The largest command payload accepted. Default 1 MiB. */
+  /** The largest command payload accepted, auth envelope included. Default 1 MiB. */
   readonly payloadBytesMax?: number;
+  /** The largest auth envelope accepted (it counts toward payloadBytesMax too). Default 64 KiB or payloadBytesMax if smaller. */
+  readonly authBytesMax?: number;
   /** Bytes written by one write() and one fdatasync(). Default 4 MiB. */
   readonly batchBytesMax?: number;
   /** Records in one batch. Default 65,536. */
@@ -79,6 +82,13 @@ export interface JournalAppendCommand {
   readonly time: bigint;
   /** The encoded command; copied before append returns, so the caller may reuse the buffer. */
   readonly payload: Uint8Array;
+  /** Use only `payload[0, payloadBytes)` (a reused buffer, without a view per command). Default: all of it. */
+  readonly payloadBytes?: number;
+  /**
+   * The command's auth envelope (the signed request and its signature), stored verbatim after the
+   * payload and returned by every reader; copied before append returns. Absent or empty for none.
+   */
+  readonly auth?: Uint8Array | undefined;
 }
 
 /** A state hash to record after the command with `sequence` (the last one appended). */
@@ -96,6 +106,7 @@ function resolveLimits(options: JournalOpenOptions): JournalLimits {
   const limits: JournalLimits = {
     segmentBytesMax: options.segmentBytesMax ?? 256 * mebibyte,
     payloadBytesMax: options.payloadBytesMax ?? mebibyte,
+    authBytesMax: options.authBytesMax ?? Math.min(64 * 1024, options.payloadBytesMax ?? mebibyte),
     batchBytesMax: options.batchBytesMax ?? 4 * mebibyte,
     batchRecordsMax: options.batchRecordsMax ?? 65_536,
     pendingBytesMax: options.pendingBytesMax ?? 64 * mebibyte,
@@ -103,6 +114,7 @@ function resolveLimits(options: JournalOpenOptions): JournalLimits {
   };
   for (const value of Object.values(limits)) assert.ok(Number.isSafeInteger(value) && value > 0);
   assert.ok(limits.payloadBytesMax <= payloadBytesFormatMax);
+  assert.ok(limits.authBytesMax <= authBytesFormatMax && limits.authBytesMax <= limits.payloadBytesMax);
   // A segment must hold its header, the largest command and the checkpoint that may follow it; a batch
   // must hold a segment header and the largest command, so any record fits a fresh batch.
   const commandBytesMax = recordBytesFor(limits.payloadBytesMax);
@@ -249,9 +261,13 @@ export class Journal {
   append(command: JournalAppendCommand): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     assert.ok(!this.closing, 'journal: append after close');
-    assert.ok(command.payload.length <= this.limits.payloadBytesMax, 'journal: payload over payloadBytesMax');
+    const authBytes = command.auth?.length ?? 0;
+    const payloadBytes = command.payloadBytes ?? command.payload.length;
+    assert.ok(payloadBytes <= command.payload.length);
+    assert.ok(payloadBytes + authBytes <= this.limits.payloadBytesMax, 'journal: payload and auth over payloadBytesMax');
+    assert.ok(authBytes <= this.limits.authBytesMax, 'journal: auth over authBytesMax');
     assert.ok(command.time <= u64Max, 'journal: time over u64');
-    return this.enqueue({ kind: 'command', sequence: command.sequence, time: command.time, payload: command.payload });
+    return this.enqueue('command', command.sequence, command.time, command.payload, payloadBytes, command.auth);
   }
 
   /**
@@ -266,18 +282,22 @@ export class Journal {
     assert.ok(!this.closing, 'journal: append after close');
     assert.equal(checkpoint.stateHash.length, stateHashBytes, 'journal: a state hash has 32 bytes');
     const time = this.checker.lastTime;
-    return this.enqueue({ kind: 'checkpoint', sequence: checkpoint.sequence, time, payload: checkpoint.stateHash });
+    const stateHash = checkpoint.stateHash;
+    return this.enqueue('checkpoint', checkpoint.sequence, time, stateHash, stateHash.length, undefined);
   }
 
-  private enqueue(fields: RecordFields): Promise<void> {
+  private enqueue(kind: RecordKind, sequence: bigint, time: bigint, payload: Uint8Array, payloadBytes: number, auth: Uint8Array | undefined): Promise<void> {
     // Same check as every reader applies after decoding: both sides of the disk boundary.
-    const problem = this.checker.problem(fields.kind, fields.sequence, fields.time);
+    const problem = this.checker.problem(kind, sequence, time);
     if (problem !== undefined) assert.fail(`journal: ${problem}`);
-    const recordBytes = recordBytesFor(fields.payload.length);
+    const authBytes = auth === undefined ? 0 : auth.length;
+    const recordBytes = recordBytesFor(payloadBytes, authBytes);
     assert.ok(this.pendingBytes + recordBytes <= this.limits.pendingBytesMax, 'journal: pendingBytesMax exceeded');
-    const batch = this.batchFor(fields, recordBytes);
-    assert.equal(encodeRecord(batch.buffer, batch.bytesUsed, fields), recordBytes);
-    assert.equal(this.checker.take(fields.kind, fields.sequence, fields.time), undefined);
+    const batch = this.batchFor(kind, sequence, recordBytes);
+    const kindCode = kind === 'command' ? 1 : 2;
+    const written = encodeRecordParts(batch.buffer, batch.bytesUsed, kindCode, Number(sequence), time, payload, payloadBytes, auth);
+    assert.equal(written, recordBytes);
+    assert.equal(this.checker.take(kind, sequence, time), undefined);
     batch.bytesUsed += recordBytes;
     batch.recordCount += 1;
     batch.lastSequence = this.checker.lastSequence;
@@ -291,11 +311,11 @@ export class Journal {
   // The batch the record goes into: the newest queued one if it has room and targets the same
   // segment, else a new one. A command that would overfill the segment starts a new segment first,
   // keeping room for the checkpoint that may follow it; so every segment starts with a command.
-  private batchFor(fields: RecordFields, recordBytes: number): Batch {
+  private batchFor(kind: RecordKind, sequence: bigint, recordBytes: number): Batch {
     const planned = this.planned;
     const hasRecords = planned.bytes > segmentHeaderBytes;
-    if (fields.kind === 'command' && hasRecords && planned.bytes + recordBytes + checkpointRecordBytes > this.limits.segmentBytesMax) {
-      const segment = { name: segmentName(fields.sequence), firstSequence: fields.sequence, previousTime: this.checker.lastTime, bytes: 0 };
+    if (kind === 'command' && hasRecords && planned.bytes + recordBytes + checkpointRecordBytes > this.limits.segmentBytesMax) {
+      const segment = { name: segmentName(sequence), firstSequence: sequence, previousTime: this.checker.lastTime, bytes: 0 };
       this.planned = { segment, bytes: segmentHeaderBytes, headerQueued: false };
     }
     const tail = this.batches.at(-1);

@@ -49,7 +49,8 @@ export function readSegmentHeader(fileDescriptor: number): SegmentHeaderDecoded 
   return decodeSegmentHeader(buffer.subarray(0, bytesRead));
 }
 
-interface Chunk {
+/** A piece of a segment file in memory. */
+export interface Chunk {
   buffer: Buffer;
   /** File offset of buffer[0]. */
   fileOffset: number;
@@ -65,8 +66,7 @@ export function* readSegmentItems(options: SegmentReadOptions): Generator<Segmen
   assert.ok(options.startOffset <= options.endOffset);
   assert.ok(options.chunkBytes >= segmentHeaderBytes);
   if (options.startOffset === options.endOffset) return;
-  const empty: Chunk = { buffer: Buffer.alloc(0), fileOffset: options.startOffset, filled: 0, atEnd: false };
-  let chunk = nextChunk(options, empty, 0, 0);
+  let chunk = firstChunk(options);
   let position = 0;
   while (chunk.fileOffset + position < options.endOffset) {
     const decoded = decodeRecord(chunk.buffer, position, chunk.filled);
@@ -93,9 +93,17 @@ export function* readSegmentItems(options: SegmentReadOptions): Generator<Segmen
   }
 }
 
-// A fresh chunk holding the unread bytes of `previous` from `position` on, topped up from the file, with
-// room for at least `bytesNeeded` so a record larger than a chunk still fits whole.
-function nextChunk(options: SegmentReadOptions, previous: Chunk, position: number, bytesNeeded: number): Chunk {
+/** The first chunk of a read (the caller made sure there is something to read). */
+export function firstChunk(options: SegmentReadOptions): Chunk {
+  const empty: Chunk = { buffer: Buffer.alloc(0), fileOffset: options.startOffset, filled: 0, atEnd: false };
+  return nextChunk(options, empty, 0, 0);
+}
+
+/**
+ * A fresh chunk holding the unread bytes of `previous` from `position` on, topped up from the file, with
+ * room for at least `bytesNeeded` so a record larger than a chunk still fits whole.
+ */
+export function nextChunk(options: SegmentReadOptions, previous: Chunk, position: number, bytesNeeded: number): Chunk {
   const carried = previous.filled - position;
   const fileOffset = previous.fileOffset + position;
   const capacity = Math.max(options.chunkBytes, bytesNeeded);

@@ -1,0 +1,206 @@
+// Signature recovery on worker threads, so the engine's thread never spends time on elliptic curves.
+// Requests that arrive within one turn of the event loop travel to a worker as one message (one
+// postMessage per batch, not per request); workers are used round-robin.
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { ActionTypedData } from "@perpdex/protocol";
+
+/** What recovery found: the EIP-712 hash and the address whose key made the signature. */
+export interface Recovered {
+  /** The typed-data hash (0x + 64 hex), null when the typed data could not be hashed. */
+  readonly hash: string | null;
+  /** Lowercase 0x address, null when no key recovers from the signature. */
+  readonly address: string | null;
+  /** Why recovery failed (null when it succeeded). */
+  readonly error: string | null;
+}
+
+interface Pending {
+  readonly resolve: (recovered: Recovered) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface WorkerSlot {
+  readonly worker: Worker;
+  readonly waiting: Map<number, Pending[]>;
+  // Definitions (a domain's or a types object's JSON) this worker has not been sent yet: [id, JSON].
+  unsent: [number, string][];
+}
+
+function bigintAsText(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+// The same keys holding the same (identical) values.
+function sameEntries(left: Record<string, unknown>, right: Record<string, unknown>): boolean {
+  let count = 0;
+  for (const key in right) {
+    if (left[key] !== right[key]) return false;
+    count += 1;
+  }
+  return count === Object.keys(left).length;
+}
+
+// One message carries at most this many requests (a burst is split so no worker idles).
+const batchItemsMax = 256;
+
+/**
+ * A pool of signature-recovery workers.
+ *
+ * @example
+ * const verifier = await AuthVerifier.start({ threads: 1 });
+ * const { address, hash } = await verifier.recover(typedData, signature);
+ * await verifier.close();
+ */
+export class AuthVerifier {
+  /** True when the native libsecp256k1 binding loaded (false: the package's JS fallback). */
+  readonly native: boolean;
+  private readonly slots: WorkerSlot[];
+  // Typed data travels as JSON text (bigints as decimal strings): cloning a string costs a copy, cloning
+  // the nested objects costs a walk of every field.
+  private queue: string[] = [];
+  private signatures: string[] = [];
+  private queued: Pending[] = [];
+  private flushScheduled = false;
+  private nextBatch = 1;
+  private nextSlot = 0;
+  private closed = false;
+
+  private constructor(slots: WorkerSlot[], native: boolean) {
+    this.slots = slots;
+    this.native = native;
+  }
+
+  /** Starts `threads` workers (default: one per core beyond the engine's, at least one). */
+  static async start(options: { threads?: number } = {}): Promise<AuthVerifier> {
+    const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
+    const url = new URL("./verify-worker.mjs", import.meta.url);
+    const started = await Promise.all(
+      Array.from({ length: threads }, () => {
+        const worker = new Worker(url);
+        return new Promise<{ slot: WorkerSlot; native: boolean }>((resolve, reject) => {
+          worker.once("error", reject);
+          worker.once("message", (message: { ready: boolean; native: boolean }) => resolve({ slot: { worker, waiting: new Map(), unsent: [] }, native: message.native }));
+        });
+      }),
+    );
+    const verifier = new AuthVerifier(
+      started.map((entry) => entry.slot),
+      started.every((entry) => entry.native),
+    );
+    for (const slot of verifier.slots) verifier.listen(slot);
+    return verifier;
+  }
+
+  private listen(slot: WorkerSlot): void {
+    slot.worker.on("message", (message: { batch: number; results: string }) => {
+      const pending = slot.waiting.get(message.batch);
+      if (pending === undefined) return;
+      slot.waiting.delete(message.batch);
+      const results = JSON.parse(message.results) as Recovered[];
+      for (let index = 0; index < pending.length; index += 1) pending[index]!.resolve(results[index]!);
+    });
+    slot.worker.on("error", (error) => {
+      for (const pending of slot.waiting.values()) for (const entry of pending) entry.reject(error);
+      slot.waiting.clear();
+    });
+    // Workers must not keep the process alive on their own.
+    slot.worker.unref();
+  }
+
+  /** Hashes the typed data and recovers the signer, on a worker thread. */
+  recover(typedData: ActionTypedData, signature: string): Promise<Recovered> {
+    if (this.closed) return Promise.reject(new Error("the signature verifier is closed"));
+    return new Promise<Recovered>((resolve, reject) => {
+      this.queue.push(this.typedDataText(typedData));
+      this.signatures.push(signature);
+      this.queued.push({ resolve, reject });
+      if (this.queue.length >= batchItemsMax) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  // The domain and the types of an action are shared constants (actionTypedData builds a fresh `types`
+  // object around the same field arrays): their JSON is cached, keyed by those objects, so only the
+  // message is stringified per request. A replacer function made JSON.stringify several times slower:
+  // top-level bigints (the nonce) are converted in a shallow copy instead; a nested bigint (none today)
+  // falls back to the replacer.
+  // The domain and the types travel to a worker once, as numbered definitions; an item names them by
+  // number ("d", "t"), so a message carries about a third of the bytes (posting a message costs by size).
+  private readonly domainTexts = new WeakMap<object, string>();
+  private readonly typesTexts = new WeakMap<object, { readonly types: Record<string, unknown>; readonly text: string }>();
+  private readonly definitionIds = new Map<string, number>();
+
+  private typedDataText(typedData: ActionTypedData): string {
+    const domain = typedData.domain as object;
+    let domainText = this.domainTexts.get(domain);
+    if (domainText === undefined) {
+      domainText = JSON.stringify(domain, bigintAsText);
+      this.domainTexts.set(domain, domainText);
+    }
+    const types = typedData.types as Record<string, unknown>;
+    const primary = types[typedData.primaryType];
+    let typesText: string;
+    const cached = typeof primary === "object" && primary !== null ? this.typesTexts.get(primary) : undefined;
+    if (cached !== undefined && sameEntries(cached.types, types)) typesText = cached.text;
+    else {
+      typesText = JSON.stringify(types, bigintAsText);
+      if (typeof primary === "object" && primary !== null) this.typesTexts.set(primary, { types: { ...types }, text: typesText });
+    }
+    const message = typedData.message as Record<string, unknown>;
+    const plain: Record<string, unknown> = {};
+    for (const key in message) {
+      const value = message[key];
+      plain[key] = typeof value === "bigint" ? value.toString() : value;
+    }
+    let messageText: string;
+    try {
+      messageText = JSON.stringify(plain);
+    } catch {
+      messageText = JSON.stringify(plain, bigintAsText);
+    }
+    return `{"d":${this.definitionId(domainText)},"t":${this.definitionId(typesText)},"primaryType":${JSON.stringify(typedData.primaryType)},"message":${messageText}}`;
+  }
+
+  private definitionId(text: string): number {
+    let id = this.definitionIds.get(text);
+    if (id === undefined) {
+      id = this.definitionIds.size;
+      this.definitionIds.set(text, id);
+      for (const slot of this.slots) slot.unsent.push([id, text]);
+    }
+    return id;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.queue.length === 0) return;
+    const items = this.queue;
+    const signatures = this.signatures;
+    const pending = this.queued;
+    this.queue = [];
+    this.signatures = [];
+    this.queued = [];
+    const slot = this.slots[this.nextSlot]!;
+    this.nextSlot = (this.nextSlot + 1) % this.slots.length;
+    const batch = this.nextBatch;
+    this.nextBatch += 1;
+    slot.waiting.set(batch, pending);
+    // One string each way: cloning a string is a copy, cloning an array of objects walks every field.
+    // Definitions first: a worker handles its messages in order, so it knows every id an item names.
+    const definitions = slot.unsent.length === 0 ? undefined : JSON.stringify(slot.unsent);
+    slot.unsent = [];
+    slot.worker.postMessage({ batch, items: `[${items.join(",")}]`, signatures: JSON.stringify(signatures), definitions });
+  }
+
+  /** Stops the workers; pending recoveries fail. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    for (const slot of this.slots) for (const pending of slot.waiting.values()) for (const entry of pending) entry.reject(new Error("the signature verifier closed"));
+  }
+}

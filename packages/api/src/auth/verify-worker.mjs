@@ -1,0 +1,67 @@
+// Signature recovery off the engine's thread. Plain JavaScript on purpose: a worker thread does not
+// inherit tsx's loader, and this file needs none. Each message is a batch of (typed data, signature)
+// pairs; each reply holds, in order, the EIP-712 hash and the recovered address (null when the
+// signature cannot be recovered). Hashing is eip712.mjs (native Keccak); recovery is libsecp256k1 (the
+// `secp256k1` package's prebuilt native binding, which ships inside the npm package: no download, no
+// compiler).
+import { parentPort } from "node:worker_threads";
+import { createRequire } from "node:module";
+import { hashTypedDataFast, keccak, nativeKeccak } from "./eip712.mjs";
+
+const require = createRequire(import.meta.url);
+let secp256k1;
+let native = true;
+try {
+  secp256k1 = require("secp256k1/bindings");
+} catch {
+  // Only if the prebuilt binding cannot load on this platform: the package's pure-JS fallback.
+  secp256k1 = require("secp256k1/elliptic");
+  native = false;
+}
+
+const hexPairs = /^0x[0-9a-fA-F]{130}$/;
+
+function hexToBytes(hex, offset, length) {
+  return Buffer.from(hex.slice(2 + offset * 2, 2 + (offset + length) * 2), "hex");
+}
+
+// `typedData`: parsed from JSON, bigints as decimal strings (the hasher reads integers from strings as
+// well as from bigints).
+function recover(typedData, signature) {
+  let hash;
+  try {
+    hash = hashTypedDataFast(typedData);
+  } catch (error) {
+    return { hash: null, address: null, error: `typed data cannot be hashed: ${error.message}` };
+  }
+  if (typeof signature !== "string" || !hexPairs.test(signature)) {
+    return { hash, address: null, error: "signature must be 0x followed by 130 hex digits (r, s, v)" };
+  }
+  const compact = hexToBytes(signature, 0, 64);
+  const v = Number.parseInt(signature.slice(130, 132), 16);
+  const recovery = v >= 27 ? v - 27 : v;
+  if (recovery !== 0 && recovery !== 1) return { hash, address: null, error: `signature v must be 27 or 28, got ${v}` };
+  try {
+    const publicKey = secp256k1.ecdsaRecover(compact, recovery, hexToBytes(hash, 0, 32), false);
+    const address = `0x${keccak(Buffer.from(publicKey.subarray(1))).subarray(12).toString("hex")}`;
+    return { hash, address, error: null };
+  } catch (error) {
+    return { hash, address: null, error: `no public key recovers from this signature: ${error.message}` };
+  }
+}
+
+// Domains and types objects by number: sent once (verifier.ts), named by each item as "d" and "t".
+const definitions = new Map();
+
+function typedDataOf(item) {
+  return { domain: definitions.get(item.d), types: definitions.get(item.t), primaryType: item.primaryType, message: item.message };
+}
+
+parentPort.on("message", (message) => {
+  // Requests and results travel as one JSON string each way (see verifier.ts).
+  if (message.definitions !== undefined) for (const [id, text] of JSON.parse(message.definitions)) definitions.set(id, JSON.parse(text));
+  const signatures = JSON.parse(message.signatures);
+  const results = JSON.parse(message.items).map((item, index) => recover(typedDataOf(item), signatures[index]));
+  parentPort.postMessage({ batch: message.batch, results: JSON.stringify(results) });
+});
+parentPort.postMessage({ ready: true, native: native && nativeKeccak });

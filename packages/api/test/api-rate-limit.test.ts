@@ -1,0 +1,53 @@
+// SPEC 18 rate limits over real HTTP: token buckets with burst = 2 × rate, X-RateLimit-* headers, and a
+// 429 with the SPEC's body and Retry-After, per IP for market data and per account for actions.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { specRateLimits } from "../src/rate-limit/rate-limiter.ts";
+import { call, newWallet, signedBody, startHarness, type Harness } from "./api-harness.ts";
+
+let harness: Harness;
+before(async () => {
+  harness = await startHarness({ rateLimits: specRateLimits });
+});
+after(async () => {
+  await harness?.close();
+});
+
+test("market data: 100 a minute per IP, bursts of 200, then 429 with the SPEC body", async () => {
+  const first = await call(harness.url, "GET", "/v1/markets/BTC-PERP/ticker");
+  assert.equal(first.status, 200);
+  assert.equal(first.headers.get("x-ratelimit-limit"), "100");
+  assert.equal(first.headers.get("x-ratelimit-remaining"), "199");
+  assert.ok(Number(first.headers.get("x-ratelimit-reset")) >= Math.floor(Date.now() / 1000));
+  // The rest of the burst, at once: the bucket refills 100/60 a second, so the run ends in a refusal.
+  const replies = await Promise.all(Array.from({ length: 240 }, () => call(harness.url, "GET", "/v1/markets/BTC-PERP/ticker")));
+  const limited = replies.filter((reply) => reply.status === 429);
+  assert.ok(limited.length >= 20, `${limited.length} refusals`);
+  assert.ok(replies.filter((reply) => reply.status === 200).length <= 200);
+  const refusal = limited[0]!;
+  assert.equal(refusal.body.error, "RateLimitExceeded");
+  assert.equal(refusal.body.code, "RATE_LIMITED");
+  assert.equal(refusal.body.limit, 100);
+  assert.equal(refusal.body.window, "1 minute");
+  assert.equal(typeof refusal.body.retry_after, "number");
+  assert.equal(typeof refusal.body.correlationId, "string");
+  assert.ok(Number(refusal.headers.get("retry-after")) >= 1);
+  assert.equal(refusal.headers.get("x-ratelimit-remaining"), "0");
+  // Other categories keep their own buckets.
+  const insurance = await call(harness.url, "GET", "/health");
+  assert.equal(insurance.status, 200);
+});
+
+test("cancel-all: once per 500 ms per account (burst 4); another account is not affected", async () => {
+  const wallet = newWallet();
+  const other = newWallet();
+  const bodies = await Promise.all(Array.from({ length: 8 }, () => signedBody(wallet, "CancelAll", { account: wallet.address })));
+  const replies = await Promise.all(bodies.map((body) => call(harness.url, "POST", "/v1/orders/cancel-all", { body })));
+  const statuses = replies.map((reply) => reply.status);
+  assert.ok(statuses.filter((status) => status === 429).length >= 3, statuses.join(","));
+  const refusal = replies.find((reply) => reply.status === 429)!;
+  assert.equal(refusal.body.limit, 2);
+  assert.equal(refusal.body.window, "1 second");
+  const otherReply = await call(harness.url, "POST", "/v1/orders/cancel-all", { body: await signedBody(other, "CancelAll", { account: other.address }) });
+  assert.notEqual(otherReply.status, 429);
+});

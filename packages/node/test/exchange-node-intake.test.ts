@@ -1,0 +1,94 @@
+// Proves the node's intake extras: the opaque auth envelope is stored verbatim in the command's journal
+// record, comes back from every reader (the journal, and replay from genesis gives the same state
+// whether or not commands carried one), is bounded and never reaches the core; and `submitMany`
+// acknowledges a group with one promise, in sequence order, with the same results `submit` gives.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { ExchangeCommandInput } from "@perpdex/protocol";
+import { ExchangeNode, NodeError, type ExchangeNodeOptions } from "../src/index.ts";
+import { Journal } from "../src/journal/journal.ts";
+import { replayTool } from "../src/tools.ts";
+import { RecordingLogger, alice, bob, funding, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
+
+function options(dataDirectory: string, extra: Partial<ExchangeNodeOptions> = {}): ExchangeNodeOptions {
+  return { dataDirectory, logger: new RecordingLogger(), tickIntervalMs: 0, follower: false, ...extra };
+}
+
+async function authsBySequence(dataDirectory: string): Promise<Map<bigint, Uint8Array | undefined>> {
+  const journal = await Journal.open({ directory: `${dataDirectory}/journal`, logger: new RecordingLogger() });
+  const auths = new Map<bigint, Uint8Array | undefined>();
+  for (const record of journal.read({ fromSequence: 1n })) {
+    if (record.kind === "command") auths.set(record.sequence, record.auth === undefined ? undefined : Uint8Array.from(record.auth));
+  }
+  await journal.close();
+  return auths;
+}
+
+test("intake: the auth envelope is journaled verbatim with its command and read back", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  const node = await ExchangeNode.open(options(dataDirectory));
+  const envelope = new TextEncoder().encode('{"request":{"type":"deposit"},"signature":"0xdeadbeef"}');
+  const binary = Uint8Array.from({ length: 300 }, (_, index) => (index * 37) & 0xff);
+  const first = await node.submit(funding[0]!, envelope);
+  const second = await node.submit(funding[1]!);
+  const third = await node.submit(place(alice, limitOrder("sell", 2, 5)), binary);
+  const empty = await node.submit({ type: "tick" }, new Uint8Array(0));
+  assert.ok(first.result.ok && second.result.ok && third.result.ok && empty.result.ok);
+  const hash = node.stateHash();
+  await node.close();
+  const auths = await authsBySequence(dataDirectory);
+  assert.deepEqual(auths.get(BigInt(first.sequence)), envelope);
+  assert.equal(auths.get(BigInt(second.sequence)), undefined, "no envelope, none stored");
+  assert.deepEqual(auths.get(BigInt(third.sequence)), binary);
+  assert.equal(auths.get(BigInt(empty.sequence)), undefined, "an empty envelope is none");
+  assert.equal(auths.get(1n), undefined, "the node's own genesis commands carry none");
+  // The core never sees the envelope: replay from genesis reaches the node's state.
+  const replayed = await replayTool({ dataDirectory, logger: new RecordingLogger(), verify: true, fromSnapshot: false });
+  assert.equal(replayed.stateHash, hash);
+});
+
+test("intake: an auth envelope that is too large or not bytes is refused without a sequence", async (context) => {
+  const node = await ExchangeNode.open(options(scratchDirectory(context), { journal: { authBytesMax: 16 } }));
+  const start = node.lastSequence;
+  await assert.rejects(node.submit({ type: "tick" }, new Uint8Array(17)), NodeError);
+  await assert.rejects(node.submit({ type: "tick" }, "signature" as unknown as Uint8Array), NodeError);
+  assert.equal(node.lastSequence, start);
+  const ack = await node.submit({ type: "tick" }, new Uint8Array(16).fill(9));
+  assert.equal(ack.sequence, start + 1);
+  await node.close();
+});
+
+test("intake: submitMany acknowledges a group at once, in order, like submit", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  const node = await ExchangeNode.open(options(dataDirectory));
+  const start = node.lastSequence;
+  const inputs: ExchangeCommandInput[] = [
+    ...funding,
+    place(alice, limitOrder("sell", 2, 5)),
+    place(bob, limitOrder("buy", -2, 3)),
+    place(bob, { ...limitOrder("buy", 1), market: "NOPE-PERP" }),
+    { type: "cancelAll", account: alice },
+  ];
+  const auth = new Uint8Array([1, 2, 3]);
+  const acks = await node.submitMany(inputs, [undefined, auth]);
+  assert.deepEqual(acks.map((ack) => ack.sequence), inputs.map((_, index) => start + 1 + index));
+  assert.ok(node.durableSequence >= start + inputs.length);
+  assert.ok(acks[3]!.events.some((event) => event.type === "TradeExecuted"), "bob's buy takes alice's sell");
+  assert.ok(!acks[4]!.result.ok && acks[4]!.result.code === "MARKET_NOT_FOUND");
+  assert.equal(node.statistics.inFlight, 0);
+  assert.equal(node.statistics.pendingBytes, 0);
+  assert.deepEqual(await node.submitMany([]), []);
+  // A malformed command stops the group there; the ones before it are sequenced and durable.
+  const before = node.lastSequence;
+  const refused = await node.submitMany([{ type: "tick" }, { type: "tick", extra: 1 } as unknown as ExchangeCommandInput, { type: "tick" }]).then(
+    () => assert.fail("a malformed command was accepted"),
+    (error: unknown) => error as Error & { cause: Promise<unknown[]> },
+  );
+  assert.equal(refused.name, "CommandCodecError");
+  assert.equal((await refused.cause).length, 1);
+  assert.equal(node.lastSequence, before + 1);
+  await node.close();
+  const auths = await authsBySequence(dataDirectory);
+  assert.deepEqual(auths.get(BigInt(start + 2)), auth);
+  assert.equal(auths.get(BigInt(start + 1)), undefined);
+});
