@@ -127,6 +127,9 @@ export class Exchange implements MatchingObserver {
     // Liquidations are part of time passing too: what the previous command and the new marks made
     // liquidatable is found, and what waited past the grace period is liquidated.
     this.liquidations.beginCommand(previousEvents);
+    // A liquidation that shrank a position trims its reduce-only orders before the command acts, so a
+    // command sees (and a rejected command leaves) the book exactly as a tick at the same time would.
+    if (this.shrunk.length > 0) this.trimReduceOnlyOrders();
     const result = this.dispatch(command);
     if (this.shrunk.length > 0) this.trimReduceOnlyOrders();
     return result;
