@@ -24,6 +24,8 @@ const size = (grid: Grid, lots: number): string => (lots === 0 ? "0" : lotsToDec
 const signedSize = (grid: Grid, lots: number): string => (lots < 0 ? `-${size(grid, -lots)}` : size(grid, lots));
 const ppmText = (ppm: number): string => formatUnits(BigInt(ppm), 6);
 const ppbText = (ppb: number): string => formatUnits(BigInt(ppb), 9);
+/** µUSD as a USD decimal string. */
+const usdText = (microUsd: number): string => formatUnits(BigInt(microUsd), 6);
 
 /** A market with all its parameters and its current prices. */
 export function marketView(exchange: Exchange, perpMarket: PerpMarket): Record<string, unknown> {
@@ -42,18 +44,31 @@ export function marketView(exchange: Exchange, perpMarket: PerpMarket): Record<s
     marginProfile: spec.marginProfile,
     leverageMax: spec.leverageMax,
     leverageDefault: spec.leverageDefault,
-    marginTiers: perpMarket.profile.tiers.map((tier) => jsonOf(tier)),
+    // Money in USD and rates as fractions, decimal strings like every other amount.
+    marginTiers: perpMarket.profile.tiers.map((tier) => ({
+      notionalFloor: usdText(tier.notionalFloor),
+      leverageMax: tier.leverageMax,
+      initialMarginRate: ppmText(tier.initialRatePpm),
+      maintenanceMarginRate: ppmText(tier.maintenanceRatePpm),
+      maintenanceAmount: usdText(tier.maintenanceAmount),
+    })),
     markPrice: price(grid, perpMarket.markPrice),
     indexPrice: price(grid, perpMarket.indexPrice),
     referencePrice: price(grid, market.referencePrice),
     openInterest: size(grid, perpMarket.longLots),
     ...(spec.priceIncrementTicks === undefined ? {} : { priceIncrement: price(grid, spec.priceIncrementTicks) }),
-    ...(spec.riskLimits === undefined ? {} : { riskLimits: jsonOf(spec.riskLimits) }),
+    ...(spec.riskLimits === undefined
+      ? {}
+      : {
+          riskLimits: {
+            openInterestMax: usdText(spec.riskLimits.openInterestMax),
+            positionNotionalMax: usdText(spec.riskLimits.positionNotionalMax),
+            orderNotionalMax: usdText(spec.riskLimits.orderNotionalMax),
+            concentrationMax: ppmText(spec.riskLimits.concentrationPpm),
+            concentrationOpenInterestMin: usdText(spec.riskLimits.concentrationOpenInterestMin),
+          },
+        }),
   };
-}
-
-function jsonOf(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_key, field: unknown) => (typeof field === "bigint" ? field.toString() : field)));
 }
 
 /** The aggregated book (L2), best levels first, `depth` levels a side. */

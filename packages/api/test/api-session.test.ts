@@ -33,6 +33,23 @@ test("the faucet credits test collateral in development mode", async () => {
   }
 });
 
+test("markets list their tiers and limits as decimal strings (USD, fractions)", async () => {
+  const reply = await call(harness.url, "GET", "/v1/markets/BTC-PERP");
+  assert.equal(reply.status, 200, JSON.stringify(reply.body));
+  const market = reply.body as { marginTiers: Record<string, unknown>[]; riskLimits: Record<string, unknown> };
+  // BTC is a crypto market on the PRD profile: 100x up to $10,000 at 1 % initial / 0.6 % maintenance.
+  assert.deepEqual(market.marginTiers[0], { notionalFloor: "0", leverageMax: 100, initialMarginRate: "0.01", maintenanceMarginRate: "0.006", maintenanceAmount: "0" });
+  assert.equal(market.marginTiers[1]!.notionalFloor, "10000");
+  // PRD §2.7.1: $100M open interest, $5M per trader, $1M per order, 20 % of open interest above $5M.
+  assert.deepEqual(market.riskLimits, {
+    openInterestMax: "100000000",
+    positionNotionalMax: "5000000",
+    orderNotionalMax: "1000000",
+    concentrationMax: "0.2",
+    concentrationOpenInterestMin: "5000000",
+  });
+});
+
 test("a resting sell fills against a buy from another wallet", async () => {
   const rest = await call(harness.url, "POST", "/v1/orders", {
     body: await signedBody(maker, "PlaceOrders", { account: maker.address, orders: [order("sell", "95000", "0.01", { postOnly: true, clientOrderId: "ask-1" })] }),
