@@ -8,11 +8,16 @@
 //   5. WebSocket fan-out of trades to 1,000 subscribers (when the WebSocket server is present).
 // Rate limits are off for 127.0.0.1 here (the SPEC tiers would allow one account 20 orders/s).
 // Requests are signed before each run (native secp256k1), so signing is not in the measured time.
+// The latency part also reports the server thread's event-loop delay and GC pauses. `npm run bench:api`
+// runs node with --expose-gc (see collectSigningGarbage) and --max-semi-space-size=32: a 32 MB young
+// generation instead of 16 MB halves the scavenges at these rates (GC time in the 5,000/s run from
+// about 365 to 225 ms, measured A/B on a shared machine; server time per order within its noise).
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { ExchangeNode, silentLogger } from "@perpdex/node";
 import { actionTypedData, type OrderRequest } from "@perpdex/protocol";
@@ -31,7 +36,8 @@ const secp256k1 = require("secp256k1/bindings") as {
 const scale = Number(process.env.PERPDEX_BENCH_SCALE ?? 1);
 const singleOrders = Math.round(24_000 * scale);
 const batches = Math.round(4_000 * scale);
-const offeredRate = 5_000;
+// PERPDEX_BENCH_RATE changes the offered rate of the latency part (a shared machine saturates below 5,000/s).
+const offeredRate = Number(process.env.PERPDEX_BENCH_RATE ?? 5_000);
 const offeredSeconds = 3;
 const fanOutClients = 1_000;
 const walletsPerSide = 64;
@@ -108,6 +114,13 @@ interface RunResult {
   readonly maxMs?: number;
 }
 
+// Signing a run's bodies leaves garbage (and young survivors) on this thread, the server's: collected
+// before the run, when node has --expose-gc (npm run bench:api), so the run's pauses are the server's
+// own (without it, one scavenge of 80 ms or more lands in the measured run and in its latency tail).
+function collectSigningGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 function line(name: string, value: string, note = ""): void {
   process.stdout.write(`${name.padEnd(46)}${value.padStart(18)}  ${note}\n`);
 }
@@ -166,6 +179,7 @@ async function noopPart(load: LoadGenerator): Promise<void> {
 async function singlePart(load: LoadGenerator, makers: readonly Wallet[], takers: readonly Wallet[]): Promise<void> {
 
     const single = bodies(makers, takers, singleOrders, 1);
+    collectSigningGarbage();
     let utilization = performance.eventLoopUtilization();
     const singleRun = await load.run<RunResult>({ kind: "closed", method: "POST", path: "/v1/orders", bodies: single, concurrency: 256 });
     utilization = performance.eventLoopUtilization(utilization);
@@ -176,6 +190,7 @@ async function singlePart(load: LoadGenerator, makers: readonly Wallet[], takers
 async function batchPart(load: LoadGenerator, makers: readonly Wallet[], takers: readonly Wallet[]): Promise<void> {
 
     const batched = bodies(makers, takers, batches, 20);
+    collectSigningGarbage();
     let utilization = performance.eventLoopUtilization();
     const batchRun = await load.run<RunResult>({ kind: "closed", method: "POST", path: "/v1/orders", bodies: batched, concurrency: 64 });
     utilization = performance.eventLoopUtilization(utilization);
@@ -187,11 +202,33 @@ async function batchPart(load: LoadGenerator, makers: readonly Wallet[], takers:
 async function latencyPart(load: LoadGenerator, makers: readonly Wallet[], takers: readonly Wallet[]): Promise<void> {
   for (const rate of [1_000, offeredRate]) {
     const offered = bodies(makers, takers, rate * offeredSeconds, 1);
+    collectSigningGarbage();
+    // Where a tail comes from: the server thread's event-loop delay and its garbage-collection pauses.
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    const pauses: number[] = [];
+    let majorPauses = 0;
+    const gc = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        pauses.push(entry.duration);
+        // detail.kind 2: a major (mark-compact) collection; 1 is a scavenge of the young generation.
+        if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === 2) majorPauses += 1;
+      }
+    });
+    gc.observe({ entryTypes: ["gc"] });
+    delay.enable();
     const run = await load.run<RunResult>({ kind: "open", path: "/v1/orders", bodies: offered, ratePerSecond: rate });
+    delay.disable();
+    gc.disconnect();
+    const pauseTotal = pauses.reduce((sum, pause) => sum + pause, 0);
     const target = rate === offeredRate ? "target < 10 ms; " : "";
     line(`ack latency at ${rate} orders/s offered: p50`, `${run.p50Ms!.toFixed(2)} ms`);
     line(`ack latency at ${rate} orders/s offered: p90`, `${run.p90Ms!.toFixed(2)} ms`);
     line(`ack latency at ${rate} orders/s offered: p99`, `${run.p99Ms!.toFixed(2)} ms`, `${target}max ${run.maxMs!.toFixed(1)} ms; ${statusNote(run)}`);
+    line(
+      "  server event-loop delay p99 / max",
+      `${(delay.percentile(99) / 1e6).toFixed(1)} / ${(delay.max / 1e6).toFixed(1)} ms`,
+      `GC: ${pauses.length} pauses (${majorPauses} major), ${pauseTotal.toFixed(0)} ms in all, longest ${Math.max(0, ...pauses).toFixed(1)} ms; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`,
+    );
   }
 }
 

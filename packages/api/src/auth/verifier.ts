@@ -1,6 +1,9 @@
 // Signature recovery on worker threads, so the engine's thread never spends time on elliptic curves.
 // Requests that arrive within one turn of the event loop travel to a worker as one message (one
-// postMessage per batch, not per request); workers are used round-robin.
+// postMessage per batch, not per request). A worker holds at most `batchesInFlightMax` batches: while
+// it is busy, requests wait here and leave together when it answers, so under load a batch grows with
+// the load instead of the messages multiplying (each postMessage costs a structured clone and a thread
+// wake-up on both sides); an idle worker still gets a batch at the end of the turn.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { ActionTypedData } from "@perpdex/protocol";
@@ -23,6 +26,8 @@ interface Pending {
 interface WorkerSlot {
   readonly worker: Worker;
   readonly waiting: Map<number, Pending[]>;
+  // Batches posted and not yet answered.
+  inFlight: number;
   // Definitions (a domain's or a types object's JSON) this worker has not been sent yet: [id, JSON].
   unsent: [number, string][];
 }
@@ -43,6 +48,8 @@ function sameEntries(left: Record<string, unknown>, right: Record<string, unknow
 
 // One message carries at most this many requests (a burst is split so no worker idles).
 const batchItemsMax = 256;
+// Batches a worker holds at once: the one it works on and the next, so it never waits for a round trip.
+const batchesInFlightMax = 2;
 
 /**
  * A pool of signature-recovery workers.
@@ -80,7 +87,7 @@ export class AuthVerifier {
         const worker = new Worker(url);
         return new Promise<{ slot: WorkerSlot; native: boolean }>((resolve, reject) => {
           worker.once("error", reject);
-          worker.once("message", (message: { ready: boolean; native: boolean }) => resolve({ slot: { worker, waiting: new Map(), unsent: [] }, native: message.native }));
+          worker.once("message", (message: { ready: boolean; native: boolean }) => resolve({ slot: { worker, waiting: new Map(), inFlight: 0, unsent: [] }, native: message.native }));
         });
       }),
     );
@@ -97,12 +104,16 @@ export class AuthVerifier {
       const pending = slot.waiting.get(message.batch);
       if (pending === undefined) return;
       slot.waiting.delete(message.batch);
+      slot.inFlight -= 1;
+      // What waited for a free worker leaves first, so the worker starts on it while this batch resolves.
+      if (this.queue.length > 0) this.flush();
       const results = JSON.parse(message.results) as Recovered[];
       for (let index = 0; index < pending.length; index += 1) pending[index]!.resolve(results[index]!);
     });
     slot.worker.on("error", (error) => {
       for (const pending of slot.waiting.values()) for (const entry of pending) entry.reject(error);
       slot.waiting.clear();
+      slot.inFlight = 0;
     });
     // Workers must not keep the process alive on their own.
     slot.worker.unref();
@@ -175,17 +186,41 @@ export class AuthVerifier {
     return id;
   }
 
+  // Sends what is queued, in batches of at most batchItemsMax, while a worker has room; the rest waits
+  // for an answer (listen).
   private flush(): void {
     this.flushScheduled = false;
-    if (this.queue.length === 0) return;
-    const items = this.queue;
-    const signatures = this.signatures;
-    const pending = this.queued;
-    this.queue = [];
-    this.signatures = [];
-    this.queued = [];
-    const slot = this.slots[this.nextSlot]!;
-    this.nextSlot = (this.nextSlot + 1) % this.slots.length;
+    while (this.queue.length > 0) {
+      const slot = this.freeSlot();
+      if (slot === undefined) return;
+      this.post(slot);
+    }
+  }
+
+  // The next worker, round-robin, that holds fewer than batchesInFlightMax batches.
+  private freeSlot(): WorkerSlot | undefined {
+    for (let tried = 0; tried < this.slots.length; tried += 1) {
+      const slot = this.slots[this.nextSlot]!;
+      this.nextSlot = (this.nextSlot + 1) % this.slots.length;
+      if (slot.inFlight < batchesInFlightMax) return slot;
+    }
+    return undefined;
+  }
+
+  private post(slot: WorkerSlot): void {
+    let items = this.queue;
+    let signatures = this.signatures;
+    let pending = this.queued;
+    if (items.length <= batchItemsMax) {
+      this.queue = [];
+      this.signatures = [];
+      this.queued = [];
+    } else {
+      items = this.queue.splice(0, batchItemsMax);
+      signatures = this.signatures.splice(0, batchItemsMax);
+      pending = this.queued.splice(0, batchItemsMax);
+    }
+    slot.inFlight += 1;
     const batch = this.nextBatch;
     this.nextBatch += 1;
     slot.waiting.set(batch, pending);
@@ -196,11 +231,37 @@ export class AuthVerifier {
     slot.worker.postMessage({ batch, items: `[${items.join(",")}]`, signatures: JSON.stringify(signatures), definitions });
   }
 
-  /** Stops the workers; pending recoveries fail. */
+  /**
+   * Stops the workers. Recoveries not yet sent to a worker fail; those a worker holds are answered first:
+   * terminating a worker inside the native keccak or secp256k1 call can abort the whole process.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
-    for (const slot of this.slots) for (const pending of slot.waiting.values()) for (const entry of pending) entry.reject(new Error("the signature verifier closed"));
+    for (const entry of this.queued) entry.reject(new Error("the signature verifier closed"));
+    this.queue = [];
+    this.signatures = [];
+    this.queued = [];
+    await Promise.all(this.slots.map((slot) => stopWorker(slot.worker)));
+    // Only a worker that died or had to be terminated leaves anything unanswered.
+    for (const slot of this.slots) {
+      for (const pending of slot.waiting.values()) for (const entry of pending) entry.reject(new Error("the signature verifier closed"));
+      slot.waiting.clear();
+    }
   }
+}
+
+/** Asks a worker to stop after the batches it holds (it handles messages in order); terminates it after 5 s. */
+function stopWorker(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => void worker.terminate().then(() => resolve()), 5_000);
+    timer.unref();
+    worker.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    // Unref'd while serving; a close in progress keeps the process alive until the worker is gone.
+    worker.ref();
+    worker.postMessage({ stop: true });
+  });
 }

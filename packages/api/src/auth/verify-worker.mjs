@@ -58,6 +58,12 @@ function typedDataOf(item) {
 }
 
 parentPort.on("message", (message) => {
+  // The verifier is closing: every batch sent before this message has been answered, so stop here, between
+  // native calls (terminating the thread inside one can abort the process).
+  if (message.stop === true) {
+    parentPort.close();
+    return;
+  }
   // Requests and results travel as one JSON string each way (see verifier.ts).
   if (message.definitions !== undefined) for (const [id, text] of JSON.parse(message.definitions)) definitions.set(id, JSON.parse(text));
   const signatures = JSON.parse(message.signatures);
