@@ -6,7 +6,7 @@ import { Engine, type EngineLimits, type Fill, type IncomingOrder, type Matching
 import type { ExchangeEvent } from "./events.ts";
 import { accepted, reject, type Accepted, type CommandResult, type Rejection } from "./rejections.ts";
 import { CollateralPrices } from "./perp/collateral.ts";
-import { formatQuote, freeCollateral, orderMargin, type OrderTotals } from "./perp/account-risk.ts";
+import { formatQuote, freeCollateral, orderMargin, withdrawable, type OrderTotals } from "./perp/account-risk.ts";
 import { FundingLedger } from "./perp/funding-ledger.ts";
 import { dayOf } from "./perp/fee-schedule.ts";
 import { notional, type QuoteUnits } from "./perp/fixed-point.ts";
@@ -397,7 +397,9 @@ export class Exchange implements MatchingObserver {
     const takerFee = spec.postOnly === true ? 0 : this.settlement.takerFeeBound(account, orderNotional, this.marketAdmin.feeRatesOf(order.market.index));
     // Off hours an equity market asks more initial margin of an opening order (perp/sessions.ts).
     const required = this.sessions.openingMargin(order.market.index, Math.max(0, reservedAfter - position.reserved)) + takerFee;
-    const available = freeCollateral(account, this) + released;
+    // Isolated margin leaves the cross pool as a withdrawal would: unrealised cross profit cannot fund it
+    // (it would leave cash owing what only a paper gain backs).
+    const available = (position.mode === "cross" ? freeCollateral(account, this) : withdrawable(account, this)) + released;
     if (required > available) {
       return reject(
         "MARGIN_INSUFFICIENT",
