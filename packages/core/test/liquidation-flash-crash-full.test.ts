@@ -18,24 +18,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ExchangeEvent } from "@perpdex/core";
 import { ExchangeHarness, btcSpec, limit, usdc, type ExchangeInput } from "./exchange-harness.ts";
+import { address, generator, openPairs } from "./flash-crash-setup.ts";
 
 const traders = 1_000;
 const millisecond = 1_000_000n;
-
-function address(index: number): string {
-  return "0x" + index.toString(16).padStart(40, "0");
-}
-
-/** A small deterministic generator (xorshift32), so the crash is the same on every run. */
-function generator(seed: number): () => number {
-  let state = seed | 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4_294_967_296;
-  };
-}
 
 /** What the crash did, summed from the events of every command. */
 class Tally {
@@ -107,21 +93,8 @@ describe("flash crash, every command checked", () => {
     const { harness, tally } = driver;
     driver.ok({ type: "createMarket", market: btcSpec() });
     driver.ok({ type: "seedInsuranceFund", amount: usdc(100), reference: "0xseed" });
-    const leverages = [2, 5, 10, 20, 50];
     // Pairs: the short rests an ask, the long takes it at $50,000.
-    for (let pair = 0; pair < traders / 2; pair += 1) {
-      const long = address(pair * 2 + 1);
-      const short = address(pair * 2 + 2);
-      const lots = 10 + Math.floor(random() * 190); // 0.01 to 0.2 BTC: $500 to $10,000
-      const leverage = leverages[Math.floor(random() * leverages.length)]!;
-      const margin = Math.ceil((lots * 50_000 * 1_000) / leverage / 1_000_000) + Math.ceil(lots * 50 * 0.0012) + 1;
-      driver.ok({ type: "deposit", account: long, asset: "USDC", amount: usdc(margin + Math.floor(random() * 20)), reference: `0xl${pair}` });
-      driver.ok({ type: "deposit", account: short, asset: "USDC", amount: usdc(Math.ceil((lots * 50) / 5) + 100), reference: `0xs${pair}` });
-      driver.ok({ type: "setLeverage", account: long, market: "BTC-PERP", leverage });
-      driver.ok({ type: "setLeverage", account: short, market: "BTC-PERP", leverage: 5 });
-      driver.ok({ type: "placeOrder", account: short, order: limit("BTC-PERP", "sell", 50_000, lots) });
-      driver.ok({ type: "placeOrder", account: long, order: limit("BTC-PERP", "buy", 50_000, lots) });
-    }
+    openPairs((input) => driver.ok(input), traders, random);
     const provider = address(0xfffff);
     driver.ok({ type: "deposit", account: provider, asset: "USDC", amount: usdc(20_000_000), reference: "0xlp" });
     driver.ok({ type: "setLeverage", account: provider, market: "BTC-PERP", leverage: 1 });
