@@ -113,7 +113,7 @@ export class Exchange implements MatchingObserver {
   private dayNumber = 0;
 
   apply(command: ExchangeCommand): CommandResult {
-    const previousEvents = this.engine.events;
+    this.liquidations.endTouches();
     this.engine.begin(command);
     // Time passes first, for every command, as GTD expiries do in begin: the mark's EMA and funding's
     // samples and hourly settlement see the book and positions as they stood until now (a position opened
@@ -126,7 +126,7 @@ export class Exchange implements MatchingObserver {
     this.breakers.advance();
     // Liquidations are part of time passing too: what the previous command and the new marks made
     // liquidatable is found, and what waited past the grace period is liquidated.
-    this.liquidations.beginCommand(previousEvents);
+    this.liquidations.beginCommand();
     // A liquidation that shrank a position trims its reduce-only orders before the command acts, so a
     // command sees (and a rejected command leaves) the book exactly as a tick at the same time would.
     if (this.shrunk.length > 0) this.trimReduceOnlyOrders();

@@ -65,6 +65,7 @@ export class FundingLedger {
       position.account.cash -= owed;
     }
     const exchange = this.exchange;
+    exchange.liquidations.touch(position.account, position.market.index);
     exchange.events.push({
       type: "FundingPaid",
       sequence: exchange.engine.commandSequence,

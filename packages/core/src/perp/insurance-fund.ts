@@ -66,6 +66,9 @@ export function writeOffShortfall(exchange: Exchange, account: Account, market: 
   const covered = Math.min(deficit, exchange.treasury.insuranceFund);
   exchange.treasury.insuranceFund -= covered;
   account.cash += covered;
+  const marketIndex = exchange.engine.market(market)?.index;
+  if (marketIndex === undefined) exchange.liquidations.touchAccount(account);
+  else exchange.liquidations.touch(account, marketIndex);
   exchange.events.push({
     type: "InsuranceFundUsed",
     sequence: exchange.engine.commandSequence,

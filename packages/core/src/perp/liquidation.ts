@@ -4,7 +4,6 @@ import type { CanonicalReader } from "../canonical-reader.ts";
 import type { CanonicalWriter } from "../canonical-writer.ts";
 import { noSlot } from "../book/order-pool.ts";
 import { orderIdsPerCommand, type IncomingOrder } from "../engine.ts";
-import type { ExchangeEvent } from "../events.ts";
 import type { Exchange } from "../exchange.ts";
 import { accepted, reject, type Accepted, type Rejection } from "../rejections.ts";
 import { int32Max, ppmOne, type PriceTicks, type SizeLots, type TimeNs } from "../units.ts";
@@ -29,8 +28,8 @@ import type { Position } from "./position.ts";
 // cross, collateral value + Σ cross unrealised PnL < Σ cross maintenance margin; at the mark price.
 //
 // Detection runs at the start of every command, right after the mark prices advanced, so a rejected
-// command and a tick at the same time do the same: positions touched by the previous command (read off
-// its events) are re-keyed and checked, and every market whose mark moved is searched in the index.
+// command and a tick at the same time do the same: positions touched by the previous command (the code
+// that changes a position's or an account's liquidation inputs calls `touch`) are re-keyed and checked, and every market whose mark moved is searched in the index.
 // What is found enters `pending` with the time it was found; whitelisted liquidators may act at once,
 // anyone after the priority window, and the engine itself after the grace period.
 
@@ -74,8 +73,12 @@ export class Liquidations {
   private readonly searchedMark: number[] = [];
   private nextItem = orderItemFirst;
   private itemSequence = -1;
-  private readonly touched = new Set<number>();
-  private readonly touchedAccounts = new Set<Account>();
+  // Touches collect during a command and are handled at the start of the next (see beginCommand): two
+  // pairs of sets, swapped, so a touch made before this command's detection waits like every other.
+  private touched = new Set<number>();
+  private touchedAccounts = new Set<Account>();
+  private touching = new Set<number>();
+  private touchingAccounts = new Set<Account>();
   private readonly adlQueues = new Map<number, { position: Position; score: bigint }[]>();
   private adlSequence = -1;
 
@@ -317,51 +320,36 @@ export class Liquidations {
    * Called at the start of every command, after the marks advanced: re-keys what the previous command
    * changed, searches the markets whose mark moved, and liquidates what waited past the grace period.
    */
-  beginCommand(previous: readonly ExchangeEvent[]): void {
-    this.collectTouched(previous);
+  /** A position's liquidation inputs changed (size, margin, leverage, mode, funding, cover). */
+  touch(account: Account, marketIndex: number): void {
+    this.touching.add(account.index * keyMultiplier + marketIndex);
+    this.touchingAccounts.add(account);
+  }
+
+  /** An account's collateral changed (deposit, withdrawal, a liquidator's reward). */
+  touchAccount(account: Account): void {
+    this.touchingAccounts.add(account);
+  }
+
+  /** A collateral price moved: every account's collateral value changed. */
+  touchAllAccounts(): void {
+    for (const account of this.exchange.engine.accounts.list) this.touchingAccounts.add(account);
+  }
+
+  /** Called first in every command: what the previous command touched is handled in this one. */
+  endTouches(): void {
+    const touched = this.touched;
+    const touchedAccounts = this.touchedAccounts;
+    this.touched = this.touching;
+    this.touchedAccounts = this.touchingAccounts;
+    this.touching = touched;
+    this.touchingAccounts = touchedAccounts;
+  }
+
+  beginCommand(): void {
     this.refreshTouched();
     this.search();
     this.liquidateOverdue();
-  }
-
-  /** Positions and accounts whose liquidation inputs the previous command changed, from its events. */
-  private collectTouched(events: readonly ExchangeEvent[]): void {
-    const accounts = this.exchange.engine.accounts;
-    for (const event of events) {
-      switch (event.type) {
-        case "PositionOpened":
-        case "PositionUpdated":
-        case "PositionClosed":
-        case "MarginAdded":
-        case "MarginRemoved":
-        case "LeverageChanged":
-        case "MarginModeChanged":
-        case "FundingPaid":
-        case "InsuranceFundUsed": {
-          const account = accounts.find(event.account);
-          const market = this.exchange.engine.market(event.market);
-          if (account !== undefined && market !== undefined) this.touched.add(account.index * keyMultiplier + market.index);
-          if (account !== undefined) this.touchedAccounts.add(account);
-          break;
-        }
-        case "DepositConfirmed":
-        case "WithdrawalRequested": {
-          const account = accounts.find(event.account);
-          if (account !== undefined) this.touchedAccounts.add(account);
-          break;
-        }
-        case "PositionLiquidated": {
-          const liquidator = event.liquidator === null ? undefined : accounts.find(event.liquidator);
-          if (liquidator !== undefined) this.touchedAccounts.add(liquidator);
-          break;
-        }
-        case "CollateralPriceUpdated":
-          for (const account of accounts.list) this.touchedAccounts.add(account);
-          break;
-        default:
-          break;
-      }
-    }
   }
 
   private refreshTouched(): void {
@@ -607,6 +595,7 @@ export class Liquidations {
     assert(Math.abs(position.size) === sizeBefore - lots, "a liquidation step closes exactly its lots");
     const { penalty, reward } = this.chargePenalty(position, { value, cashBefore, liquidator });
     this.badDebt += writeOffShortfall(exchange, account, market.symbol);
+    if (liquidator !== null) this.touchAccount(liquidator);
     this.emit({
       type: "PositionLiquidated",
       account: account.address,

@@ -313,6 +313,7 @@ export class Oracles {
     if (exchange.prices.pricePpm[asset] === subject.price) return;
     exchange.prices.pricePpm[asset] = subject.price;
     exchange.prices.epoch += 1;
+    exchange.liquidations.touchAllAccounts();
     this.emit({ type: "CollateralPriceUpdated", subject: subject.name, price: subject.price });
   }
 

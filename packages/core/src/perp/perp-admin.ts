@@ -106,6 +106,7 @@ export class PerpAdmin {
       account.tokenValueEpoch = -1;
     }
     this.exchange.treasury.deposited[asset] = this.exchange.treasury.deposited[asset]! + command.amount;
+    this.exchange.liquidations.touchAccount(account);
     this.emit({ type: "DepositConfirmed", account: account.address, asset: command.asset, amount: command.amount, reference: command.reference });
     return accepted;
   }
@@ -135,6 +136,7 @@ export class PerpAdmin {
       );
     }
     this.exchange.treasury.withdrawn[asset] = this.exchange.treasury.withdrawn[asset]! + command.amount;
+    this.exchange.liquidations.touchAccount(account);
     this.emit({ type: "WithdrawalRequested", account: account.address, asset: command.asset, amount: command.amount });
     return accepted;
   }
@@ -287,6 +289,7 @@ export class PerpAdmin {
     }
     this.exchange.prices.pricePpm[asset] = price;
     this.exchange.prices.epoch += 1;
+    this.exchange.liquidations.touchAllAccounts();
     this.emit({ type: "CollateralPriceUpdated", subject: command.asset, price });
     return accepted;
   }
@@ -371,6 +374,7 @@ export class PerpAdmin {
   }
 
   private emitSetting(type: "MarginModeChanged" | "LeverageChanged", account: Account, marketIndex: number): void {
+    this.exchange.liquidations.touch(account, marketIndex);
     this.emit({
       type,
       account: account.address,
@@ -381,6 +385,7 @@ export class PerpAdmin {
   }
 
   private emitMargin(type: "MarginAdded" | "MarginRemoved", position: Position, amount: number): void {
+    this.exchange.liquidations.touch(position.account, position.market.index);
     this.emit({ type, account: position.account.address, market: position.market.symbol, amount, margin: position.margin });
   }
 }

@@ -215,6 +215,7 @@ export class Settlement {
 
   private emitFundUsed(position: Position, deficit: QuoteUnits, covered: QuoteUnits): void {
     const exchange = this.exchange;
+    exchange.liquidations.touch(position.account, position.market.index);
     exchange.events.push({
       type: "InsuranceFundUsed",
       sequence: exchange.engine.commandSequence,
@@ -237,6 +238,7 @@ export class Settlement {
     const exchange = this.exchange;
     const after = position.size;
     const type = before === 0 ? "PositionOpened" : after === 0 ? "PositionClosed" : "PositionUpdated";
+    exchange.liquidations.touch(position.account, position.market.index);
     exchange.events.push({
       type,
       sequence: exchange.engine.commandSequence,
