@@ -2,7 +2,8 @@
 // (default 200,000) oraclePrice commands to BTC-PERP with five sources (each triggers an aggregation:
 // median, MAD, weights, confidence, index, mark) and, for comparison, as many ticks; prints commands per
 // second and µs per command for both. Signatures are not verified here: that is the edge's cost.
-import { Exchange, type ExchangeCommand, type PerpMarketSpec, type PriceTicks, type RatePpm, type SizeLots } from "@perpdex/core";
+import { Exchange, type ExchangeCommand, type PerpMarketSpec, type PriceTicks, type RatePpm, type SizeLots, type Unstamped } from "@perpdex/core";
+import { nowNs } from "./measure.ts";
 
 const commands = Number(process.argv[2] ?? 200_000);
 const start = 1_704_067_200_000_000_000n;
@@ -28,25 +29,24 @@ function run(kind: "oracle" | "tick"): number {
   const exchange = new Exchange();
   let sequence = 0;
   let time = start;
-  const apply = (command: Omit<ExchangeCommand, "sequence" | "time">): void => {
+  const apply = (command: Unstamped<ExchangeCommand>): void => {
     sequence += 1;
     time += step;
     exchange.apply({ ...command, sequence, time } as ExchangeCommand);
   };
-  apply({ type: "createMarket", market } as never);
-  for (let index = 0; index < 5; index += 1) apply({ type: "registerOracleSource", source: `s${index}`, subject: "BTC-PERP", signer: signerOf(index), reputation: 100, weight: 1 } as never);
-  const began = process.hrtime.bigint();
+  apply({ type: "createMarket", market });
+  for (let index = 0; index < 5; index += 1) apply({ type: "registerOracleSource", source: `s${index}`, subject: "BTC-PERP", signer: signerOf(index), reputation: 100, weight: 1 });
+  const began = nowNs();
   for (let index = 0; index < commands; index += 1) {
     if (kind === "tick") {
-      apply({ type: "tick" } as never);
+      apply({ type: "tick" });
       continue;
     }
     const source = index % 5;
     const price = 95_000 + ((index * 7919) % 41) - 20;
-    apply({ type: "oraclePrice", source: `s${source}`, subject: "BTC-PERP", price, confidencePpm: 990_000, publishTime: time + step, signer: signerOf(source), signature } as never);
+    apply({ type: "oraclePrice", source: `s${source}`, subject: "BTC-PERP", price, confidencePpm: 990_000, publishTime: time + step, signer: signerOf(source), signature });
   }
-  const elapsed = Number(process.hrtime.bigint() - began);
-  return elapsed;
+  return nowNs() - began;
 }
 
 for (const kind of ["tick", "oracle"] as const) {
