@@ -378,7 +378,8 @@ export class Liquidations {
       if (this.searchedMark[perpMarket.index] !== perpMarket.markPrice) moved = true;
     }
     if (!moved) return;
-    for (const key of [...this.pending.keys()]) {
+    // Deleting the entry being visited is safe in a Map's iteration; no copy of the keys is needed.
+    for (const key of this.pending.keys()) {
       const position = exchange.positionsByKey.get(key);
       if (position === undefined || !this.isLiquidatable(position)) this.pending.delete(key);
     }
