@@ -341,11 +341,11 @@ export class Exchange implements MatchingObserver {
     if (account.status !== "active") {
       return reject("ACCOUNT_NOT_ACTIVE", `account ${account.address} is ${account.status} and cannot trade`);
     }
-    const liquidating = this.liquidations.refuseOrder(order);
+    const position = this.position(account, order.market.index);
+    const liquidating = this.liquidations.refuseOrder(order, position);
     if (liquidating !== null) return liquidating;
     const closed = this.marketAdmin.gate(order);
     if (closed !== null) return closed;
-    const position = this.position(account, order.market.index);
     if (order.spec.reduceOnly === true) return this.checkReduceOnly(order, position);
     // A stale or unsure index stops opening positions (reduce-only orders above still trade).
     const unhealthy = this.oracles.checkOpen(order.market.index);

@@ -99,10 +99,9 @@ export class Liquidations {
    * SPEC 06 §9.2: a liquidatable position (isolated) or account (cross) places no orders; only the
    * liquidation engine changes it. The trader may still add margin or collateral to rescue it.
    */
-  refuseOrder(order: IncomingOrder): Rejection | null {
+  refuseOrder(order: IncomingOrder, position: Position | undefined): Rejection | null {
     const account = order.account!;
     const marketIndex = order.market.index;
-    const position = this.exchange.position(account, marketIndex);
     let liquidatable = position !== undefined && position.mode === "isolated" && this.isLiquidatable(position);
     if (!liquidatable) {
       // A liquidatable cross account places nothing at all: even an isolated order elsewhere would take
