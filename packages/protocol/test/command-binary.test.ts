@@ -16,6 +16,8 @@ import {
   writeCommandBinary,
 } from "../src/index.ts";
 import { batchItemShapes, commandShapes, type FieldRule, type Shape } from "../src/command-codec.ts";
+import { decodeCommandBinaryReference, writeCommandBinaryReference } from "../src/command-binary.ts";
+import { compiledCodecAvailable, compiledCodecSource, compiledEnd, decodeCompiled, writeCompiled } from "../src/command-binary-compiled.ts";
 
 const plain = { noNullPrototype: true } as const;
 const finiteNumber = fc.oneof(
@@ -195,4 +197,95 @@ test("binary codec: a typical order takes about half the bytes of its JSON", () 
   const binary = encodeCommandBinary(command).length;
   const json = new TextEncoder().encode(encodeCommandJson(command)).length;
   assert.ok(binary * 5 <= json * 3, `${binary} bytes binary, ${json} bytes JSON`);
+});
+
+// The generated fast path (command-binary-compiled.ts) against the interpreted reference it must equal:
+// on any input both accept with the same bytes and the same command, or both refuse. The public
+// functions fall back to the reference only to explain a refusal, so a fast path that accepted too much
+// would slip past the tests above; these compare the two directly.
+type Verdict = { readonly accepted: true; readonly value: unknown } | { readonly accepted: false };
+
+function verdictOf(run: () => unknown): Verdict {
+  try {
+    return { accepted: true, value: run() };
+  } catch {
+    return { accepted: false };
+  }
+}
+
+const oddValues: readonly unknown[] = [undefined, null, "", "x", 0, -0, 1.5, 2 ** 60, Number.NaN, Number.POSITIVE_INFINITY, 1n, -1n, 1n << 70n, 1n << 200n, true, {}, [], [{ type: "cancelOrder", market: "M", orderId: 1 }]];
+
+// A command with one field (at any depth) replaced by an odd value, removed, or joined by an unknown one.
+function mutated(command: Record<string, unknown>, pick: number, oddIndex: number, mode: number): Record<string, unknown> {
+  const copy = structuredClone(command);
+  const objects: Record<string, unknown>[] = [copy];
+  // Bounded: commands are shallow (a batch's items are the deepest objects).
+  for (let index = 0; index < objects.length; index += 1) {
+    for (const value of Object.values(objects[index]!)) {
+      if (Array.isArray(value)) for (const item of value) if (typeof item === "object" && item !== null) objects.push(item as Record<string, unknown>);
+      if (typeof value === "object" && value !== null && !Array.isArray(value)) objects.push(value as Record<string, unknown>);
+    }
+  }
+  const target = objects[pick % objects.length]!;
+  const keys = Object.keys(target);
+  const key = keys.length === 0 ? "extra" : keys[pick % keys.length]!;
+  if (mode === 0) target[key] = oddValues[oddIndex % oddValues.length];
+  else if (mode === 1) delete target[key];
+  else target.extra = oddValues[oddIndex % oddValues.length];
+  return copy;
+}
+
+test("binary codec: the generated fast path is available under Node and is generated from the shape tables", () => {
+  assert.ok(compiledCodecAvailable());
+  const source = compiledCodecSource() ?? "";
+  for (const type of Object.keys(commandShapes)) assert.ok(source.includes(`["${type}", [decode`), `${type} has a generated decoder`);
+});
+
+test("binary codec: the fast path and the reference agree on well-shaped and malformed commands (differential property)", () => {
+  const fastTarget = new Uint8Array(64 * 1024);
+  const referenceTarget = new Uint8Array(64 * 1024);
+  const encodeBoth = (command: unknown, size: number): void => {
+    const fast = verdictOf(() => {
+      const copy = writeCompiled(command, fastTarget.subarray(0, size), 0);
+      return { copy, bytes: fastTarget.slice(0, compiledEnd()) };
+    });
+    const reference = verdictOf(() => {
+      const written = writeCommandBinaryReference(command as LogCommandInput, referenceTarget.subarray(0, size), 0);
+      return { copy: written.command, bytes: referenceTarget.slice(0, written.end) };
+    });
+    assert.deepStrictEqual(fast, reference);
+  };
+  fc.assert(
+    fc.property(anyCommand, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 200 }), (command, pick, oddIndex, mode, size) => {
+      const input = mode === 3 ? command : mutated(command as unknown as Record<string, unknown>, pick, oddIndex, mode);
+      encodeBoth(input, fastTarget.length);
+      // Too small a target: both refuse at the same length.
+      encodeBoth(input, size);
+    }),
+    { numRuns: 3_000, seed: 20_261_125 },
+  );
+});
+
+test("binary codec: the fast path and the reference agree on any bytes (differential property)", () => {
+  const decodeBoth = (bytes: Uint8Array, start: number, stop: number): void => {
+    const fast = verdictOf(() => decodeCompiled(bytes, start, stop));
+    const reference = verdictOf(() => decodeCommandBinaryReference(bytes, start, stop));
+    assert.deepStrictEqual(fast, reference);
+  };
+  fc.assert(
+    fc.property(anyCommand, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.uint8Array({ maxLength: 8 }), (command, at, flip, tail) => {
+      const bytes = encodeCommandBinary(command);
+      // Inside a larger buffer, as the journal reader hands records over.
+      const framed = new Uint8Array(bytes.length + 2 + tail.length);
+      framed.set(bytes, 1);
+      decodeBoth(framed, 1, bytes.length + 1);
+      for (let length = 0; length < bytes.length; length += 1) decodeBoth(framed, 1, 1 + length);
+      framed.set(tail, bytes.length + 1);
+      decodeBoth(framed, 1, framed.length);
+      const flipped = Uint8Array.from(bytes);
+      flipped[at % bytes.length]! ^= flip;
+      decodeBoth(flipped, 0, flipped.length);
+    }),
+    { numRuns: 500, seed: 20_261_126 },
+  );
 });
