@@ -58,10 +58,16 @@ export async function openLogSource(paths: DataPaths, journal: Journal): Promise
  * @example
  * for (const record of readLog(source, snapshot.sequence + 1n)) replay(record);
  */
-export function* readLog(source: LogSource, fromSequence: bigint): Generator<JournalRecord, void, undefined> {
-  if (fromSequence < source.liveFirstSequence) yield* readArchive(source, fromSequence);
-  const liveFrom = fromSequence > source.liveFirstSequence ? fromSequence : source.liveFirstSequence;
-  yield* source.journal.read({ fromSequence: liveFrom });
+export function readLog(source: LogSource, fromSequence: bigint): Generator<JournalRecord, void, undefined> {
+  // From the live journal only (recovery from a recent snapshot): its own reader, with no generator
+  // around it to pass every record through.
+  if (fromSequence >= source.liveFirstSequence) return source.journal.read({ fromSequence });
+  return readArchiveThenLive(source, fromSequence);
+}
+
+function* readArchiveThenLive(source: LogSource, fromSequence: bigint): Generator<JournalRecord, void, undefined> {
+  yield* readArchive(source, fromSequence);
+  yield* source.journal.read({ fromSequence: source.liveFirstSequence });
 }
 
 function* readArchive(source: LogSource, fromSequence: bigint): Generator<JournalRecord, void, undefined> {

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { Journal, JournalCorruptError } from '../src/index.ts';
 import type { RecordFields } from '../src/journal/format.ts';
 import { encodeRecord, encodeSegmentHeader, recordBytesFor, segmentHeaderBytes } from '../src/journal/format.ts';
+import { readJournalRecords } from '../src/journal/journal-reader.ts';
 import { RecordingLogger, appendRange, assertRecords, payloadFor, smallLimits, temporaryDirectory, timeFor } from './journal-helpers.ts';
 
 const firstSegment = '00000000000000000001.journal';
@@ -237,4 +238,53 @@ test('replay checks again: a record damaged after open makes read throw, naming 
   }, JournalCorruptError);
   assert.deepEqual(yielded, [2n, 3n, 4n]);
   await journal.close();
+});
+
+test('replay checks the order again, in the same words as recovery, across chunk boundaries and 2^32 ns steps', async (context) => {
+  // The replay reader checks order with numbers (a time as two 32-bit halves), not the bigints recovery
+  // uses; these are recovery's cases plus times whose low half wraps, read in chunks smaller than a record.
+  const wrap = (timeFor(1n) | 0xffff_ffffn) - 10n;
+  const cases = [
+    { name: 'gap', records: [command(1n), command(2n), command(4n), command(5n)], bad: 2, sequence: 3n, reason: /^command sequence 4, expected 3$/ },
+    { name: 'repeat', records: [command(1n), command(2n), command(2n)], bad: 2, sequence: 3n, reason: /^command sequence 2, expected 3$/ },
+    { name: 'time back', records: [command(1n), command(2n), command(3n, timeFor(1n)), command(4n)], bad: 2, sequence: 3n, reason: /does not exceed the previous time/ },
+    { name: 'time equal', records: [command(1n), command(2n), command(3n, timeFor(2n))], bad: 2, sequence: 3n, reason: /does not exceed/ },
+    { name: 'first is not 1', records: [command(2n)], bad: 0, sequence: 1n, reason: /expected 1/ },
+    { name: 'checkpoint ahead', records: [command(1n), checkpoint(2n)], bad: 1, sequence: 2n, reason: /^checkpoint sequence 2, expected 1$/ },
+    { name: 'checkpoint twice', records: [command(1n), checkpoint(1n), checkpoint(1n)], bad: 2, sequence: 2n, reason: /^checkpoint at sequence 1 without a command before it$/ },
+    { name: 'checkpoint time', records: [command(1n), checkpoint(1n, timeFor(2n))], bad: 1, sequence: 2n, reason: /^checkpoint time/ },
+    { name: 'low half back, high half forward', records: [command(1n, wrap), command(2n, wrap + 20n), command(3n, wrap + 15n)], bad: 2, sequence: 3n, reason: /does not exceed/ },
+    { name: 'high half back', records: [command(1n, wrap + 20n), command(2n, wrap + 5n)], bad: 1, sequence: 2n, reason: /does not exceed/ },
+  ];
+  for (const entry of cases) {
+    const directory = temporaryDirectory(context);
+    const filePath = path.join(directory, firstSegment);
+    const starts = writeSegment(filePath, 1n, entry.records);
+    const segments = [{ name: firstSegment, firstSequence: 1n, previousTime: 0n, bytes: statSync(filePath).size }];
+    const yielded: bigint[] = [];
+    assert.throws(
+      () => {
+        for (const record of readJournalRecords({ directory, segments, fromSequence: 1n, chunkBytes: 40 })) yielded.push(record.sequence);
+      },
+      (error: unknown) =>
+        error instanceof JournalCorruptError && error.offset === starts[entry.bad] && error.sequenceExpected === entry.sequence && entry.reason.test(error.reason),
+      entry.name,
+    );
+    assert.equal(yielded.length, entry.bad, `${entry.name}: the records before the bad one are read`);
+  }
+  // Times across a 2^32 ns step, in order, read whole.
+  const directory = temporaryDirectory(context);
+  const filePath = path.join(directory, firstSegment);
+  writeSegment(filePath, 1n, [command(1n, wrap), checkpoint(1n, wrap), command(2n, wrap + 20n), command(3n, wrap + (1n << 33n))]);
+  const segments = [{ name: firstSegment, firstSequence: 1n, previousTime: 0n, bytes: statSync(filePath).size }];
+  const read = [...readJournalRecords({ directory, segments, fromSequence: 1n, chunkBytes: 40 })];
+  assert.deepEqual(
+    read.map((record) => [record.kind, record.sequence, record.time]),
+    [
+      ['command', 1n, wrap],
+      ['checkpoint', 1n, wrap],
+      ['command', 2n, wrap + 20n],
+      ['command', 3n, wrap + (1n << 33n)],
+    ],
+  );
 });

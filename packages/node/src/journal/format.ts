@@ -46,6 +46,7 @@
 // The hot path (one encode per command, one decode per record on replay) writes and reads the header
 // bytes directly: the sequence as two u32 halves from a number, the time with one bigint write.
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { crc32c, crc32cFinal, crc32cInitial, crc32cUpdate } from './crc32c.ts';
 
 /** The format version this code writes and reads. */
@@ -172,14 +173,14 @@ export function encodeRecordParts(
   target[offset + 1] = kindCode;
   target[offset + 2] = 0;
   target[offset + 3] = 0;
-  target.writeUInt32LE(payloadBytes, offset + 4);
-  target.writeUInt32LE(authBytes, offset + 8);
-  target.writeUInt32LE(sequence % twoTo32, offset + 12);
-  target.writeUInt32LE(Math.floor(sequence / twoTo32), offset + 16);
-  target.writeBigUInt64LE(time, offset + 20);
+  putU32(target, offset + 4, payloadBytes);
+  putU32(target, offset + 8, authBytes);
+  putU32(target, offset + 12, sequence % twoTo32);
+  putU32(target, offset + 16, Math.floor(sequence / twoTo32));
+  putU64(target, offset + 20, time);
   // The record checksum continues from the header checksum's register, so the header is hashed once.
   const headerRegister = crc32cUpdate(crc32cInitial, target, offset, offset + headerChecksumOffset);
-  target.writeUInt32LE(crc32cFinal(headerRegister), offset + headerChecksumOffset);
+  putU32(target, offset + headerChecksumOffset, crc32cFinal(headerRegister));
   const payloadStart = offset + recordHeaderBytes;
   if (payloadBytes <= smallPayloadBytes) {
     for (let index = 0; index < payloadBytes; index++) target[payloadStart + index] = payload[index]!;
@@ -189,7 +190,7 @@ export function encodeRecordParts(
   if (auth !== undefined && authBytes > 0) target.set(auth, payloadStart + payloadBytes);
   const bodyEnd = payloadStart + payloadBytes + authBytes;
   const recordRegister = crc32cUpdate(headerRegister, target, offset + headerChecksumOffset, bodyEnd);
-  target.writeUInt32LE(crc32cFinal(recordRegister), bodyEnd);
+  putU32(target, bodyEnd, crc32cFinal(recordRegister));
   return recordBytes;
 }
 
@@ -216,25 +217,24 @@ export function decodeRecord(source: Buffer, offset: number, end: number): Recor
   assert.ok(offset <= end && end <= source.length);
   if (end - offset < recordHeaderBytes) return { status: 'short', bytesNeeded: recordHeaderBytes };
   const headerRegister = crc32cUpdate(crc32cInitial, source, offset, offset + headerChecksumOffset);
-  if (crc32cFinal(headerRegister) !== source.readUInt32LE(offset + headerChecksumOffset)) {
+  if (crc32cFinal(headerRegister) !== u32At(source, offset + headerChecksumOffset)) {
     return { status: 'headerInvalid', reason: 'record header checksum mismatch' };
   }
-  const headerProblem = recordHeaderProblem(source, offset);
-  if (headerProblem !== undefined) return { status: 'headerInvalid', reason: headerProblem };
-  const payloadBytes = source.readUInt32LE(offset + 4);
-  const authBytes = source.readUInt32LE(offset + 8);
+  const payloadBytes = u32At(source, offset + 4);
+  const authBytes = u32At(source, offset + 8);
+  if (!isHeaderSound(source, offset, payloadBytes, authBytes)) return { status: 'headerInvalid', reason: recordHeaderProblem(source, offset)! };
   const recordBytes = recordBytesFor(payloadBytes, authBytes);
   if (end - offset < recordBytes) return { status: 'short', bytesNeeded: recordBytes };
   const bodyEnd = offset + recordHeaderBytes + payloadBytes + authBytes;
   const recordRegister = crc32cUpdate(headerRegister, source, offset + headerChecksumOffset, bodyEnd);
-  if (crc32cFinal(recordRegister) !== source.readUInt32LE(bodyEnd)) {
+  if (crc32cFinal(recordRegister) !== u32At(source, bodyEnd)) {
     return { status: 'checksumInvalid', recordBytes };
   }
   return {
     status: 'valid',
     kind: source[offset + 1] === kindCodes.command ? 'command' : 'checkpoint',
     sequence: sequenceAt(source, offset + 12),
-    time: source.readBigUInt64LE(offset + 20),
+    time: u64At(source, offset + 20),
     payloadOffset: offset + recordHeaderBytes,
     payloadBytes,
     authBytes,
@@ -251,15 +251,54 @@ export function decodeRecord(source: Buffer, offset: number, end: number): Recor
 export function recordBytesAt(source: Buffer, offset: number, end: number): number {
   if (end - offset < recordHeaderBytes) return 0;
   const headerRegister = crc32cUpdate(crc32cInitial, source, offset, offset + headerChecksumOffset);
-  if (crc32cFinal(headerRegister) !== source.readUInt32LE(offset + headerChecksumOffset)) return -1;
-  if (recordHeaderProblem(source, offset) !== undefined) return -1;
-  const payloadBytes = source.readUInt32LE(offset + 4);
-  const authBytes = source.readUInt32LE(offset + 8);
+  if (crc32cFinal(headerRegister) !== u32At(source, offset + headerChecksumOffset)) return -1;
+  const payloadBytes = u32At(source, offset + 4);
+  const authBytes = u32At(source, offset + 8);
+  if (!isHeaderSound(source, offset, payloadBytes, authBytes)) return -1;
   const recordBytes = recordOverheadBytes + payloadBytes + authBytes;
   if (end - offset < recordBytes) return 0;
   const bodyEnd = offset + recordHeaderBytes + payloadBytes + authBytes;
   const recordRegister = crc32cUpdate(headerRegister, source, offset + headerChecksumOffset, bodyEnd);
-  return crc32cFinal(recordRegister) === source.readUInt32LE(bodyEnd) ? recordBytes : -1;
+  return crc32cFinal(recordRegister) === u32At(source, bodyEnd) ? recordBytes : -1;
+}
+
+// `recordHeaderProblem(...) === undefined` without building a reason: the replay loop asks for every
+// record, and only a writer bug ever makes it false.
+function isHeaderSound(source: Uint8Array, offset: number, payloadBytes: number, authBytes: number): boolean {
+  const kind = source[offset + 1];
+  if (source[offset] !== recordMagic || source[offset + 2] !== 0 || source[offset + 3] !== 0) return false;
+  if (payloadBytes > payloadBytesFormatMax || authBytes > authBytesFormatMax) return false;
+  if (u32At(source, offset + 16) >= 0x20_0000) return false;
+  if (kind === kindCodes.command) return true;
+  return kind === kindCodes.checkpoint && payloadBytes === stateHashBytes && authBytes === 0;
+}
+
+// A little-endian u32 from four byte loads: cheaper than Buffer.readUInt32LE's argument checks.
+function u32At(source: Uint8Array, at: number): number {
+  return (source[at]! | (source[at + 1]! << 8) | (source[at + 2]! << 16) | (source[at + 3]! << 24)) >>> 0;
+}
+
+/** The kind code (1 command, 2 checkpoint) of the (checked) record at `source[offset]`. */
+export function recordKindCodeAt(source: Uint8Array, offset: number): number {
+  return source[offset + 1]!;
+}
+
+/** The kind code of a command record (see `recordKindCodeAt`). */
+export const commandKindCode = kindCodes.command;
+
+/** The sequence of the (checked) record at `source[offset]`, as a number (sequences stay below 2^53). */
+export function recordSequenceNumberAt(source: Uint8Array, offset: number): number {
+  return u32At(source, offset + 12) + u32At(source, offset + 16) * twoTo32;
+}
+
+/** The low 32 bits of the time of the record at `source[offset]` (ordering checks without a bigint). */
+export function recordTimeLowAt(source: Uint8Array, offset: number): number {
+  return u32At(source, offset + 20);
+}
+
+/** The high 32 bits of the time of the record at `source[offset]`. */
+export function recordTimeHighAt(source: Uint8Array, offset: number): number {
+  return u32At(source, offset + 24);
 }
 
 /** The bytes a read must hold to decide about the record at `source[offset]` (its header, then all of it). */
@@ -290,14 +329,47 @@ export function recordSequenceAt(source: Buffer, offset: number): bigint {
 
 /** The time of the (checked) record at `source[offset]`. */
 export function recordTimeAt(source: Buffer, offset: number): bigint {
-  return source.readBigUInt64LE(offset + 20);
+  return u64At(source, offset + 20);
 }
 
 // Sequences stay below 2^53 (the node counts them in numbers), so the high half is small.
 function sequenceAt(source: Buffer, at: number): bigint {
-  const high = source.readUInt32LE(at + 4);
-  const low = source.readUInt32LE(at);
-  return high === 0 ? BigInt(low) : BigInt(high * twoTo32 + low);
+  return BigInt(u32At(source, at) + u32At(source, at + 4) * twoTo32);
+}
+
+// A u64 read as one bigint: the eight bytes are copied into a BigUint64Array's memory and read back,
+// one allocation instead of the four bigint operations of Buffer.readBigUInt64LE (times are above 2^53,
+// so a number cannot carry them). The array is in the host's byte order: big-endian hosts read it the
+// plain way.
+const u64Scratch = new BigUint64Array(1);
+const u64ScratchBytes = new Uint8Array(u64Scratch.buffer);
+const littleEndianHost = os.endianness() === 'LE';
+
+function u64At(source: Buffer, at: number): bigint {
+  if (!littleEndianHost) return source.readBigUInt64LE(at);
+  const bytes = u64ScratchBytes;
+  for (let index = 0; index < 8; index++) bytes[index] = source[at + index]!;
+  return u64Scratch[0]!;
+}
+
+// The writing side of `u64At`. The range check stands in for Buffer.writeBigUInt64LE's: a BigUint64Array
+// would wrap a negative or oversized value silently.
+function putU64(target: Buffer, at: number, value: bigint): void {
+  if (value < 0n || value > u64Max) throw new RangeError(`${value} does not fit in a u64`);
+  if (!littleEndianHost) {
+    target.writeBigUInt64LE(value, at);
+    return;
+  }
+  u64Scratch[0] = value;
+  const bytes = u64ScratchBytes;
+  for (let index = 0; index < 8; index++) target[at + index] = bytes[index]!;
+}
+
+function putU32(target: Uint8Array, at: number, value: number): void {
+  target[at] = value;
+  target[at + 1] = value >>> 8;
+  target[at + 2] = value >>> 16;
+  target[at + 3] = value >>> 24;
 }
 
 // Fields a header with a matching checksum can still get wrong: only a writer bug produces these.
