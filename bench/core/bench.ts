@@ -6,7 +6,7 @@ import { clockOverhead, collectGarbage, nowNs } from "./measure.ts";
 import { orderBookRestingMemory, perpdexRestingMemory, type RestingLoad } from "./memory.ts";
 import { checkTargets, engineReport, formatTable, fullEngineReport, round, type BenchReport } from "./report.ts";
 import { formatLiquidation, liquidationFull, liquidationQuick, measureLiquidation } from "./liquidation.ts";
-import { compareSpeed, type SpeedComparison } from "./speed.ts";
+import { compareSpeed, measureFullEngine, type SpeedComparison } from "./speed.ts";
 import { benchMarket, generateWorkload, mixPerMille, shape, standardWorkload, type Workload } from "./workload.ts";
 
 // npm run bench [-- options]: the standard workload through perpdex's core and nodejs-order-book in the
@@ -22,6 +22,8 @@ import { benchMarket, generateWorkload, mixPerMille, shape, standardWorkload, ty
 //                     no 10 M book: a smoke run of about 15 s
 //   --big             only the 10 M resting-order measurement
 //   --big-orders N    resting orders of that measurement (default 10,000,000)
+//   --full-engine     only the full perpetual engine on the standard workload (throughput and latency;
+//                     no nodejs-order-book, memory, big book or liquidation parts): about a minute
 //   --help            this text
 //
 // It re-executes itself under --expose-gc: memory readings and the collections between passes need it.
@@ -37,17 +39,18 @@ interface Options {
   readonly big: boolean;
   readonly bigChild: boolean;
   readonly bigOrders: number;
+  readonly fullEngine: boolean;
 }
 
 const usage =
-  "usage: bench.ts [--json] [--seed N] [--commands N] [--passes N] [--reference-passes N] [--quick] [--big] [--big-orders N]";
+  "usage: bench.ts [--json] [--seed N] [--commands N] [--passes N] [--reference-passes N] [--quick] [--big] [--big-orders N] [--full-engine]";
 
 function parseOptions(argumentsList: readonly string[]): Options {
   const flags = new Set<string>();
   const values = new Map<string, number>();
   for (let index = 0; index < argumentsList.length; index += 1) {
     const argument = argumentsList[index]!;
-    if (["--json", "--quick", "--big", "--big-child", "--help"].includes(argument)) flags.add(argument);
+    if (["--json", "--quick", "--big", "--big-child", "--full-engine", "--help"].includes(argument)) flags.add(argument);
     else if (["--seed", "--commands", "--passes", "--reference-passes", "--big-orders"].includes(argument)) {
       const value = Number(argumentsList[index + 1]);
       if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${argument} needs a whole number\n${usage}`);
@@ -67,6 +70,7 @@ function parseOptions(argumentsList: readonly string[]): Options {
     big: flags.has("--big"),
     bigChild: flags.has("--big-child"),
     bigOrders: values.get("--big-orders") ?? bigBookDefaults.restingOrders,
+    fullEngine: flags.has("--full-engine"),
   };
 }
 
@@ -92,6 +96,7 @@ function main(): void {
   if ((globalThis as { gc?: unknown }).gc === undefined) return reexecuteWithGarbageCollection();
   if (options.bigChild) return runBigBookChild({ restingOrders: options.bigOrders, seed: options.seed });
   const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+  if (options.fullEngine) return runFullEngine(options, log);
   if (options.big) {
     const bigBook = measureBigBook({ restingOrders: options.bigOrders, seed: options.seed });
     process.stdout.write(options.json ? `${JSON.stringify(bigBook)}\n` : `${JSON.stringify(bigBook, null, 2)}\n`);
@@ -104,6 +109,17 @@ function main(): void {
   log(`liquidation: detection over ${liquidationOptions.positions} positions, flash crash over ${liquidationOptions.accounts} accounts`);
   const liquidation = measureLiquidation(liquidationOptions);
   process.stdout.write(options.json ? `${JSON.stringify({ ...report, liquidation })}\n` : formatTable(report) + formatLiquidation(liquidation));
+}
+
+/** --full-engine: the full perpetual engine alone, the figure the "perpdex full engine" row reports. */
+function runFullEngine(options: Options, log: (line: string) => void): void {
+  log(`generating ${options.commands} commands (seed ${options.seed})`);
+  const workload = generateWorkload({ ...standardWorkload, seed: options.seed, commands: options.commands });
+  const speed = measureFullEngine({ workload, passes: options.passes, warmUpCommands: warmUpCommandsMax, log });
+  const report = { workload: describeWorkload(workload, 0, 0), perpdexFullEngine: fullEngineReport(speed), loadAverage: loadAverage() };
+  const { commandsPerSecond, commandsPerSecondPasses, commandsPerSecondBest, p50Ns, p99Ns, p999Ns, refusedPerPass } = report.perpdexFullEngine;
+  const summary = { commandsPerSecond, commandsPerSecondPasses, commandsPerSecondBest, p50Ns, p99Ns, p999Ns, refusedPerPass, loadAverage: report.loadAverage };
+  process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : `${JSON.stringify(summary, null, 2)}\n`);
 }
 
 function run(options: Options, log: (line: string) => void): BenchReport {

@@ -136,6 +136,36 @@ export function compareSpeed(options: SpeedOptions): SpeedComparison {
   };
 }
 
+/**
+ * Only the full perpetual engine (Exchange) on the workload: a warm-up pass, then `passes` throughput and
+ * latency passes, as compareSpeed measures it (for `npm run bench -- --full-engine`).
+ */
+export function measureFullEngine(options: Omit<SpeedOptions, "referencePasses">): EngineSpeed {
+  const { workload, log } = options;
+  const fullEngine: Contender = {
+    name: "perpdex full engine",
+    passes: options.passes,
+    throughput(commands) {
+      const exchange = prepareExchange(workload);
+      collectGarbage();
+      const counts = perpdexThroughputPass(exchange, workload.stream, commands);
+      return { counts, depth: perpdexDepth(exchange.engine) };
+    },
+    latency(durations) {
+      const exchange = prepareExchange(workload);
+      collectGarbage();
+      return perpdexLatencyPass(exchange, workload.stream, durations);
+    },
+  };
+  const commands = workload.stream.length;
+  const warmUpCommands = Math.min(commands, options.warmUpCommands);
+  log(`warm-up ${fullEngine.name}: ${rate(fullEngine.throughput(warmUpCommands).counts)} commands/s over ${warmUpCommands} commands`);
+  const throughput = runThroughputPasses({ contenders: [fullEngine], commands, log });
+  const kinds = workload.neutral.kind.subarray(workload.neutral.prefillCount);
+  const latency = runLatencyPasses({ contenders: [fullEngine], kinds, log });
+  return engineSpeed(throughput.counts[0]!, latency[0]!);
+}
+
 function runThroughputPasses(options: { contenders: readonly Contender[]; commands: number; log: (line: string) => void }): {
   counts: PassCounts[][];
   booksIdentical: boolean;

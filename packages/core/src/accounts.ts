@@ -29,6 +29,11 @@ export class Account {
   tokenValueEpoch = -1;
   /** Open positions and positions with open orders, in the order they were opened. */
   readonly positions: Position[] = [];
+  /**
+   * One of `positions` (the last one looked up or registered), or null: Exchange.position tries it
+   * before scanning, one pointer away instead of three. Not state.
+   */
+  positionHint: Position | null = null;
   /** Σ reserved over positions, µUSD. */
   reserved = 0;
   /** Margin mode and leverage chosen per market index; only non-default choices are kept. */
@@ -38,6 +43,8 @@ export class Account {
   /** Fee rates cached for the UTC day `feeDay` (tiers move daily, SPEC 07 §2.3). */
   feeRates: FeeRates | null = null;
   feeDay = -1;
+  /** The liquidation engine's touch list this account was last added to (perp/liquidation.ts); not state. */
+  touchGeneration = -1;
 
   constructor(
     readonly index: number,

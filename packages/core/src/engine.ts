@@ -150,9 +150,22 @@ export class Engine {
   private takerRemaining = 0;
   private takerFilled = 0;
   private takerOutcome = outcomeOpen;
+  private takerAccount: Account = null as unknown as Account;
+  private takerOrderId = 0;
+  private takerBuys = false;
+  private takerLimit = 0;
+  private takerSelfTradeMode = 0;
 
   private observer: MatchingObserver | null = null;
   private readonly orderContext: OrderContext;
+  private readonly incomingOrder: { -readonly [Field in keyof IncomingOrder]: IncomingOrder[Field] } = {
+    address: "",
+    account: undefined,
+    market: null as unknown as Market,
+    spec: null as unknown as OrderSpec,
+    limit: 0 as PriceTicks,
+    replacing: noSlot,
+  };
   private readonly fillRecord: Fill = {
     market: null as unknown as Market,
     price: 0 as PriceTicks,
@@ -224,8 +237,12 @@ export class Engine {
     assert(command.sequence < sequenceMax, "sequence beyond the order id space");
     assert(typeof command.time === "bigint" && command.time > this.lastTime, "exchange time must increase");
     // A fresh array is cheaper than truncating (length = 0 is a runtime call), and lets a consumer keep
-    // the previous command's events.
-    this.events = [];
+    // the previous command's events. Most commands emit one event, and `[]` grows to 17 slots on its
+    // first push: a one-element literal emptied by pop keeps a one-slot backing store instead (in
+    // optimized code), a seventh of the garbage.
+    const events: ExchangeEvent[] = [null as unknown as ExchangeEvent];
+    events.pop();
+    this.events = events;
     this.sequence = command.sequence;
     this.time = command.time;
     this.lastSequence = command.sequence;
@@ -308,7 +325,15 @@ export class Engine {
     const limit = this.limitPrice(market, spec, spec.side === "buy", replacing);
     let size = spec.size as number;
     if (this.observer !== null) {
-      const vetted = this.observer.checkOrder({ address, account: existing, market, spec, limit, replacing });
+      // One object, refilled per order (the observer reads it only during the call).
+      const incoming = this.incomingOrder;
+      incoming.address = address;
+      incoming.account = existing;
+      incoming.market = market;
+      incoming.spec = spec;
+      incoming.limit = limit;
+      incoming.replacing = replacing;
+      const vetted = this.observer.checkOrder(incoming);
       if (typeof vetted !== "number") {
         this.emitRejected(orderId, address, spec, vetted);
         return vetted;
@@ -358,7 +383,12 @@ export class Engine {
     const opposite = buy ? market.asks : market.bids;
     const selfTradeMode = selfTradeCode[selfTrade];
     if (timeInForce !== "FOK" || this.canFill(opposite, account.index, limit, selfTradeMode)) {
-      this.match(market, opposite, { account, orderId, buy, limit, selfTradeMode });
+      this.takerAccount = account;
+      this.takerOrderId = orderId;
+      this.takerBuys = buy;
+      this.takerLimit = limit;
+      this.takerSelfTradeMode = selfTradeMode;
+      this.match(market, opposite);
     }
     this.finishIncoming(market, account, spec, orderId, limit, timeInForce);
   }
@@ -432,21 +462,19 @@ export class Engine {
     return false;
   }
 
-  private match(
-    market: Market,
-    opposite: BookSide,
-    taker: { account: Account; orderId: number; buy: boolean; limit: number; selfTradeMode: number },
-  ): void {
+  /** Matches the incoming order held in the taker fields against the opposite side. */
+  private match(market: Market, opposite: BookSide): void {
     const pool = this.pool;
+    const takerAccountIndex = this.takerAccount.index;
     let fills = 0;
     while (this.takerRemaining > 0) {
       const level = opposite.best();
-      if (level === undefined || opposite.isBetter(taker.limit, level.price)) return;
+      if (level === undefined || opposite.isBetter(this.takerLimit, level.price)) return;
       let slot = level.head;
       while (slot !== noSlot && this.takerRemaining > 0) {
         const nextSlot = pool.next[slot]!;
-        if (pool.account[slot] === taker.account.index) {
-          if (!this.preventSelfTrade(slot, taker.selfTradeMode)) return;
+        if (pool.account[slot] === takerAccountIndex) {
+          if (!this.preventSelfTrade(slot, this.takerSelfTradeMode)) return;
         } else if (this.observer !== null && flagIsReduceOnly(pool.flags[slot]!) && !this.vetReduceOnlyMaker(slot)) {
           // canceled: nothing left for it to reduce
         } else {
@@ -455,7 +483,7 @@ export class Engine {
             return;
           }
           fills += 1;
-          this.fill(market, level, slot, taker);
+          this.fill(market, level, slot);
         }
         slot = nextSlot;
       }
@@ -470,13 +498,11 @@ export class Engine {
     return false;
   }
 
-  private fill(
-    market: Market,
-    level: PriceLevel,
-    slot: number,
-    taker: { account: Account; orderId: number; buy: boolean },
-  ): void {
+  private fill(market: Market, level: PriceLevel, slot: number): void {
     const pool = this.pool;
+    const taker = this.takerAccount;
+    const takerOrderId = this.takerOrderId;
+    const takerBuys = this.takerBuys;
     const makerRemaining = pool.remaining[slot]!;
     const size = Math.min(this.takerRemaining, makerRemaining);
     const price = level.price as PriceTicks;
@@ -491,11 +517,11 @@ export class Engine {
       market: market.symbol,
       price,
       size: size as SizeLots,
-      takerSide: taker.buy ? "buy" : "sell",
+      takerSide: takerBuys ? "buy" : "sell",
       makerOrderId,
-      takerOrderId: taker.orderId,
+      takerOrderId,
       makerAccount,
-      takerAccount: taker.account.address,
+      takerAccount: taker.address,
     });
     if (market.referenceFollowsTrades) market.referencePrice = price;
     const makerLeft = makerRemaining - size;
@@ -510,16 +536,16 @@ export class Engine {
     }
     this.takerRemaining -= size;
     this.takerFilled += size;
-    const takerAddress = taker.account.address;
-    this.emitFill(taker.orderId, takerAddress, market.symbol, tradeIndex, price, size, this.takerFilled, this.takerRemaining, false);
+    const takerAddress = taker.address;
+    this.emitFill(takerOrderId, takerAddress, market.symbol, tradeIndex, price, size, this.takerFilled, this.takerRemaining, false);
     if (this.observer !== null) {
       const fill = this.fillRecord;
       fill.market = market;
       fill.price = price;
       fill.size = size as SizeLots;
       fill.makerAccount = makerAccountIndex;
-      fill.takerAccount = taker.account.index;
-      fill.takerBuys = taker.buy;
+      fill.takerAccount = taker.index;
+      fill.takerBuys = takerBuys;
       fill.tradeIndex = tradeIndex;
       this.observer.filled(fill);
     }
@@ -779,6 +805,19 @@ export class Engine {
 
   /** The slot of the account's open order named by `ref` in `market`, or a rejection. */
   private resolve(address: string, marketSymbol: string | undefined, ref: OrderRef): number | Rejection {
+    if (typeof ref.orderId === "number") {
+      // By order id, the owner is found from the order itself: its address equals `address` exactly when
+      // the account of `address` exists and owns the order (accounts are keyed by address), so the
+      // address lookup below is skipped on the common path.
+      const slot = this.orderIndex.find(ref.orderId);
+      if (
+        slot !== noSlot &&
+        this.accounts.list[this.pool.account[slot]!]!.address === address &&
+        (marketSymbol === undefined || this.markets[this.pool.market[slot]!]!.symbol === marketSymbol)
+      ) {
+        return slot;
+      }
+    }
     const account = this.accounts.find(address);
     let slot = noSlot;
     if (account !== undefined) {

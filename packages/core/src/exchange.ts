@@ -8,7 +8,7 @@ import { accepted, reject, type Accepted, type CommandResult, type Rejection } f
 import { CollateralPrices } from "./perp/collateral.ts";
 import { formatQuote, freeCollateral, orderMargin, withdrawable, type OrderTotals } from "./perp/account-risk.ts";
 import { FundingLedger } from "./perp/funding-ledger.ts";
-import { dayOf } from "./perp/fee-schedule.ts";
+import { dayOf, nanosecondsPerDay } from "./perp/fee-schedule.ts";
 import { notional, type QuoteUnits } from "./perp/fixed-point.ts";
 import { leverageMaxAt } from "./perp/margin-tiers.ts";
 import { CircuitBreakers } from "./perp/circuit-breakers.ts";
@@ -28,6 +28,9 @@ import type { TimeNs } from "./units.ts";
 
 /** Every command the perpetual exchange takes: the book's and its own. */
 export type ExchangeCommand = Command | PerpCommand;
+
+/** Up to this many positions, an account's own list is scanned instead of looking up positionsByKey. */
+const accountPositionsScannedMax = 8;
 
 /** Money outside accounts: the insurance fund and the fee treasury, µUSD. */
 export class Treasury {
@@ -101,16 +104,27 @@ export class Exchange implements MatchingObserver {
 
   /** The UTC day number of the current command's time (fee tiers and volume move by day). */
   get day(): number {
-    const time = this.engine.commandTime;
-    if (time !== this.dayTime) {
-      this.dayNumber = dayOf(time);
-      this.dayTime = time;
+    // Keyed by the command's sequence, a number: comparing it is cheaper than comparing bigint times.
+    // Sequences only grow and each names one time, so the key changes whenever the time can.
+    const sequence = this.engine.commandSequence;
+    if (sequence !== this.daySequence) {
+      this.daySequence = sequence;
+      // Most commands fall in the day of the one before: two comparisons, no bigint division.
+      const time = this.engine.commandTime;
+      if (time < this.dayStart || time >= this.dayEnd) {
+        this.dayNumber = dayOf(time);
+        this.dayStart = BigInt(this.dayNumber) * nanosecondsPerDay;
+        this.dayEnd = this.dayStart + nanosecondsPerDay;
+      }
     }
     return this.dayNumber;
   }
 
-  private dayTime = -1n;
+  private daySequence = -1;
   private dayNumber = 0;
+  /** [dayStart, dayEnd): the exchange-time span of dayNumber (empty until the first use). */
+  private dayStart = 0n;
+  private dayEnd = 0n;
 
   apply(command: ExchangeCommand): CommandResult {
     this.liquidations.endTouches();
@@ -264,7 +278,26 @@ export class Exchange implements MatchingObserver {
 
   /** Positions are keyed by account index × 4096 + market index (marketsMax ≤ 4096). */
   position(account: Account, marketIndex: number): Position | undefined {
-    return this.positionsByKey.get(account.index * 4096 + marketIndex);
+    // account.positions holds exactly the account's entries of positionsByKey (registerPosition and
+    // maybeForget keep both), and its positionHint is one of them or null. An account has a few
+    // positions, usually one: the hint, then a scan, beat hashing a key (and touch less memory).
+    const hint = account.positionHint;
+    if (hint !== null && hint.market.index === marketIndex) return hint;
+    const positions = account.positions;
+    let found: Position | undefined;
+    if (positions.length <= accountPositionsScannedMax) {
+      for (let at = 0; at < positions.length; at += 1) {
+        const position = positions[at]!;
+        if (position.market.index === marketIndex) {
+          found = position;
+          break;
+        }
+      }
+    } else {
+      found = this.positionsByKey.get(account.index * 4096 + marketIndex);
+    }
+    if (found !== undefined) account.positionHint = found;
+    return found;
   }
 
   positionFor(account: Account, marketIndex: number): Position {
@@ -289,6 +322,7 @@ export class Exchange implements MatchingObserver {
     this.funding.opened(position);
     this.positionsByKey.set(account.index * 4096 + marketIndex, position);
     account.positions.push(position);
+    account.positionHint = position;
     return position;
   }
 
@@ -319,6 +353,7 @@ export class Exchange implements MatchingObserver {
     const at = account.positions.indexOf(position);
     assert(at >= 0);
     account.positions.splice(at, 1);
+    if (account.positionHint === position) account.positionHint = null;
   }
 
   /** Recomputes the margin a position's open orders reserve, keeping the account total in step. */
@@ -377,7 +412,10 @@ export class Exchange implements MatchingObserver {
     const bestBid = order.market.bids.bestPrice();
     const price = buy ? order.limit : Math.max(order.limit, bestBid);
     const orderNotional = notional(price, spec.size, perpMarket.quotePerTickLot);
-    const { totals, released } = this.withoutReplaced(order, position);
+    // Without a replaced order the position's own totals stand (no object per order on the hot path).
+    let totals: OrderTotals = position;
+    let released: QuoteUnits = 0;
+    if (order.replacing !== noSlot) ({ totals, released } = this.withoutReplaced(order, position));
     // The largest |position| on the way if this order and the side's other resting orders all fill.
     const sideLots = (buy ? totals.buyLots : totals.sellLots) + spec.size;
     const exposureLots = Math.max(Math.abs(position.size), Math.abs(position.size + (buy ? sideLots : -sideLots)));

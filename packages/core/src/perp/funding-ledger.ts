@@ -65,7 +65,7 @@ export class FundingLedger {
       position.account.cash -= owed;
     }
     const exchange = this.exchange;
-    exchange.liquidations.touch(position.account, position.market.index);
+    exchange.liquidations.touchPosition(position);
     exchange.events.push({
       type: "FundingPaid",
       sequence: exchange.engine.commandSequence,

@@ -54,6 +54,8 @@ const orderItemFirst = 128;
 const autoLiquidationsPerCommandMax = 64;
 
 const keyMultiplier = 4096;
+/** 2^50: sums of a few terms below it stay exact in doubles. */
+const termMax = 1_125_899_906_842_624;
 
 export class Liquidations {
   readonly parameters: LiquidationParameters = { gracePeriodNs: 1_000_000_000n, priorityWindowNs: 100_000_000n };
@@ -71,14 +73,31 @@ export class Liquidations {
   private readonly keysByHandle: number[] = [];
   /** The mark each market was last searched at (unset: never, e.g. after a restore). */
   private readonly searchedMark: number[] = [];
+  /** MarkPricer.markEpoch at the last search: while it holds, no mark moved since (-1: scan). */
+  private searchedMarkEpoch = -1;
   private nextItem = orderItemFirst;
   private itemSequence = -1;
   // Touches collect during a command and are handled at the start of the next (see beginCommand): two
-  // pairs of sets, swapped, so a touch made before this command's detection waits like every other.
-  private touched = new Set<number>();
-  private touchedAccounts = new Set<Account>();
-  private touching = new Set<number>();
-  private touchingAccounts = new Set<Account>();
+  // pairs of lists, swapped, so a touch made before this command's detection waits like every other.
+  // Each list holds a key or an account once, in the order of its first touch (as a Set would), without
+  // hashing: a position or an account carries the generation of the list it was last added to.
+  // Only the first `…Count` entries are live: resetting a count is cheaper than truncating an array.
+  private touched: number[] = [];
+  private touchedCount = 0;
+  private touchedAccounts: Account[] = [];
+  private touchedAccountCount = 0;
+  private touching: number[] = [];
+  private touchingCount = 0;
+  private touchingAccounts: Account[] = [];
+  private touchingAccountCount = 0;
+  private touchGeneration = 0;
+  /**
+   * Keys of isolated positions whose index entry is out of date. An isolated liquidation price depends
+   * only on the position itself, and only a search reads the index: entries are recomputed just before
+   * one (flushIsolated), once per position however many commands touched it in between, instead of
+   * after every fill. The index is not state, so only when it is brought up to date may vary.
+   */
+  private readonly staleIsolated = new Set<number>();
   private readonly adlQueues = new Map<number, { position: Position; score: bigint }[]>();
   private adlSequence = -1;
 
@@ -134,6 +153,7 @@ export class Liquidations {
     const lots = Math.min(order.spec.size, Math.abs(size));
     // Exact and in safe integers: the loss at the limit beyond what backs the position, fee included.
     const exit = notional(order.limit, lots, perpMarket.quotePerTickLot);
+    if (position.mode === "isolated" && this.isolatedCloseCovered(position, exit, buy)) return null;
     const fee = exchange.settlement.takerFeeBound(position.account, exit);
     let shortfall: QuoteUnits;
     let extra = 0;
@@ -153,6 +173,22 @@ export class Liquidations {
         `the ${buy ? "highest" : "lowest"} acceptable price is ${worst} ticks`,
       { worstPrice: String(worst) },
     );
+  }
+
+  /**
+   * A cheap sufficient condition for refuseBeyondBankruptcy to pass an isolated close: the loss of
+   * closing at `exit` is at most `exit` (a buy back) or the entry cost `entryNotional` (a sale), and the
+   * taker fee at most `exit` (rates are at most feeRatePpmMax = 10 %). When that bound is covered by the
+   * margin, the cash and the fund, the exact shortfall is too, and the exact computation (a fee lookup
+   * and a division) is skipped. Terms below 2^50 (termMax) keep every sum exact in doubles.
+   */
+  private isolatedCloseCovered(position: Position, exit: QuoteUnits, buy: boolean): boolean {
+    const loss = buy ? exit : position.entryNotional;
+    const margin = position.margin;
+    const cash = Math.max(0, position.account.cash);
+    const fund = this.exchange.treasury.insuranceFund;
+    if (!(exit < termMax && loss < termMax && margin >= 0 && margin < termMax && cash < termMax && fund >= 0 && fund < termMax)) return false;
+    return loss + exit <= margin + cash + fund;
   }
 
   /** Cross equity − cross maintenance margin, µUSD: negative means liquidatable. */
@@ -241,16 +277,30 @@ export class Liquidations {
     }
   }
 
-  /** Re-keys one position (and its account's cross positions) and checks it now. */
+  /** Re-keys one position (isolated: before the next search; cross: its account's now) and checks it now. */
   private refresh(position: Position | undefined, key: number): void {
     if (position === undefined) {
+      this.staleIsolated.delete(key);
       this.release(key);
       this.pending.delete(key);
       return;
     }
-    if (position.mode === "isolated") this.reindexIsolated(position);
+    if (position.mode === "isolated") this.staleIsolated.add(key);
     else this.reindexCross(position.account);
     this.checkNow(position);
+  }
+
+  /** Brings the index entries of the isolated positions touched since the last search up to date. */
+  private flushIsolated(): void {
+    if (this.staleIsolated.size === 0) return;
+    const positions = this.exchange.positionsByKey;
+    for (const key of this.staleIsolated) {
+      const position = positions.get(key);
+      if (position === undefined) this.release(key);
+      // A position that turned cross since has its entry from reindexCross, which is current.
+      else if (position.mode === "isolated") this.reindexIsolated(position);
+    }
+    this.staleIsolated.clear();
   }
 
   /** Adds a liquidatable position to pending (found now), or drops one that is safe again. */
@@ -265,11 +315,13 @@ export class Liquidations {
 
   /** Snapshot restore: every open position enters the index; pending was restored with the state. */
   rebuild(): void {
+    this.staleIsolated.clear();
     for (const position of this.exchange.positionsByKey.values()) {
       if (position.mode === "isolated") this.reindexIsolated(position);
     }
     for (const account of this.exchange.engine.accounts.list) this.reindexCross(account);
     this.searchedMark.length = 0;
+    this.searchedMarkEpoch = -1;
   }
 
   /** What must hold between commands (perp-invariants.ts calls it after every command in tests). */
@@ -321,28 +373,54 @@ export class Liquidations {
    */
   /** A position's liquidation inputs changed (size, margin, leverage, mode, funding, cover). */
   touch(account: Account, marketIndex: number): void {
-    this.touching.add(account.index * keyMultiplier + marketIndex);
-    this.touchingAccounts.add(account);
+    const generation = this.touchGeneration;
+    const position = this.exchange.position(account, marketIndex);
+    // A touch names a position that exists, or one just forgotten (flat): that key may repeat in the
+    // list, harmlessly, since handling a key is idempotent.
+    if (position === undefined || position.touchGeneration !== generation) {
+      if (position !== undefined) position.touchGeneration = generation;
+      this.touching[this.touchingCount++] = account.index * keyMultiplier + marketIndex;
+    }
+    this.touchAccount(account);
+  }
+
+  /** `touch` for a caller that holds the position (no lookup). */
+  touchPosition(position: Position): void {
+    if (position.touchGeneration !== this.touchGeneration) {
+      position.touchGeneration = this.touchGeneration;
+      this.touching[this.touchingCount++] = this.keyOf(position);
+    }
+    this.touchAccount(position.account);
   }
 
   /** An account's collateral changed (deposit, withdrawal, a liquidator's reward). */
   touchAccount(account: Account): void {
-    this.touchingAccounts.add(account);
+    if (account.touchGeneration === this.touchGeneration) return;
+    account.touchGeneration = this.touchGeneration;
+    this.touchingAccounts[this.touchingAccountCount++] = account;
   }
 
   /** A collateral price moved: every account's collateral value changed. */
   touchAllAccounts(): void {
-    for (const account of this.exchange.engine.accounts.list) this.touchingAccounts.add(account);
+    for (const account of this.exchange.engine.accounts.list) this.touchAccount(account);
   }
 
   /** Called first in every command: what the previous command touched is handled in this one. */
   endTouches(): void {
     const touched = this.touched;
+    const touchedCount = this.touchedCount;
     const touchedAccounts = this.touchedAccounts;
+    const touchedAccountCount = this.touchedAccountCount;
     this.touched = this.touching;
+    this.touchedCount = this.touchingCount;
     this.touchedAccounts = this.touchingAccounts;
+    this.touchedAccountCount = this.touchingAccountCount;
+    // Empty unless a command stopped before refreshTouched (a failed assert): then they wait again.
     this.touching = touched;
+    this.touchingCount = touchedCount;
     this.touchingAccounts = touchedAccounts;
+    this.touchingAccountCount = touchedAccountCount;
+    this.touchGeneration += 1;
   }
 
   beginCommand(): void {
@@ -352,26 +430,42 @@ export class Liquidations {
   }
 
   private refreshTouched(): void {
-    if (this.touched.size === 0 && this.touchedAccounts.size === 0) return;
-    const positions = this.exchange.positionsByKey;
-    for (const key of this.touched) {
-      const position = positions.get(key);
+    const touchedCount = this.touchedCount;
+    const touchedAccountCount = this.touchedAccountCount;
+    if (touchedCount === 0 && touchedAccountCount === 0) return;
+    const touched = this.touched;
+    const touchedAccounts = this.touchedAccounts;
+    const exchange = this.exchange;
+    const accounts = exchange.engine.accounts.list;
+    for (let at = 0; at < touchedCount; at += 1) {
+      const key = touched[at]!;
+      // The key's account and market: the same position positionsByKey holds, without hashing.
+      const position = exchange.position(accounts[Math.floor(key / keyMultiplier)]!, key % keyMultiplier);
       if (position === undefined || position.mode === "isolated") this.refresh(position, key);
     }
-    for (const account of this.touchedAccounts) {
+    for (let at = 0; at < touchedAccountCount; at += 1) {
+      const account = touchedAccounts[at]!;
       let cross = false;
-      for (const position of account.positions) if (position.mode === "cross") cross = true;
+      for (const position of account.positions) {
+        if (position.mode === "cross") {
+          cross = true;
+          break;
+        }
+      }
       if (!cross) continue;
       this.reindexCross(account);
       for (const position of account.positions) if (position.mode === "cross") this.checkNow(position);
     }
-    this.touched.clear();
-    this.touchedAccounts.clear();
+    this.touchedCount = 0;
+    this.touchedAccountCount = 0;
   }
 
   /** Markets whose mark moved: pending is rechecked, and the index yields what the mark now crosses. */
   private search(): void {
     const exchange = this.exchange;
+    const markEpoch = exchange.marks.markEpoch;
+    if (markEpoch === this.searchedMarkEpoch) return;
+    this.searchedMarkEpoch = markEpoch;
     let moved = false;
     for (const perpMarket of exchange.perpMarkets) {
       if (this.searchedMark[perpMarket.index] !== perpMarket.markPrice) moved = true;
@@ -382,6 +476,7 @@ export class Liquidations {
       const position = exchange.positionsByKey.get(key);
       if (position === undefined || !this.isLiquidatable(position)) this.pending.delete(key);
     }
+    this.flushIsolated();
     const found: number[] = [];
     for (const perpMarket of exchange.perpMarkets) {
       if (this.searchedMark[perpMarket.index] === perpMarket.markPrice) continue;
@@ -406,6 +501,7 @@ export class Liquidations {
 
   /** The engine liquidates what nobody took within the grace period: oldest first, then by key. */
   private liquidateOverdue(): void {
+    if (this.pending.size === 0) return;
     const time = this.exchange.time;
     const due: [number, TimeNs][] = [];
     for (const [key, since] of this.pending) if (time >= since + this.parameters.gracePeriodNs) due.push([key, since]);

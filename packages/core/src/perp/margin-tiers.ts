@@ -1,6 +1,6 @@
 import { assert } from "../assert.ts";
 import { ppmOne } from "../units.ts";
-import { multiplyDivide, quoteUnitsPerDollar, type QuoteUnits } from "./fixed-point.ts";
+import { multiplyDivideValues, quoteUnitsPerDollar, type QuoteUnits } from "./fixed-point.ts";
 
 // Leverage tiers by position notional, and the margin they require.
 //
@@ -249,12 +249,7 @@ export function tierAt(notional: QuoteUnits, profile: MarginProfile): MarginTier
  */
 export function maintenanceMargin(notional: QuoteUnits, profile: MarginProfile): QuoteUnits {
   const tier = tierAt(notional, profile);
-  const slice = multiplyDivide({
-    value: notional - tier.notionalFloor,
-    multiplier: tier.maintenanceRatePpm,
-    divisor: ppmOne,
-    rounding: "ceil",
-  });
+  const slice = multiplyDivideValues(notional - tier.notionalFloor, tier.maintenanceRatePpm, ppmOne, "ceil");
   const margin = tier.maintenanceBase + slice;
   assert(Number.isSafeInteger(margin) && margin >= 0);
   return margin;
@@ -326,8 +321,20 @@ export interface InitialMarginParameters {
  * ```
  */
 export function initialMargin(parameters: InitialMarginParameters): QuoteUnits {
-  const { notional, leverage } = parameters;
+  // One call: inlined anywhere, the parameters object disappears (see multiplyDivide).
+  return initialMarginValues(parameters.notional, parameters.leverage);
+}
+
+/**
+ * `initialMargin` with positional arguments.
+ *
+ * @example
+ * ```ts
+ * initialMarginValues(100_000_000_000, 20); // => 5_000_000_000
+ * ```
+ */
+export function initialMarginValues(notional: QuoteUnits, leverage: number): QuoteUnits {
   assert(Number.isSafeInteger(notional) && notional >= 0, "initialMargin notional must be a non-negative safe integer");
   assert(Number.isSafeInteger(leverage) && leverage >= 1, "initialMargin leverage must be a whole number ≥ 1");
-  return multiplyDivide({ value: notional, multiplier: 1, divisor: leverage, rounding: "ceil" });
+  return multiplyDivideValues(notional, 1, leverage, "ceil");
 }

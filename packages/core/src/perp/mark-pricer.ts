@@ -16,6 +16,11 @@ export class MarkPricer {
    * after a restore, and advancing early is a no-op.
    */
   private dueAt = 0n;
+  /**
+   * Bumped whenever a market's mark changes or a market is listed: a reader that saw the same count has
+   * seen every mark as it is (liquidation search skips its per-market scan on that). Not state.
+   */
+  markEpoch = 0;
 
   constructor(private readonly exchange: Exchange) {}
 
@@ -23,6 +28,7 @@ export class MarkPricer {
     this.states.push(createMarkState(this.exchange.time));
     this.exchange.engine.markets[perpMarket.index]!.referencePrice = perpMarket.markPrice;
     this.dueAt = 0n;
+    this.markEpoch += 1;
   }
 
   advanceAll(): void {
@@ -56,6 +62,7 @@ export class MarkPricer {
     const mark = markPrice({ indexTicks: perpMarket.indexPrice, basisPpb: state.basisPpb });
     if (mark !== perpMarket.markPrice) {
       perpMarket.markPrice = mark;
+      this.markEpoch += 1;
       market.referencePrice = mark;
       exchange.events.push({
         type: "MarkPriceUpdated",

@@ -29,7 +29,7 @@ export type MarketAdminCommand =
 const makerPpmReserved = Math.max(...feeScheduleSpec.tiers.map((tier) => tier.makerPpm));
 import { marginProfiles, validatePerpSpec, type PerpMarket, type PerpMarketSpec } from "./perp-market.ts";
 import type { Position } from "./position.ts";
-import { addedExposureLots, checkRiskLimits, noRiskLimits, riskLimitsProblem, type RiskLimits } from "./risk-limits.ts";
+import { addedExposureLots, checkRiskLimits, noRiskLimits, riskLimitsProblem, type RiskLimits, type RiskOrder } from "./risk-limits.ts";
 
 // Admin controls of a market (PRD §2.7.3, SPEC 17 §4): its status (active, reduce-only, paused), its
 // parameters (margin profile, leverage caps, price and size grid, risk limits, breaker bands) and a force
@@ -102,6 +102,16 @@ export class MarketAdmin {
   readonly statuses: MarketStatus[] = [];
   /** Per market, by index: its own fee rates, or null for the volume schedule. */
   readonly feeRates: (FeeRates | null)[] = [];
+
+  private readonly riskOrder: { -readonly [Field in keyof RiskOrder]: RiskOrder[Field] } = {
+    perpMarket: null as unknown as PerpMarket,
+    limits: noRiskLimits,
+    size: 0,
+    buy: false,
+    sideLots: 0,
+    price: 0,
+    orderNotional: 0,
+  };
 
   constructor(private readonly exchange: Exchange) {}
 
@@ -185,7 +195,16 @@ export class MarketAdmin {
         );
       }
     }
-    return checkRiskLimits({ perpMarket, limits: perpMarket.spec.riskLimits!, size: position.size, buy, sideLots, price, orderNotional });
+    // One object refilled per order (checkRiskLimits reads it only during the call): none allocated.
+    const riskOrder = this.riskOrder;
+    riskOrder.perpMarket = perpMarket;
+    riskOrder.limits = perpMarket.spec.riskLimits!;
+    riskOrder.size = position.size;
+    riskOrder.buy = buy;
+    riskOrder.sideLots = sideLots;
+    riskOrder.price = price;
+    riskOrder.orderNotional = orderNotional;
+    return checkRiskLimits(riskOrder);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -348,7 +348,8 @@ export class Oracles {
   /** Time passes: stale aggregates make their subject unhealthy; a stale primary fails over. */
   advance(): void {
     const time = this.exchange.time;
-    if (time < this.dueAt || this.subjects.length === 0) return;
+    // Without subjects first: a number test, where the time test compares bigints.
+    if (this.subjects.length === 0 || time < this.dueAt) return;
     let dueAt = -1n;
     for (const subject of this.subjects) {
       const { staleAfterNs } = subject.config;

@@ -48,6 +48,8 @@ export class Position {
   closeCovered: QuoteUnits = 0;
   closeUncovered: QuoteUnits = 0;
   closeSequence = -1;
+  /** The liquidation engine's touch list this position was last added to (perp/liquidation.ts); not state. */
+  touchGeneration = -1;
 
   constructor(
     readonly account: Account,

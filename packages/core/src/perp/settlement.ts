@@ -2,7 +2,7 @@ import type { Account } from "../accounts.ts";
 import { assert } from "../assert.ts";
 import type { Fill } from "../engine.ts";
 import type { Exchange } from "../exchange.ts";
-import { feeFor, feeInsuranceSharePpm, feeRatesFor, feeScheduleSpec, RollingVolume, splitFee, type FeeRates } from "./fee-schedule.ts";
+import { feeFor, feeInsuranceSharePpm, feeRatesFor, feeScheduleSpec, insuranceShareOf, RollingVolume, type FeeRates } from "./fee-schedule.ts";
 import { multiplyDivide, notional, type QuoteUnits } from "./fixed-point.ts";
 import { depositToFund } from "./insurance-fund.ts";
 import { initialMargin } from "./margin-tiers.ts";
@@ -68,7 +68,8 @@ export class Settlement {
     const makerFee = feeFor({ notional: value, ratePpm: this.ratesIn(maker, marketRates).makerPpm });
     const takerFee = feeFor({ notional: value, ratePpm: this.ratesIn(taker, marketRates).takerPpm });
     const net = makerFee + takerFee;
-    const { insurance, treasury } = splitFee({ netFee: net, insuranceSharePpm: feeInsuranceSharePpm });
+    const insurance = insuranceShareOf(net, feeInsuranceSharePpm);
+    const treasury = net - insurance;
     exchange.treasury.insuranceFund += insurance;
     exchange.treasury.feeTreasury += treasury;
     exchange.events.push({
@@ -215,7 +216,7 @@ export class Settlement {
 
   private emitFundUsed(position: Position, deficit: QuoteUnits, covered: QuoteUnits): void {
     const exchange = this.exchange;
-    exchange.liquidations.touch(position.account, position.market.index);
+    exchange.liquidations.touchPosition(position);
     exchange.events.push({
       type: "InsuranceFundUsed",
       sequence: exchange.engine.commandSequence,
@@ -238,7 +239,7 @@ export class Settlement {
     const exchange = this.exchange;
     const after = position.size;
     const type = before === 0 ? "PositionOpened" : after === 0 ? "PositionClosed" : "PositionUpdated";
-    exchange.liquidations.touch(position.account, position.market.index);
+    exchange.liquidations.touchPosition(position);
     exchange.events.push({
       type,
       sequence: exchange.engine.commandSequence,
