@@ -1,15 +1,15 @@
 // The node benchmark (issue: durable journal throughput, ack latency, replay speed, start-up from a
 // snapshot of 10,000,000 resting orders), on the perpetual exchange: every order passes the margin check,
 // every fill settles into positions, fees, the insurance fund. Run: `npm run bench:node` (all parts) or
-// `npm run bench:node -- throughput|replay|startup [--commands N] [--orders N] [--startup-directory DIR]`
-// (DIR keeps the start-up data: built on the first run, reused by the next ones).
+// `npm run bench:node -- throughput|replay|startup [--commands N] [--orders N] [--startup-directory DIR]
+// [--loads 1,100,1000,20000,many]` (DIR keeps the start-up data: built on the first run, reused by the
+// next ones; --loads picks throughput loads by window, "many" being the submitMany one).
 //
 // Every number is measured through the real node: ExchangeNode.submit (encode, sequence, apply, journal
 // append, fdatasync'ed group commit, acknowledgement), with its follower thread running. Each load also
 // reports the process's CPU time per command (both threads), which holds up on a shared machine where
-// wall-clock rates do not. Accounts deposit
-// before timing starts; commands are generated before timing starts (except in the 10 M build, which is
-// not timed).
+// wall-clock rates do not. Accounts deposit before timing starts; throughput commands are made as they
+// are submitted (bench-stream.ts says why), so their making — a few small objects — is timed too.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -23,12 +23,16 @@ import { readLog } from "../src/log-reader.ts";
 import { LogState } from "../src/log-state.ts";
 import { commandOfRecord, replayRecords } from "../src/replay.ts";
 import { openLog } from "../src/state-recovery.ts";
+import { nodeThreadCpuMicroseconds } from "./thread-cpu.ts";
+import { BenchStream, benchAccount as account, benchAccounts, benchDeposit as deposit } from "./bench-stream.ts";
 
 const { values, positionals } = parseArgs({
   options: {
     commands: { type: "string" },
     orders: { type: "string" },
     directory: { type: "string" },
+    // Which throughput loads to run, by window ("1,100,1000,20000,many"; default all): for profiling one.
+    loads: { type: "string" },
     // Keep the start-up data directory here (built once, reused by later runs, never deleted).
     "startup-directory": { type: "string" },
   },
@@ -38,14 +42,12 @@ const parts = positionals.length === 0 ? ["throughput", "replay", "startup"] : p
 const throughputCommands = Number(values.commands ?? 2_000_000);
 const startupOrders = Number(values.orders ?? 10_000_000);
 const scratchRoot = values.directory ?? os.tmpdir();
+const loadsChosen = new Set((values.loads ?? "1,100,1000,20000,many").split(","));
 
 function scratch(prefix: string): string {
   return mkdtempSync(path.join(scratchRoot, prefix));
 }
 
-function account(index: number): string {
-  return `0x${index.toString(16).padStart(40, "0")}`;
-}
 
 function formatRate(perSecond: number): string {
   return `${Math.round(perSecond).toLocaleString("en-US")}/s`;
@@ -55,10 +57,6 @@ function percentile(sorted: Float64Array, fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!;
 }
 
-/** A USDC deposit of `dollars` (6 decimals). */
-function deposit(owner: string, dollars: number): ExchangeCommandInput {
-  return { type: "deposit", account: owner, asset: "USDC", amount: BigInt(dollars) * 1_000_000n, reference: `bench-${owner.slice(-8)}` };
-}
 
 // Submits `count` commands with up to `window` in flight; every one must be accepted.
 async function submitAll(node: ExchangeNode, count: number, commandAt: (index: number) => ExchangeCommandInput, window = 20_000): Promise<void> {
@@ -80,50 +78,7 @@ async function submitAll(node: ExchangeNode, count: number, commandAt: (index: n
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Throughput and latency: a mixed stream on one genesis market — 43 % passive limit orders, 42 % cancels
-// of live orders, 15 % crossing IOC orders — from 1,000 funded accounts, with W commands in flight.
-// Cancels keep pace with placements, so the book stays near its steady size (tens of thousands of
-// orders) and the periodic checkpoint hash stays as cheap as it would be on a live book of that size.
-// The crossing orders trade: positions open, grow, shrink and flip, fees and the insurance fund move.
-
-const benchMarket = "AAPL-PERP";
-const referenceTicks = 23_000;
-const benchAccounts = 1_000;
-
-function throughputStream(count: number, firstSequence: number): ExchangeCommandInput[] {
-  const stream: ExchangeCommandInput[] = [];
-  const live: number[] = [];
-  let state = 12_345;
-  const draw = (): number => {
-    state = (Math.imul(state, 1_103_515_245) + 12_345) | 0;
-    return (state >>> 8) & 0xffff;
-  };
-  for (let index = 0; index < count; index += 1) {
-    const sequence = firstSequence + index;
-    const owner = account(sequence % benchAccounts);
-    const roll = draw() % 100;
-    if (roll < 42 && live.length > 0) {
-      const pick = draw() % live.length;
-      const orderId = live[pick]!;
-      live[pick] = live[live.length - 1]!;
-      live.pop();
-      stream.push({ type: "cancelOrder", account: account((orderId / 256) % benchAccounts), market: benchMarket, orderId });
-      continue;
-    }
-    const buy = (draw() & 1) === 1;
-    const crossing = roll >= 85;
-    const offset = 1 + (draw() % 50);
-    const price = (referenceTicks + (buy === crossing ? offset : -offset)) as PriceTicks;
-    const size = (1 + (draw() % 100)) as SizeLots;
-    if (crossing) {
-      stream.push({ type: "placeOrder", account: owner, order: { market: benchMarket, side: buy ? "buy" : "sell", type: "limit", price, size, timeInForce: "IOC" } });
-    } else {
-      live.push(sequence * 256);
-      stream.push({ type: "placeOrder", account: owner, order: { market: benchMarket, side: buy ? "buy" : "sell", type: "limit", price, size } });
-    }
-  }
-  return stream;
-}
+// Throughput and latency: the mixed stream of bench-stream.ts with W commands in flight.
 
 interface LoadResult {
   readonly commands: number;
@@ -131,6 +86,8 @@ interface LoadResult {
   readonly latencyMs: Float64Array;
   /** CPU time of this process (all threads: the node's and the follower's) per command, microseconds. */
   readonly cpuMicrosecondsPerCommand: number;
+  /** The node's own thread's share of it (thread-cpu.ts). */
+  readonly nodeThreadMicrosecondsPerCommand: number;
 }
 
 // The machine may be shared: CPU time per command says what the node costs whatever else runs.
@@ -140,53 +97,59 @@ function cpuMicroseconds(): number {
 }
 
 // Closed loop: keeps `window` commands in flight, submitting the next as each is acknowledged.
-async function drive(node: ExchangeNode, stream: readonly ExchangeCommandInput[], window: number): Promise<LoadResult> {
-  const latencyMs = new Float64Array(stream.length);
+async function drive(node: ExchangeNode, commands: number, window: number): Promise<LoadResult> {
+  const stream = new BenchStream(node.lastSequence + 1);
+  const latencyMs = new Float64Array(commands);
   let next = 0;
   let acknowledged = 0;
   const started = performance.now();
   const cpuStarted = cpuMicroseconds();
+  const nodeThreadStarted = nodeThreadCpuMicroseconds();
   await new Promise<void>((resolve, reject) => {
     const submitOne = (): void => {
       const index = next++;
       const submittedAt = performance.now();
-      node.submit(stream[index]!).then(() => {
+      node.submit(stream.next()).then(() => {
         latencyMs[index] = performance.now() - submittedAt;
         acknowledged += 1;
-        if (next < stream.length) submitOne();
-        else if (acknowledged === stream.length) resolve();
+        if (next < commands) submitOne();
+        else if (acknowledged === commands) resolve();
       }, reject);
     };
-    for (let index = 0; index < Math.min(window, stream.length); index += 1) submitOne();
+    for (let index = 0; index < Math.min(window, commands); index += 1) submitOne();
   });
-  const cpuMicrosecondsPerCommand = (cpuMicroseconds() - cpuStarted) / stream.length;
-  return { commands: stream.length, seconds: (performance.now() - started) / 1_000, latencyMs, cpuMicrosecondsPerCommand };
+  const cpuMicrosecondsPerCommand = (cpuMicroseconds() - cpuStarted) / commands;
+  const nodeThreadMicrosecondsPerCommand = (nodeThreadCpuMicroseconds() - nodeThreadStarted) / commands;
+  return { commands, seconds: (performance.now() - started) / 1_000, latencyMs, cpuMicrosecondsPerCommand, nodeThreadMicrosecondsPerCommand };
 }
 
 // Closed loop with `submitMany`: `groups` groups of `groupSize` commands in flight, one promise per group.
-async function driveGroups(node: ExchangeNode, stream: readonly ExchangeCommandInput[], groupSize: number, groups: number): Promise<LoadResult> {
-  const latencyMs = new Float64Array(stream.length);
+async function driveGroups(node: ExchangeNode, commands: number, groupSize: number, groups: number): Promise<LoadResult> {
+  const stream = new BenchStream(node.lastSequence + 1);
+  const latencyMs = new Float64Array(commands);
   let next = 0;
   let acknowledged = 0;
   const started = performance.now();
   const cpuStarted = cpuMicroseconds();
+  const nodeThreadStarted = nodeThreadCpuMicroseconds();
   await new Promise<void>((resolve, reject) => {
     const submitGroup = (): void => {
       const first = next;
-      const group = stream.slice(first, first + groupSize);
+      const group = Array.from({ length: Math.min(groupSize, commands - first) }, () => stream.next());
       next += group.length;
       const submittedAt = performance.now();
       node.submitMany(group).then(() => {
         latencyMs.fill(performance.now() - submittedAt, first, first + group.length);
         acknowledged += group.length;
-        if (next < stream.length) submitGroup();
-        else if (acknowledged === stream.length) resolve();
+        if (next < commands) submitGroup();
+        else if (acknowledged === commands) resolve();
       }, reject);
     };
-    for (let group = 0; group < groups && next < stream.length; group += 1) submitGroup();
+    for (let group = 0; group < groups && next < commands; group += 1) submitGroup();
   });
-  const cpuMicrosecondsPerCommand = (cpuMicroseconds() - cpuStarted) / stream.length;
-  return { commands: stream.length, seconds: (performance.now() - started) / 1_000, latencyMs, cpuMicrosecondsPerCommand };
+  const cpuMicrosecondsPerCommand = (cpuMicroseconds() - cpuStarted) / commands;
+  const nodeThreadMicrosecondsPerCommand = (nodeThreadCpuMicroseconds() - nodeThreadStarted) / commands;
+  return { commands, seconds: (performance.now() - started) / 1_000, latencyMs, cpuMicrosecondsPerCommand, nodeThreadMicrosecondsPerCommand };
 }
 
 function report(name: string, result: LoadResult): void {
@@ -194,7 +157,7 @@ function report(name: string, result: LoadResult): void {
   console.log(
     `${name.padEnd(34)} ${formatRate(result.commands / result.seconds).padStart(12)}  ` +
       `ack p50 ${percentile(sorted, 0.5).toFixed(2)} ms  p99 ${percentile(sorted, 0.99).toFixed(2)} ms  p99.9 ${percentile(sorted, 0.999).toFixed(2)} ms  ` +
-      `CPU ${result.cpuMicrosecondsPerCommand.toFixed(1)} µs/command`,
+      `CPU ${result.cpuMicrosecondsPerCommand.toFixed(1)} µs/command (node thread ${result.nodeThreadMicrosecondsPerCommand.toFixed(1)})`,
   );
 }
 
@@ -211,12 +174,13 @@ async function throughput(dataDirectory: string): Promise<void> {
     { window: 20_000, commands: throughputCommands },
   ];
   for (const load of loads) {
-    const stream = throughputStream(load.commands, node.lastSequence + 1);
-    report(`${load.commands.toLocaleString("en-US")} commands, ${load.window} in flight`, await drive(node, stream, load.window));
+    if (!loadsChosen.has(String(load.window))) continue;
+    report(`${load.commands.toLocaleString("en-US")} commands, ${load.window} in flight`, await drive(node, load.commands, load.window));
   }
   // The same stream through submitMany: 10 groups of 100 in flight (1,000 commands), one promise a group.
-  const grouped = throughputStream(200_000, node.lastSequence + 1);
-  report(`200,000 commands, submitMany 10 × 100`, await driveGroups(node, grouped, 100, 10));
+  if (loadsChosen.has("many")) {
+    report(`200,000 commands, submitMany 10 × 100`, await driveGroups(node, 200_000, 100, 10));
+  }
   const journal = node.statistics.journal;
   const records = journal.recordsWritten - before.recordsWritten;
   const syncs = journal.fileSyncs - before.fileSyncs;

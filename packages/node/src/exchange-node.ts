@@ -14,13 +14,14 @@ import type { FollowerOptions, SnapshotReport } from "./follower.ts";
 import { Follower } from "./follower.ts";
 import { genesisCommands } from "./genesis.ts";
 import { checkpointRecordBytes, recordOverheadBytes } from "./journal/format.ts";
-import type { Journal, JournalStatistics } from "./journal/journal.ts";
+import type { DurableObserver, Journal, JournalStatistics } from "./journal/journal.ts";
 import type { JournalRecord } from "./journal/journal-reader.ts";
 import type { LogSource } from "./log-reader.ts";
 import type { LogCommand, LogState } from "./log-state.ts";
 import type { NodeLogger } from "./logger.ts";
 import type { ExchangeNodeOptions, NodeSettings } from "./node-settings.ts";
 import { resolveSettings } from "./node-settings.ts";
+import { AcknowledgementGroup, PendingAcknowledgements, type PendingRelease } from "./pending-acknowledgements.ts";
 import { Sequencer } from "./sequencer.ts";
 import { commandOfRecord, stamp } from "./replay.ts";
 import { removeTemporarySnapshots } from "./snapshot-store.ts";
@@ -62,18 +63,10 @@ type NodeState = "open" | "closing" | "closed" | "failed";
 
 const noEvents: readonly ExchangeEvent[] = Object.freeze([]);
 
-// A command sequenced, applied and appended: what its acknowledgement needs once it is durable.
-interface PendingAcknowledgement {
-  readonly durable: Promise<void>;
-  readonly recordBytes: number;
-  readonly command: LogCommand;
-  readonly acknowledgement: Acknowledgement;
-  readonly auth: Uint8Array | undefined;
-}
-
 // Live records reach the follower at most this late, in messages of at most this size: one message a
-// journal batch cost the node's thread several percent of its time at 1,000 commands in flight.
-const feedGathering = { gatherMs: 10, gatherBytesMax: 1024 * 1024 };
+// journal batch cost the node's thread several percent of its time at 1,000 commands in flight, and
+// every message wakes both threads (the follower answers each), which on two cores shows at low load.
+const feedGathering = { gatherMs: 25, gatherBytesMax: 2 * 1024 * 1024 };
 // Recovery hands replayed records to the follower in messages of about this size.
 const recoveryFramesBytes = 1024 * 1024;
 // The journal's default; the node must stay below the journal's limit (it asserts on overflow).
@@ -117,12 +110,14 @@ export class ExchangeNode {
   private readonly authBytesMax: number;
   private readonly pendingBytesMax: number;
   private status: NodeState = "open";
-  private inFlight = 0;
-  private pendingBytes = 0;
+  // Commands journaled but not yet durable, released in sequence order as the journal syncs them.
+  private readonly pending = new PendingAcknowledgements();
   private lastCheckpointSequence = 0;
   private archiving: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private readonly appliedListeners: AppliedListener[] = [];
+  // Bound once: the release loop calls it for every command while someone listens.
+  private readonly notifyRelease = (release: PendingRelease): void => this.notifyReleased(release);
 
   private constructor(parts: NodeParts) {
     const { settings } = parts;
@@ -148,6 +143,11 @@ export class ExchangeNode {
     this.pendingBytesMax = settings.journal?.pendingBytesMax ?? journalPendingBytesDefault;
     this.scratch = Buffer.allocUnsafe(this.payloadBytesMax);
     this.lastCheckpointSequence = parts.state.lastSequence;
+    const observer: DurableObserver = {
+      durable: (records, lastSequence) => this.onDurable(records, lastSequence),
+      failed: (error) => this.onJournalFailed(error),
+    };
+    this.journal.observeDurable(observer);
   }
 
   /**
@@ -228,7 +228,7 @@ export class ExchangeNode {
 
   /** Counters for metrics and benchmarks: the journal's work and what waits for it. */
   get statistics(): { readonly journal: JournalStatistics; readonly inFlight: number; readonly pendingBytes: number } {
-    return { journal: this.journal.statistics, inFlight: this.inFlight, pendingBytes: this.pendingBytes };
+    return { journal: this.journal.statistics, inFlight: this.pending.count, pendingBytes: this.journal.pendingByteCount };
   }
 
   /** The state hash of the exchange now (lowercase hex), as the core defines it. O(state). */
@@ -262,19 +262,11 @@ export class ExchangeNode {
   }
 
   private submitLogCommand(input: LogCommandInput, auth: Uint8Array | undefined): Promise<Acknowledgement> {
-    let pending: PendingAcknowledgement;
     try {
-      pending = this.enqueue(input, auth);
+      return this.enqueue(input, auth, undefined)!;
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return pending.durable.then(
-      () => this.acknowledge(pending),
-      (error: Error) => {
-        this.fail(error);
-        throw error;
-      },
-    );
   }
 
   /**
@@ -289,36 +281,30 @@ export class ExchangeNode {
    * const acks = await node.submitMany([{ type: "cancelAll", account }, { type: "tick" }]);
    */
   submitMany(inputs: readonly ExchangeCommandInput[], auths?: readonly (Uint8Array | undefined)[]): Promise<Acknowledgement[]> {
-    const pendings: PendingAcknowledgement[] = [];
+    const group = new AcknowledgementGroup();
+    let enqueued = 0;
     let refused: Error | undefined;
     for (let index = 0; index < inputs.length; index += 1) {
       try {
-        pendings.push(this.enqueue(checkNotGenesis(inputs[index]!), auths?.[index]));
+        this.enqueue(checkNotGenesis(inputs[index]!), auths?.[index], group);
+        enqueued += 1;
       } catch (error) {
         refused = error as Error;
         break;
       }
     }
-    const last = pendings.at(-1);
-    const all: Promise<Acknowledgement[]> =
-      last === undefined
-        ? Promise.resolve([])
-        : last.durable.then(
-            () => pendings.map((pending) => this.acknowledge(pending)),
-            (error: Error) => {
-              this.fail(error);
-              throw error;
-            },
-          );
+    group.close(enqueued);
+    const all = group.promise;
     if (refused === undefined) return all;
     all.catch(() => {});
     return Promise.reject(Object.assign(refused, { cause: all }));
   }
 
-  // Sequences, applies and journals one command; throws (without sequencing) when it is refused.
-  private enqueue(input: LogCommandInput, auth: Uint8Array | undefined): PendingAcknowledgement {
+  // Sequences, applies and journals one command; throws (without sequencing) when it is refused. Returns
+  // the promise of its acknowledgement, or nothing when it joins a submitMany group.
+  private enqueue(input: LogCommandInput, auth: Uint8Array | undefined, group: AcknowledgementGroup | undefined): Promise<Acknowledgement> | undefined {
     if (this.status !== "open") throw this.notOpenError();
-    if (this.inFlight >= this.settings.inFlightCommandsMax) throw this.busyError("commands");
+    if (this.pending.count >= this.settings.inFlightCommandsMax) throw this.busyError("commands");
     const authBytes = auth === undefined ? 0 : checkAuth(auth, this.authBytesMax);
     // Checks the shape, writes the binary encoding into the scratch buffer and returns the node's own
     // canonical copy of the command (stamping it in place copies nothing).
@@ -331,12 +317,20 @@ export class ExchangeNode {
     }
     const recordBytes = recordOverheadBytes + written.end + authBytes;
     // Room is kept for one checkpoint: it may follow this command.
-    if (this.pendingBytes + recordBytes + checkpointRecordBytes > this.pendingBytesMax) throw this.busyError("bytes");
-    return this.sequence(written.command, written.end, recordBytes, authBytes === 0 ? undefined : auth);
+    if (this.journal.pendingByteCount + recordBytes + checkpointRecordBytes > this.pendingBytesMax) throw this.busyError("bytes");
+    return this.sequence(written.command, written.end, authBytes === 0 ? undefined : auth, group);
   }
 
-  private sequence(command: LogCommandInput, payloadBytes: number, recordBytes: number, auth: Uint8Array | undefined): PendingAcknowledgement {
-    const { sequence, time } = this.sequencer.next();
+  private sequence(
+    command: LogCommandInput,
+    payloadBytes: number,
+    auth: Uint8Array | undefined,
+    group: AcknowledgementGroup | undefined,
+  ): Promise<Acknowledgement> | undefined {
+    const sequencer = this.sequencer;
+    sequencer.advance();
+    const sequence = sequencer.lastSequence;
+    const time = sequencer.lastTime;
     let result: CommandResult;
     try {
       result = this.state.apply(stamp(command, sequence, time));
@@ -348,28 +342,38 @@ export class ExchangeNode {
     // The exchange reuses its event array for the next command.
     const produced = this.exchange.events;
     const events = produced.length === 0 ? noEvents : produced.slice();
-    const payload = this.scratch;
-    const journalSequence = BigInt(sequence);
-    const durable = this.journal.append({ sequence: journalSequence, time, payload, payloadBytes, auth });
-    this.feed?.add(durable, "command", journalSequence, time, payload, payloadBytes);
-    this.inFlight += 1;
-    this.pendingBytes += recordBytes;
+    try {
+      this.journal.appendCommand(sequence, time, this.scratch, payloadBytes, auth);
+    } catch (error) {
+      // The journal failed (the node is stopping) or refused a record: the command is applied but will
+      // never be durable, so this state must not take another command.
+      this.fail(error as Error);
+      throw error;
+    }
     if (sequence % this.settings.checkpointEvery === 0) this.checkpoint();
     this.ticks.expiryAt(this.exchange.engine.expiries.peekTime());
-    return { durable, recordBytes, command: command as LogCommand, acknowledgement: { sequence, time, result, events }, auth };
+    const acknowledgement: Acknowledgement = { sequence, time, result, events };
+    if (group === undefined) return this.pending.pushSingle(acknowledgement, command as LogCommand, auth);
+    this.pending.pushGrouped(acknowledgement, command as LogCommand, auth, group);
+    return undefined;
   }
 
-  // Runs once the command's record is durable.
-  private acknowledge(pending: PendingAcknowledgement): Acknowledgement {
-    this.inFlight -= 1;
-    this.pendingBytes -= pending.recordBytes;
-    const acknowledgement = pending.acknowledgement;
-    // Read models learn of a command once it is durable (the journal resolves in sequence order).
-    if (this.appliedListeners.length > 0) {
-      const { sequence, time, result, events } = acknowledgement;
-      this.notifyApplied({ sequence, time, command: pending.command, result, events, auth: pending.auth, replaying: false });
-    }
-    return acknowledgement;
+  // A journal batch is durable: the follower gets its records, and its commands' senders their
+  // acknowledgements (read models first), in sequence order.
+  private onDurable(records: Uint8Array, lastSequence: number): void {
+    this.feed?.add(records);
+    this.pending.releaseThrough(lastSequence, this.appliedListeners.length > 0 ? this.notifyRelease : undefined);
+  }
+
+  // Every command not yet durable fails with the journal's error; the node stops.
+  private onJournalFailed(error: Error): void {
+    this.fail(error);
+    this.pending.rejectAll(error);
+  }
+
+  private notifyReleased(release: PendingRelease): void {
+    const { sequence, time, result, events } = release.acknowledgement;
+    this.notifyApplied({ sequence, time, command: release.command, result, events, auth: release.auth, replaying: false });
   }
 
   /**
@@ -404,16 +408,9 @@ export class ExchangeNode {
     const started = performance.now();
     const stateHash = stateHashBytes(this.exchange);
     const sequence = BigInt(this.state.lastSequence);
-    const durable = this.journal.appendCheckpoint({ sequence, stateHash });
-    this.feed?.add(durable, "checkpoint", sequence, this.state.lastTime, stateHash);
-    this.pendingBytes += checkpointRecordBytes;
+    // Its durability (or the journal's failure) reaches the node through the journal's observer.
+    this.journal.appendCheckpoint({ sequence, stateHash }).catch(() => {});
     this.lastCheckpointSequence = this.state.lastSequence;
-    durable.then(
-      () => {
-        this.pendingBytes -= checkpointRecordBytes;
-      },
-      (error: Error) => this.fail(error),
-    );
     this.logger.debug({ sequence: sequence.toString(), milliseconds: performance.now() - started }, "node: checkpoint");
   }
 

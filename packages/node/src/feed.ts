@@ -1,20 +1,29 @@
-// The follower's feed: stamped journal records, framed back to back in one buffer per journal batch and
-// handed to the follower thread in one message (a transfer, not a copy). One message per batch keeps the
-// cost of crossing threads flat as load grows; the buffer is posted only once its batch is durable, so
-// the follower — and every snapshot it writes — never holds a command the journal could still lose.
+// The follower's feed: durable journal records, handed to the follower thread in few, large messages.
 //
-// A frame (little-endian): kind (u8: 1 command, 2 checkpoint), sequence (u64), time (u64), payload
-// length (u32), payload (the command bytes, or the 32-byte state hash).
+// Frames are journal records in the journal's own layout (journal/format.ts), so a durable batch goes to
+// the follower as the journal wrote it: one copy of its bytes, no per-record work on the node's thread.
+// Records are posted only once durable, so the follower — and every snapshot it writes — never holds a
+// command the journal could still lose. The follower does not check the checksums (the bytes never
+// leave the process's memory), and the frames recovery builds from records it replays carry zeros there.
 import assert from "node:assert/strict";
+import { recordHeaderBytes, recordMagic, recordOverheadBytes } from "./journal/format.ts";
 import type { JournalRecord } from "./journal/journal-reader.ts";
 
+// Offsets within a record (journal/format.ts).
+const kindOffset = 1;
+const payloadLengthOffset = 4;
+const authLengthOffset = 8;
+const sequenceOffset = 12;
+const timeOffset = 20;
 const kindCommand = 1;
 const kindCheckpoint = 2;
-const frameHeaderBytes = 21;
-// Small to start: at low load a batch holds one command; the buffer doubles as a batch grows.
+const twoTo32 = 0x1_0000_0000;
+// Small to start: at low load a message holds a few records; the buffer doubles as needed.
 const initialBytes = 4 * 1024;
+// A message this small is copied out and the buffer kept; a larger one is handed over whole.
+const copiedBytesMax = 64 * 1024;
 
-/** Frames records into one growing buffer. */
+/** Frames records (or whole runs of journal records) into one growing buffer. */
 export class FrameWriter {
   private buffer = new Uint8Array(initialBytes);
   private view = new DataView(this.buffer.buffer);
@@ -24,40 +33,47 @@ export class FrameWriter {
     return this.length;
   }
 
-  /** Adds a record; its payload is `payload[0, payloadBytes)` (all of it by default). */
+  /** Adds a record; its payload is `payload[0, payloadBytes)` (all of it by default). No auth envelope. */
   add(kind: JournalRecord["kind"], sequence: bigint, time: bigint, payload: Uint8Array, payloadBytes = payload.length): void {
-    this.reserve(frameHeaderBytes + payloadBytes);
+    this.reserve(recordOverheadBytes + payloadBytes);
     const view = this.view;
     const at = this.length;
-    view.setUint8(at, kind === "command" ? kindCommand : kindCheckpoint);
-    view.setBigUint64(at + 1, sequence, true);
-    view.setBigUint64(at + 9, time, true);
-    view.setUint32(at + 17, payloadBytes, true);
-    const buffer = this.buffer;
-    const start = at + frameHeaderBytes;
-    if (payloadBytes <= 128) {
-      for (let index = 0; index < payloadBytes; index++) buffer[start + index] = payload[index]!;
-    } else {
-      buffer.set(payload.subarray(0, payloadBytes), start);
-    }
-    this.length = start + payloadBytes;
+    const sequenceNumber = Number(sequence);
+    view.setUint32(at, 0, true);
+    view.setUint8(at, recordMagic);
+    view.setUint8(at + kindOffset, kind === "command" ? kindCommand : kindCheckpoint);
+    view.setUint32(at + payloadLengthOffset, payloadBytes, true);
+    view.setUint32(at + authLengthOffset, 0, true);
+    view.setUint32(at + sequenceOffset, sequenceNumber % twoTo32, true);
+    view.setUint32(at + sequenceOffset + 4, Math.floor(sequenceNumber / twoTo32), true);
+    view.setBigUint64(at + timeOffset, time, true);
+    view.setUint32(at + recordHeaderBytes - 4, 0, true);
+    const start = at + recordHeaderBytes;
+    this.buffer.set(payloadBytes === payload.length ? payload : payload.subarray(0, payloadBytes), start);
+    view.setUint32(start + payloadBytes, 0, true);
+    this.length = start + payloadBytes + 4;
   }
 
   addRecord(record: JournalRecord): void {
     this.add(record.kind, record.sequence, record.time, record.kind === "command" ? record.payload : record.stateHash);
   }
 
-  /** Adds the frames another writer holds (and leaves that writer as it was). */
-  append(other: FrameWriter): void {
-    this.reserve(other.length);
-    this.buffer.set(other.buffer.subarray(0, other.length), this.length);
-    this.length += other.length;
+  /** Adds whole journal records, as the journal wrote them. */
+  addRecords(records: Uint8Array): void {
+    this.reserve(records.length);
+    this.buffer.set(records, this.length);
+    this.length += records.length;
   }
 
   /** The frames so far in a buffer of their own (ready to transfer); the writer starts empty again. */
   take(): Uint8Array {
-    const frames = this.buffer.slice(0, this.length);
+    const length = this.length;
     this.length = 0;
+    if (length <= copiedBytesMax) return this.buffer.slice(0, length);
+    // Handing the buffer over saves copying it; the next one starts at the same size.
+    const frames = this.buffer.subarray(0, length);
+    this.buffer = new Uint8Array(this.buffer.length);
+    this.view = new DataView(this.buffer.buffer);
     return frames;
   }
 
@@ -73,7 +89,8 @@ export class FrameWriter {
 }
 
 /**
- * The records framed in `bytes`, in order. Payloads are views into `bytes`.
+ * The records framed in `bytes`, in order. Payloads are views into `bytes`; auth envelopes are skipped
+ * (the follower replays commands; the envelopes stay in the journal).
  *
  * @example
  * for (const record of readFrames(message.frames)) apply(record);
@@ -83,29 +100,32 @@ export function* readFrames(bytes: Uint8Array): Generator<JournalRecord, void, u
   let at = 0;
   // Bounded by the buffer: every frame advances by at least its header.
   while (at < bytes.length) {
-    assert.ok(at + frameHeaderBytes <= bytes.length, "feed: truncated frame header");
-    const kind = view.getUint8(at);
-    const sequence = view.getBigUint64(at + 1, true);
-    const time = view.getBigUint64(at + 9, true);
-    const payloadBytes = view.getUint32(at + 17, true);
-    const start = at + frameHeaderBytes;
-    assert.ok(start + payloadBytes <= bytes.length, "feed: truncated frame payload");
+    assert.ok(at + recordHeaderBytes <= bytes.length, "feed: truncated frame header");
+    assert.equal(view.getUint8(at), recordMagic, "feed: frame magic missing");
+    const kind = view.getUint8(at + kindOffset);
+    const payloadBytes = view.getUint32(at + payloadLengthOffset, true);
+    const authBytes = view.getUint32(at + authLengthOffset, true);
+    const sequenceNumber = view.getUint32(at + sequenceOffset + 4, true) * twoTo32 + view.getUint32(at + sequenceOffset, true);
+    const sequence = BigInt(sequenceNumber);
+    const time = view.getBigUint64(at + timeOffset, true);
+    const start = at + recordHeaderBytes;
+    const end = at + recordOverheadBytes + payloadBytes + authBytes;
+    assert.ok(end <= bytes.length, "feed: truncated frame payload");
     const payload = bytes.subarray(start, start + payloadBytes);
-    // The follower replays commands; the auth envelopes stay in the journal.
     if (kind === kindCommand) yield { kind: "command", sequence, time, payload, auth: undefined };
     else {
       assert.equal(kind, kindCheckpoint, "feed: unknown frame kind");
       yield { kind: "checkpoint", sequence, time, stateHash: payload };
     }
-    at = start + payloadBytes;
+    at = end;
   }
 }
 
-/** How a DurableFeed gathers durable batches into messages. */
+/** How a DurableFeed gathers durable records into messages. */
 export interface DurableFeedOptions {
   /**
-   * Durable batches are gathered for up to this long before one message carries them all: a message
-   * to another thread costs far more than copying a batch's frames (0 posts every batch at once).
+   * Durable records are gathered for up to this long before one message carries them all: a message
+   * to another thread costs far more than copying a batch's bytes (0 posts every batch at once).
    */
   readonly gatherMs: number;
   /** A message is posted at once when the gathered frames reach this size. */
@@ -113,26 +133,30 @@ export interface DurableFeedOptions {
 }
 
 /**
- * Gathers the records of each journal batch (identified by the batch's shared durability promise) and
- * posts them once that batch is durable. Batches become durable in order, so frames arrive in order.
- * With `gatherMs`, durable batches wait up to that long to share one message; `flush` posts what waits.
+ * Gathers durable journal records (each batch as the journal reports it durable, in order) and posts
+ * them in few messages; `flush` posts what waits.
+ *
+ * @example
+ * const feed = new DurableFeed((frames) => follower.send(frames), { gatherMs: 10, gatherBytesMax: 1 << 20 });
+ * journal.observeDurable({ durable: (records) => feed.add(records), failed: () => {} });
  */
 export class DurableFeed {
-  private writer: FrameWriter | undefined;
-  private durable: Promise<void> | undefined;
-  // Durable frames not yet posted (gathering only).
+  // Durable frames not yet posted.
   private readonly outbox = new FrameWriter();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly flushLater = (): void => this.flush();
 
   constructor(
     private readonly post: (frames: Uint8Array) => void,
     private readonly options: DurableFeedOptions = { gatherMs: 0, gatherBytesMax: 0 },
   ) {}
 
-  /** Adds a record appended to the journal; `durable` is what the journal's append returned. */
-  add(durable: Promise<void>, kind: JournalRecord["kind"], sequence: bigint, time: bigint, payload: Uint8Array, payloadBytes = payload.length): void {
-    if (durable !== this.durable || this.writer === undefined) this.startBatch(durable);
-    this.writer!.add(kind, sequence, time, payload, payloadBytes);
+  /** Adds durable journal records (copied: the caller may reuse the bytes). */
+  add(records: Uint8Array): void {
+    if (records.length === 0) return;
+    this.outbox.addRecords(records);
+    if (this.options.gatherMs === 0 || this.outbox.byteLength >= this.options.gatherBytesMax) this.flush();
+    else this.timer ??= setTimeout(this.flushLater, this.options.gatherMs);
   }
 
   /** Posts every durable frame still gathered (before the follower is told to stop). */
@@ -140,26 +164,5 @@ export class DurableFeed {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.outbox.byteLength > 0) this.post(this.outbox.take());
-  }
-
-  private startBatch(durable: Promise<void>): void {
-    const writer = new FrameWriter();
-    this.writer = writer;
-    this.durable = durable;
-    // A failed batch is the node's to handle (it stops); its frames are simply never posted.
-    durable.then(
-      () => this.deliver(writer),
-      () => {},
-    );
-  }
-
-  private deliver(writer: FrameWriter): void {
-    if (this.options.gatherMs === 0) {
-      this.post(writer.take());
-      return;
-    }
-    this.outbox.append(writer);
-    if (this.outbox.byteLength >= this.options.gatherBytesMax) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.options.gatherMs);
   }
 }

@@ -60,18 +60,30 @@ export class Sequencer {
 
   /** The next sequence number and an exchange time after every earlier one. */
   next(): Stamp {
-    const wall = this.clock();
-    const floor = this.lastTimeValue + 1n;
-    const time = wall >= floor ? wall : floor;
-    this.checkStepBack(wall);
-    const sequence = this.lastSequenceValue + 1;
-    this.lastSequenceValue = sequence;
-    this.lastTimeValue = time;
-    return { sequence, time };
+    this.advance();
+    return { sequence: this.lastSequenceValue, time: this.lastTimeValue };
   }
 
-  // Logs once when exchange time gets ahead of the wall clock by more than the bound, and once when the
-  // wall clock has caught up again; in between every command still gets a strictly later time.
+  /** `next` without the stamp object (the node's hot path): read `lastSequence` and `lastTime` after. */
+  advance(): void {
+    const wall = this.clock();
+    const last = this.lastTimeValue;
+    // Bigint arithmetic allocates: the common case (the clock moved on) needs none.
+    let time: bigint;
+    if (wall > last) {
+      time = wall;
+      if (this.ahead) this.caughtUp(wall);
+    } else {
+      time = last + 1n;
+      this.checkStepBack(wall);
+    }
+    this.lastSequenceValue += 1;
+    this.lastTimeValue = time;
+  }
+
+  // Logs once when exchange time gets ahead of the wall clock by more than the bound; `caughtUp` logs
+  // once when the wall clock has caught up again. In between every command still gets a strictly later
+  // time.
   private checkStepBack(wall: bigint): void {
     const aheadNs = this.lastTimeValue - wall;
     if (!this.ahead && aheadNs > this.clockStepBackWarnNs) {
@@ -81,8 +93,12 @@ export class Sequencer {
         "sequencer: wall clock stepped back; exchange time runs ahead of it until it catches up",
       );
     } else if (this.ahead && aheadNs <= 0n) {
-      this.ahead = false;
-      this.logger.info({ wallClockNs: wall.toString() }, "sequencer: wall clock caught up with exchange time");
+      this.caughtUp(wall);
     }
+  }
+
+  private caughtUp(wall: bigint): void {
+    this.ahead = false;
+    this.logger.info({ wallClockNs: wall.toString() }, "sequencer: wall clock caught up with exchange time");
   }
 }

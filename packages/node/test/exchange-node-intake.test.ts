@@ -1,11 +1,14 @@
 // Proves the node's intake extras: the opaque auth envelope is stored verbatim in the command's journal
 // record, comes back from every reader (the journal, and replay from genesis gives the same state
 // whether or not commands carried one), is bounded and never reaches the core; and `submitMany`
-// acknowledges a group with one promise, in sequence order, with the same results `submit` gives.
+// acknowledges a group with one promise, in sequence order, with the same results `submit` gives;
+// read models (onApplied) see every command once, in order, only once durable and before its sender
+// does; and a failed journal write fails every waiting sender and stops the node.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ExchangeCommandInput } from "@perpdex/protocol";
-import { ExchangeNode, NodeError, type ExchangeNodeOptions } from "../src/index.ts";
+import type { FileHandle } from "node:fs/promises";
+import { ExchangeNode, NodeClosedError, NodeError, type AppliedCommand, type ExchangeNodeOptions } from "../src/index.ts";
 import { Journal } from "../src/journal/journal.ts";
 import { replayTool } from "../src/tools.ts";
 import { RecordingLogger, alice, bob, funding, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
@@ -91,4 +94,69 @@ test("intake: submitMany acknowledges a group at once, in order, like submit", a
   const auths = await authsBySequence(dataDirectory);
   assert.deepEqual(auths.get(BigInt(start + 2)), auth);
   assert.equal(auths.get(BigInt(start + 1)), undefined);
+});
+
+test("intake: onApplied sees every command once, in order, once durable, before its sender's promise", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  const seen: { sequence: number; durable: number; type: string; auth: number[] | undefined; events: number; replaying: boolean }[] = [];
+  let node: ExchangeNode | undefined;
+  const onApplied = (applied: AppliedCommand): void => {
+    seen.push({
+      sequence: applied.sequence,
+      durable: node?.durableSequence ?? Number.MAX_SAFE_INTEGER,
+      type: applied.command.type,
+      auth: applied.auth === undefined ? undefined : [...applied.auth],
+      events: applied.events.length,
+      replaying: applied.replaying,
+    });
+  };
+  const opened = await ExchangeNode.open(options(dataDirectory, { onApplied }));
+  node = opened;
+  const genesis = seen.length;
+  assert.ok(genesis > 0 && seen.every((entry, index) => entry.sequence === index + 1 && !entry.replaying), "genesis, live");
+  const start = opened.lastSequence;
+  const singles = funding.map((input, index) => opened.submit(input, index === 0 ? new Uint8Array([7]) : undefined));
+  const group = opened.submitMany([place(alice, limitOrder("sell", 2, 5)), place(bob, limitOrder("buy", -2, 3)), { type: "tick" }]);
+  assert.equal(seen.length, genesis, "nothing is seen before it is durable");
+  const firstAck = await singles[0]!;
+  assert.ok(seen.some((entry) => entry.sequence === firstAck.sequence), "seen before its sender's promise resolves");
+  const acks = [...(await Promise.all(singles)), ...(await group)];
+  const live = seen.slice(genesis);
+  assert.deepEqual(live.map((entry) => entry.sequence), acks.map((ack) => ack.sequence));
+  assert.deepEqual(live.map((entry) => entry.sequence), acks.map((_, index) => start + 1 + index));
+  for (const [index, entry] of live.entries()) {
+    assert.ok(entry.durable >= entry.sequence, `${entry.sequence} seen before durable`);
+    assert.equal(entry.events, acks[index]!.events.length);
+    assert.equal(entry.replaying, false);
+  }
+  assert.deepEqual(live[0]!.auth, [7]);
+  assert.equal(live.at(-1)!.type, "tick");
+  await opened.close();
+  // A restart replays them all to the listener, marked as replaying.
+  seen.length = 0;
+  node = undefined;
+  const reopened = await ExchangeNode.open(options(dataDirectory, { onApplied }));
+  assert.deepEqual(seen.map((entry) => entry.sequence), Array.from({ length: reopened.lastSequence }, (_, index) => index + 1));
+  assert.ok(seen.every((entry) => entry.replaying));
+  await reopened.close();
+});
+
+test("intake: a failed journal write fails every waiting sender, stops the node, and refuses what follows", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  const fatal: Error[] = [];
+  const node = await ExchangeNode.open(options(dataDirectory, { onFatal: (error) => void fatal.push(error) }));
+  await node.submit({ type: "tick" });
+  const durable = node.durableSequence;
+  // Pull the segment file out from under the journal: the next write fails, as a dying disk would.
+  const journal = Reflect.get(node, "journal") as Journal;
+  await (Reflect.get(journal, "handle") as FileHandle).close();
+  const single = node.submit({ type: "tick" });
+  const group = node.submitMany([{ type: "tick" }, { type: "tick" }]);
+  await assert.rejects(single);
+  await assert.rejects(group);
+  assert.equal(fatal.length, 1);
+  assert.equal(node.durableSequence, durable);
+  assert.equal(node.statistics.inFlight, 0);
+  await assert.rejects(node.submit({ type: "tick" }), NodeClosedError);
+  await node.close();
 });

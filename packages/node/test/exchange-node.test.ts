@@ -2,9 +2,12 @@
 // their PRD parameters), every command gets the next sequence and a later time, an acknowledgement comes
 // only once the record is durable, rejected commands are journaled too, checkpoints land every N
 // commands, a restart recovers the same state, the log's limits win over the configuration, GTD orders
-// expire by tick on time, and intake refuses cleanly (closed, busy, malformed, a genesis command)
+// expire by tick on time, the follower yields the cores to the node's thread, and intake refuses
+// cleanly (closed, busy, malformed, a genesis command)
 // without consuming a sequence.
 import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { getPriority } from "node:os";
 import { test } from "node:test";
 import { checkExchangeInvariants, defaultLimits, prdCircuitBreaker, prdRiskLimits } from "@perpdex/core";
 import { CommandCodecError, decodeCommandBinary, type ExchangeCommandInput } from "@perpdex/protocol";
@@ -261,5 +264,31 @@ test("node: the follower snapshots, and a restart starts from the snapshot", asy
   assert.equal(recovered?.object.snapshotSequence, node.lastSequence);
   assert.equal(recovered?.object.replayedCommands, 0);
   assert.equal(node.stateHash(), hash);
+  await node.close();
+});
+
+// The nice value of every thread of this process (field 19 of /proc/self/task/<tid>/stat).
+function threadNicenesses(): number[] {
+  const nicenesses: number[] = [];
+  for (const thread of readdirSync("/proc/self/task")) {
+    try {
+      nicenesses.push(Number(readFileSync(`/proc/self/task/${thread}/stat`, "utf8").split(") ")[1]!.split(" ")[16]));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return nicenesses;
+}
+
+test("node: the follower thread runs at a lower priority than the node's (Linux)", { skip: process.platform !== "linux" }, async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  const logger = new RecordingLogger();
+  const before = threadNicenesses();
+  const node = await ExchangeNode.open(options(dataDirectory, logger, { follower: true }));
+  // Bounded wait for the thread's start-up (it lowers its priority before it reports ready).
+  for (let attempt = 0; attempt < 1_000 && !logger.messages("info").includes("follower: ready"); attempt += 1) await delay(10);
+  const lowered = Math.min(19, getPriority(process.pid) + 5);
+  assert.ok(!before.includes(lowered), "no thread ran at the lowered priority before");
+  assert.ok(threadNicenesses().includes(lowered), "the follower's thread runs at the lowered priority");
   await node.close();
 });

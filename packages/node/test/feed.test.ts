@@ -1,8 +1,10 @@
-// Proves the follower feed: frames carry records exactly, and a batch's frames are posted only once the
-// batch is durable, in batch order, and never when the batch failed.
+// Proves the follower feed: frames carry records exactly (journal records as written, or framed at
+// recovery), and durable batches are gathered into few messages. That only durable batches reach the
+// feed is the journal observer's promise (journal-group-commit.test.ts).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DurableFeed, FrameWriter, readFrames } from "../src/feed.ts";
+import { encodeRecord } from "../src/journal/format.ts";
 
 test("feed: frames carry commands and checkpoints exactly", () => {
   const writer = new FrameWriter();
@@ -23,42 +25,42 @@ test("feed: frames carry commands and checkpoints exactly", () => {
   assert.deepEqual(records[1]!.kind === "checkpoint" ? records[1]!.stateHash : undefined, stateHash);
 });
 
-interface Deferred {
-  readonly promise: Promise<void>;
-  resolve(): void;
-  reject(error: Error): void;
+test("feed: journal records go to the follower as written, auth envelopes skipped", () => {
+  const records = Buffer.alloc(4_096);
+  let end = 0;
+  const payload = new Uint8Array(300).map((_, index) => index % 253);
+  end += encodeRecord(records, end, { kind: "command", sequence: 7n, time: 70n, payload, auth: new Uint8Array(50).fill(9) });
+  end += encodeRecord(records, end, { kind: "checkpoint", sequence: 7n, time: 70n, payload: new Uint8Array(32).fill(3) });
+  end += encodeRecord(records, end, { kind: "command", sequence: 8n, time: 80n, payload: payload.subarray(0, 5) });
+  const writer = new FrameWriter();
+  writer.addRecords(records.subarray(0, end));
+  const read = [...readFrames(writer.take())];
+  assert.deepEqual(read.map((record) => [record.kind, record.sequence, record.time]), [
+    ["command", 7n, 70n],
+    ["checkpoint", 7n, 70n],
+    ["command", 8n, 80n],
+  ]);
+  assert.deepEqual(read[0]!.kind === "command" ? [read[0]!.payload, read[0]!.auth] : undefined, [payload, undefined]);
+  assert.deepEqual(read[1]!.kind === "checkpoint" ? read[1]!.stateHash : undefined, new Uint8Array(32).fill(3));
+  assert.deepEqual(read[2]!.kind === "command" ? read[2]!.payload : undefined, payload.subarray(0, 5));
+});
+
+// One framed command per sequence, as a journal batch holds them.
+function framesOf(sequences: readonly number[]): Uint8Array {
+  const writer = new FrameWriter();
+  for (const sequence of sequences) writer.add("command", BigInt(sequence), BigInt(sequence), new Uint8Array(10));
+  return writer.take();
 }
 
-function deferred(): Deferred {
-  let resolve = (): void => {};
-  let reject = (_error: Error): void => {};
-  const promise = new Promise<void>((resolvePromise, rejectPromise) => {
-    resolve = resolvePromise;
-    reject = rejectPromise;
-  });
-  return { promise, resolve: () => resolve(), reject: (error) => reject(error) };
-}
-
-test("feed: a batch is posted after it is durable, in order, and never if it failed", async () => {
-  const posted: bigint[][] = [];
-  const feed = new DurableFeed((frames) => posted.push([...readFrames(frames)].map((record) => record.sequence)));
-  const [first, second, third] = [deferred(), deferred(), deferred()];
-  const payload = new Uint8Array(3);
-  feed.add(first.promise, "command", 1n, 1n, payload);
-  feed.add(first.promise, "command", 2n, 2n, payload);
-  feed.add(second.promise, "command", 3n, 3n, payload);
-  feed.add(third.promise, "command", 4n, 4n, payload);
-  await Promise.resolve();
-  assert.deepEqual(posted, [], "nothing before durability");
-  first.resolve();
-  await first.promise;
-  await Promise.resolve();
-  assert.deepEqual(posted, [[1n, 2n]]);
-  second.reject(new Error("disk failed"));
-  third.resolve();
-  await Promise.allSettled([second.promise, third.promise]);
-  await Promise.resolve();
-  assert.deepEqual(posted, [[1n, 2n], [4n]], "the failed batch is not posted");
+test("feed: with gatherMs 0 every batch is posted at once, copied (the journal reuses its buffers)", () => {
+  const posted: Uint8Array[] = [];
+  const feed = new DurableFeed((frames) => posted.push(frames));
+  const batch = framesOf([1, 2]);
+  feed.add(batch);
+  batch.fill(0);
+  feed.add(new Uint8Array(0));
+  assert.equal(posted.length, 1, "an empty batch posts nothing");
+  assert.deepEqual([...readFrames(posted[0]!)].map((record) => record.sequence), [1n, 2n]);
 });
 
 test("feed: gathered batches share one message, posted after gatherMs, at gatherBytesMax, or on flush", async () => {
@@ -66,32 +68,31 @@ test("feed: gathered batches share one message, posted after gatherMs, at gather
   const record = (frames: Uint8Array): number => posted.push([...readFrames(frames)].map((entry) => entry.sequence));
   // Read through a function: the asserts below narrow `posted` itself.
   const sizes = (): number[] => posted.map((message) => message.length);
-  const payload = new Uint8Array(10);
   const feed = new DurableFeed(record, { gatherMs: 20, gatherBytesMax: 1_000 });
-  const [first, second] = [deferred(), deferred()];
-  feed.add(first.promise, "command", 1n, 1n, payload);
-  feed.add(second.promise, "command", 2n, 2n, payload);
-  first.resolve();
-  second.resolve();
-  await Promise.all([first.promise, second.promise]);
-  await Promise.resolve();
+  feed.add(framesOf([1]));
+  feed.add(framesOf([2]));
   assert.deepEqual(posted, [], "durable, but still gathering");
   await new Promise((resolve) => setTimeout(resolve, 40));
   assert.deepEqual(posted, [[1n, 2n]], "two batches in one message after gatherMs");
-  // 31 bytes a frame: the 33rd frame passes 1,000 bytes and posts at once.
-  const big = deferred();
-  for (let sequence = 3n; sequence <= 35n; sequence += 1n) feed.add(big.promise, "command", sequence, sequence, payload);
-  big.resolve();
-  await big.promise;
-  await Promise.resolve();
-  assert.deepEqual(sizes(), [2, 33], "posted at gatherBytesMax without waiting");
-  const last = deferred();
-  feed.add(last.promise, "checkpoint", 35n, 35n, new Uint8Array(32));
-  last.resolve();
-  await last.promise;
-  await Promise.resolve();
+  // 22 frames of 46 bytes pass 1,000 bytes: posted at once.
+  feed.add(framesOf(Array.from({ length: 22 }, (_, index) => 3 + index)));
+  assert.deepEqual(sizes(), [2, 22], "posted at gatherBytesMax without waiting");
+  const checkpoint = new FrameWriter();
+  checkpoint.add("checkpoint", 24n, 24n, new Uint8Array(32));
+  feed.add(checkpoint.take());
   feed.flush();
-  assert.deepEqual(posted.at(-1), [35n], "flush posts what is gathered");
+  assert.deepEqual(posted.at(-1), [24n], "flush posts what is gathered");
   feed.flush();
-  assert.deepEqual(sizes(), [2, 33, 1], "nothing left to post");
+  assert.deepEqual(sizes(), [2, 22, 1], "nothing left to post");
+});
+
+test("feed: a message larger than the copy limit hands its buffer over whole, and the writer goes on", () => {
+  const writer = new FrameWriter();
+  const payload = new Uint8Array(1_000).fill(1);
+  for (let sequence = 1; sequence <= 100; sequence += 1) writer.add("command", BigInt(sequence), BigInt(sequence), payload);
+  const first = writer.take();
+  assert.equal(first.byteOffset, 0);
+  writer.add("command", 101n, 101n, payload);
+  assert.deepEqual([...readFrames(first)].map((record) => Number(record.sequence)), Array.from({ length: 100 }, (_, index) => index + 1));
+  assert.deepEqual([...readFrames(writer.take())].map((record) => record.sequence), [101n]);
 });

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import type { FileHandle } from 'node:fs/promises';
 import { test } from 'node:test';
 import { Journal } from '../src/index.ts';
-import { RecordingLogger, assertRecords, payloadFor, temporaryDirectory, timeFor } from './journal-helpers.ts';
+import { readFrames } from '../src/feed.ts';
+import { RecordingLogger, assertRecords, payloadFor, stateHashFor, temporaryDirectory, timeFor } from './journal-helpers.ts';
 
 test('journal: 10,000 appends fired at once resolve in one batch with one fdatasync', async (context) => {
   const directory = temporaryDirectory(context);
@@ -108,4 +109,62 @@ test('journal: a failed write fails every waiting append and every later one; no
   const reopened = await Journal.open({ directory, logger: new RecordingLogger() });
   assert.equal(reopened.lastSequence, 1n);
   await reopened.close();
+});
+
+test('journal: the durable observer sees every batch once durable, in order, as written, before its promise', async (context) => {
+  const directory = temporaryDirectory(context);
+  const journal = await Journal.open({ directory, logger: new RecordingLogger(), segmentBytesMax: 64 * 1024, payloadBytesMax: 1024 });
+  const seen: { sequences: bigint[]; lastSequence: number; durableSequence: bigint }[] = [];
+  let settled = 0;
+  journal.observeDurable({
+    durable: (records, lastSequence) => {
+      const sequences = [...readFrames(records)].filter((record) => record.kind === 'command').map((record) => record.sequence);
+      seen.push({ sequences, lastSequence, durableSequence: journal.durableSequence });
+    },
+    failed: () => assert.fail('no failure expected'),
+  });
+  const durable: Promise<void>[] = [];
+  // Several batches (appends between event-loop turns) and a segment rotation (64 KiB segments).
+  for (let sequence = 1; sequence <= 2_000; sequence += 1) {
+    journal.appendCommand(sequence, timeFor(BigInt(sequence)), payloadFor(BigInt(sequence)), payloadFor(BigInt(sequence)).length, undefined);
+    if (sequence % 500 === 0) {
+      durable.push(journal.appendCheckpoint({ sequence: BigInt(sequence), stateHash: stateHashFor(BigInt(sequence)) }).then(() => void (settled = sequence)));
+      assert.ok((seen.at(-1)?.lastSequence ?? 0) <= sequence - 500, 'nothing is seen as it is appended');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  await Promise.all(durable);
+  assert.equal(settled, 2_000);
+  assert.ok(seen.length >= 4, `${seen.length} batches`);
+  assert.deepEqual(
+    seen.flatMap((batch) => batch.sequences),
+    Array.from({ length: 2_000 }, (_, index) => BigInt(index + 1)),
+    'every command once, in order',
+  );
+  for (const batch of seen) {
+    assert.equal(BigInt(batch.lastSequence), batch.durableSequence, 'seen once durable');
+    assert.equal(batch.sequences.at(-1), BigInt(batch.lastSequence));
+  }
+  assert.ok(journal.statistics.segmentsCreated > 0);
+  assertRecords([...journal.read({ fromSequence: 1n })], { from: 1n, to: 2_000n, checkpointEvery: 500n });
+  await journal.close();
+});
+
+test('journal: the durable observer learns of a failure once, and appendCommand throws after it', async (context) => {
+  const directory = temporaryDirectory(context);
+  const journal = await Journal.open({ directory, logger: new RecordingLogger() });
+  const failures: Error[] = [];
+  let durableCalls = 0;
+  journal.observeDurable({ durable: () => void (durableCalls += 1), failed: (error) => void failures.push(error) });
+  journal.appendCommand(1, timeFor(1n), payloadFor(1n), payloadFor(1n).length, undefined);
+  await journal.flush();
+  assert.equal(durableCalls, 1);
+  const handle = Reflect.get(journal, 'handle') as FileHandle;
+  await handle.close();
+  journal.appendCommand(2, timeFor(2n), payloadFor(2n), payloadFor(2n).length, undefined);
+  await assert.rejects(journal.flush());
+  assert.equal(failures.length, 1);
+  assert.equal(durableCalls, 1, 'the failed batch is never reported durable');
+  assert.throws(() => journal.appendCommand(3, timeFor(3n), payloadFor(3n), payloadFor(3n).length, undefined));
+  await assert.rejects(journal.close());
 });

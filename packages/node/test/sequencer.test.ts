@@ -1,9 +1,11 @@
 // Proves the sequencer's contract (SPEC 13 §6, SPEC 14): sequence numbers are gapless from where the
 // log ends, exchange time strictly increases even when the wall clock steps back or stands still, and a
-// step back beyond the bound is logged as an error once (and its end once).
+// step back beyond the bound is logged as an error once (and its end once); the system clock follows
+// the wall clock to within its millisecond and never runs backwards.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Sequencer } from "../src/index.ts";
+import { createSystemClock } from "../src/clock.ts";
 import { RecordingLogger } from "./node-helpers.ts";
 
 function scriptedClock(readings: readonly bigint[]): () => bigint {
@@ -47,4 +49,24 @@ test("sequencer: a step back beyond the bound is logged as an error once, and it
   assert.deepEqual(logger.messages("error"), ["sequencer: wall clock stepped back; exchange time runs ahead of it until it catches up"]);
   assert.deepEqual(logger.messages("info"), ["sequencer: wall clock caught up with exchange time"]);
   assert.equal(logger.lines.find((line) => line.level === "error")?.object.stepBackNs, String(2n * second));
+});
+
+test("clock: the system clock stays within milliseconds of the wall clock and never runs backwards", async () => {
+  const clock = createSystemClock();
+  const nanosecondsPerMillisecond = 1_000_000n;
+  // Aligned readings run up to 2 ms ahead of Date.now() (which truncates), and the check runs once a millisecond.
+  const slackNs = 4n * nanosecondsPerMillisecond;
+  let previous = 0n;
+  for (let round = 0; round < 20; round += 1) {
+    for (let reading = 0; reading < 1_000; reading += 1) {
+      const before = BigInt(Date.now()) * nanosecondsPerMillisecond;
+      const now = clock();
+      const after = BigInt(Date.now() + 1) * nanosecondsPerMillisecond;
+      assert.ok(now >= previous, "never backwards");
+      assert.ok(now >= before - slackNs && now <= after + slackNs, `reading ${now} outside [${before}, ${after}] by more than the slack`);
+      previous = now;
+    }
+    // Let the wall clock move on between rounds, so the drift check runs too.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
 });
