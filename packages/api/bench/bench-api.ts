@@ -1,6 +1,8 @@
 // npm run bench:api — the public API end to end on one machine: a real node (journal fsync before every
 // acknowledgement, the follower thread), the API server with signature recovery on a worker thread, and
-// a load generator on another thread speaking HTTP/1.1 keep-alive. Measures:
+// a load generator on another thread speaking HTTP/1.1 keep-alive over raw sockets (load-worker.mjs: a
+// wrk-style client, because on 2 cores node's http client took a third of the CPU a signed order costs).
+// Measures:
 //   1. the no-op route's throughput (the server's ceiling on this machine);
 //   2. signed single orders per second (one signature, one order, one HTTP request each);
 //   3. signed batches of 20 orders per signature, in orders per second;
@@ -12,11 +14,20 @@
 // runs node with --expose-gc (see collectSigningGarbage) and --max-semi-space-size=32: a 32 MB young
 // generation instead of 16 MB halves the scavenges at these rates (GC time in the 5,000/s run from
 // about 365 to 225 ms, measured A/B on a shared machine; server time per order within its noise).
+// Each throughput and latency line is followed by the CPU time per order of the server thread, of the
+// load generator and of the rest of the process (signature worker, follower, V8's GC and compiler
+// threads), read from /proc per thread, and by how many cores other processes used meanwhile: wall
+// rates on a shared 2-core machine swing with its load, CPU per order much less.
+// PERPDEX_BENCH_THREADS=1 also lists every other thread's CPU per order; PERPDEX_BENCH_PROFILE and
+// PERPDEX_BENCH_HEAP write a CPU or allocation profile of the server thread for each measured run.
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import path from "node:path";
+import { writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { ExchangeNode, silentLogger } from "@perpdex/node";
@@ -44,6 +55,36 @@ const walletsPerSide = 64;
 // PERPDEX_BENCH_ONLY=single (or noop, batch, latency, fanout, bookfanout; comma-separated) runs only those.
 const only = process.env.PERPDEX_BENCH_ONLY?.split(",");
 const runs = (part: string): boolean => only === undefined || only.includes(part);
+// PERPDEX_BENCH_PROFILE=dir writes a CPU profile of the server thread for each measured run only (not
+// the signing before it nor the warm-up): dir/<part>.cpuprofile, for node /tmp/tools/prof.mjs.
+// PERPDEX_BENCH_HEAP=dir samples the server thread's allocations instead (every 16 KiB allocated,
+// garbage included): dir/<part>.heapprofile, where the young generation's churn comes from.
+const profileDirectory = process.env.PERPDEX_BENCH_PROFILE;
+const heapDirectory = process.env.PERPDEX_BENCH_HEAP;
+let profiler: Session | null = null;
+
+async function profiled<Result>(name: string, run: () => Promise<Result>): Promise<Result> {
+  if (profileDirectory === undefined && heapDirectory === undefined) return run();
+  if (profiler === null) {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post(heapDirectory === undefined ? "Profiler.enable" : "HeapProfiler.enable");
+  }
+  if (heapDirectory !== undefined) {
+    await profiler.post("HeapProfiler.startSampling", { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  } else await profiler.post("Profiler.start");
+  try {
+    return await run();
+  } finally {
+    if (heapDirectory !== undefined) {
+      const { profile } = await profiler.post("HeapProfiler.stopSampling");
+      await writeFile(path.join(heapDirectory, `${name}.heapprofile`), JSON.stringify(profile));
+    } else {
+      const { profile } = await profiler.post("Profiler.stop");
+      await writeFile(path.join(profileDirectory!, `${name}.cpuprofile`), JSON.stringify(profile));
+    }
+  }
+}
 
 interface Wallet {
   readonly key: Buffer;
@@ -84,13 +125,16 @@ function bodies(makers: readonly Wallet[], takers: readonly Wallet[], count: num
 
 class LoadGenerator {
   private readonly worker: Worker;
-  private constructor(worker: Worker) {
+  /** The load thread's kernel thread id (Linux), for its CPU time. */
+  readonly threadId: number | null;
+  private constructor(worker: Worker, threadId: number | null) {
     this.worker = worker;
+    this.threadId = threadId;
   }
   static async start(url: string): Promise<LoadGenerator> {
     const worker = new Worker(new URL("./load-worker.mjs", import.meta.url), { workerData: { url } });
-    await new Promise((resolve) => worker.once("message", resolve));
-    return new LoadGenerator(worker);
+    const ready = await new Promise<{ threadId: number | null }>((resolve) => worker.once("message", resolve));
+    return new LoadGenerator(worker, ready.threadId);
   }
   run<Result>(message: Record<string, unknown>): Promise<Result> {
     return new Promise((resolve) => {
@@ -131,6 +175,91 @@ function busyMicros(utilization: { active: number }, orders: number): string {
   return ((utilization.active * 1000) / orders).toFixed(0);
 }
 
+// CPU time, not wall time: on 2 cores the load generator, the signature workers, the follower and the
+// server thread compete, so a thread's event-loop busy time includes the time it waited for a core.
+// Per thread from /proc (Linux, 10 ms ticks); the whole process from process.cpuUsage().
+interface CpuSample {
+  readonly server: number;
+  readonly load: number;
+  readonly process: number;
+  readonly threads: Map<string, number>;
+  /** The whole machine's busy CPU ms (every process), and the wall clock. */
+  readonly machine: number;
+  readonly wall: number;
+}
+
+function machineBusyMs(): number {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: busy is everything but idle and iowait.
+    const busy = fields.slice(0, 8).reduce((sum, value, index) => (index === 3 || index === 4 ? sum : sum + value), 0);
+    return (busy * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+// Every thread's CPU ms (PERPDEX_BENCH_THREADS=1 lists the busiest other threads under each run).
+function allThreadsCpuMs(): Map<string, number> {
+  const threads = new Map<string, number>();
+  if (process.env.PERPDEX_BENCH_THREADS !== "1") return threads;
+  try {
+    for (const id of readdirSync("/proc/self/task")) {
+      threads.set(id, threadCpuMs(Number(id)));
+      threads.set(`${id}s`, threadCpuMs(Number(id), true));
+    }
+  } catch {
+    // Not Linux.
+  }
+  return threads;
+}
+
+// User and system time, or (systemOnly) the time in the kernel alone.
+function threadCpuMs(threadId: number | null, systemOnly = false): number {
+  if (threadId === null) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/self/task/${threadId}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (((systemOnly ? 0 : Number(fields[11])) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function cpuSample(load: LoadGenerator): CpuSample {
+  const usage = process.cpuUsage();
+  return { server: threadCpuMs(process.pid), load: threadCpuMs(load.threadId), process: (usage.user + usage.system) / 1000, threads: allThreadsCpuMs(), machine: machineBusyMs(), wall: performance.now() };
+}
+
+function cpuLine(load: LoadGenerator, before: CpuSample, orders: number, unit = "order"): void {
+  const after = cpuSample(load);
+  const per = (ms: number): string => ((ms * 1000) / orders).toFixed(0);
+  const server = after.server - before.server;
+  const loadMs = after.load - before.load;
+  const rest = after.process - before.process - server - loadMs;
+  const otherProcesses = (after.machine - before.machine - (after.process - before.process)) / (after.wall - before.wall);
+  line(
+    `  CPU per ${unit}: server / load gen / rest`,
+    `${per(server)} / ${per(loadMs)} / ${per(rest)} µs`,
+    `rest: signature workers, follower, I/O and GC threads; other processes used ${otherProcesses.toFixed(2)} cores meanwhile`,
+  );
+  const others = [...after.threads]
+    .filter(([id]) => !id.endsWith("s") && Number(id) !== process.pid && Number(id) !== load.threadId)
+    .map(([id, ms]) => [id, ms - (before.threads.get(id) ?? 0), (after.threads.get(`${id}s`) ?? 0) - (before.threads.get(`${id}s`) ?? 0)] as const)
+    .filter(([, ms]) => ms > 0)
+    .sort((left, right) => right[1] - left[1]);
+  const kernel = (id: number | null): string => {
+    const key = `${id}s`;
+    return per((after.threads.get(key) ?? 0) - (before.threads.get(key) ?? 0));
+  };
+  if (others.length > 0) {
+    line(
+      "  CPU per order of the other threads",
+      others.slice(0, 8).map(([id, ms, system]) => `${id}:${per(ms)}(${per(system)})`).join(" "),
+      `(in the kernel); server thread in the kernel ${kernel(process.pid)}, load gen ${kernel(load.threadId)}`,
+    );
+  }
+}
+
 function statusNote(result: RunResult): string {
   const text = Object.entries(result.statuses).map(([status, count]) => `${status}×${count}`).join(" ");
   return result.sample === null ? text : `${text}  first non-200: ${result.sample}`;
@@ -161,7 +290,12 @@ async function main(): Promise<void> {
     if (runs("noop")) await noopPart(load);
     if (runs("single")) await singlePart(load, makers, takers);
     if (runs("batch")) await batchPart(load, makers, takers);
-    if (runs("latency")) await latencyPart(load, makers, takers);
+    if (runs("latency")) {
+      // Run alone, the latency part would meet a server whose JIT has seen only the short warm-up above
+      // (on a 2-core machine its first thousands of orders cost several times the steady state).
+      if (!runs("single")) await load.run<RunResult>({ kind: "closed", method: "POST", path: "/v1/orders", bodies: bodies(makers, takers, 12_000, 1), concurrency: 128 });
+      await latencyPart(load, makers, takers);
+    }
     if (runs("fanout")) await fanOut(load, url, makers, takers, server.context.node);
   } finally {
     await load.stop();
@@ -172,8 +306,10 @@ async function main(): Promise<void> {
 }
 
 async function noopPart(load: LoadGenerator): Promise<void> {
-    const noop = await load.run<RunResult>({ kind: "closed", method: "GET", path: "/bench/noop", count: Math.round(40_000 * scale), concurrency: 64 });
+    const cpuBefore = cpuSample(load);
+    const noop = await profiled("noop", () => load.run<RunResult>({ kind: "closed", method: "GET", path: "/bench/noop", count: Math.round(40_000 * scale), concurrency: 64 }));
     line("no-op route (ceiling)", `${Math.round(noop.requests / noop.seconds)} req/s`, statusNote(noop));
+    cpuLine(load, cpuBefore, noop.requests, "request");
 }
 
 async function singlePart(load: LoadGenerator, makers: readonly Wallet[], takers: readonly Wallet[]): Promise<void> {
@@ -181,10 +317,12 @@ async function singlePart(load: LoadGenerator, makers: readonly Wallet[], takers
     const single = bodies(makers, takers, singleOrders, 1);
     collectSigningGarbage();
     let utilization = performance.eventLoopUtilization();
-    const singleRun = await load.run<RunResult>({ kind: "closed", method: "POST", path: "/v1/orders", bodies: single, concurrency: 256 });
+    const cpuBefore = cpuSample(load);
+    const singleRun = await profiled("single", () => load.run<RunResult>({ kind: "closed", method: "POST", path: "/v1/orders", bodies: single, concurrency: 256 }));
     utilization = performance.eventLoopUtilization(utilization);
     line("signed single orders, end to end", `${Math.round(singleRun.requests / singleRun.seconds)} orders/s`, `target ≥ 8,000; ${statusNote(singleRun)}`);
     line("  server thread per single order", `${busyMicros(utilization, singleRun.requests)} µs`, `event-loop busy ${(utilization.utilization * 100).toFixed(0)} %`);
+    cpuLine(load, cpuBefore, singleRun.requests);
 }
 
 async function batchPart(load: LoadGenerator, makers: readonly Wallet[], takers: readonly Wallet[]): Promise<void> {
@@ -192,10 +330,12 @@ async function batchPart(load: LoadGenerator, makers: readonly Wallet[], takers:
     const batched = bodies(makers, takers, batches, 20);
     collectSigningGarbage();
     let utilization = performance.eventLoopUtilization();
-    const batchRun = await load.run<RunResult>({ kind: "closed", method: "POST", path: "/v1/orders", bodies: batched, concurrency: 64 });
+    const cpuBefore = cpuSample(load);
+    const batchRun = await profiled("batch", () => load.run<RunResult>({ kind: "closed", method: "POST", path: "/v1/orders", bodies: batched, concurrency: 64 }));
     utilization = performance.eventLoopUtilization(utilization);
     line("signed batches of 20 orders", `${Math.round((batchRun.requests * 20) / batchRun.seconds)} orders/s`, `target ≥ 50,000; ${statusNote(batchRun)}`);
     line("  server thread per order in batches", `${busyMicros(utilization, batchRun.requests * 20)} µs`, `event-loop busy ${(utilization.utilization * 100).toFixed(0)} %`);
+    cpuLine(load, cpuBefore, batchRun.requests * 20);
 }
 
 // The target rate, and a lower one that shows the unloaded latency (journal fsync included).
@@ -216,7 +356,8 @@ async function latencyPart(load: LoadGenerator, makers: readonly Wallet[], taker
     });
     gc.observe({ entryTypes: ["gc"] });
     delay.enable();
-    const run = await load.run<RunResult>({ kind: "open", path: "/v1/orders", bodies: offered, ratePerSecond: rate });
+    const cpuBefore = cpuSample(load);
+    const run = await profiled(`latency-${rate}`, () => load.run<RunResult>({ kind: "open", path: "/v1/orders", bodies: offered, ratePerSecond: rate }));
     delay.disable();
     gc.disconnect();
     const pauseTotal = pauses.reduce((sum, pause) => sum + pause, 0);
@@ -229,6 +370,7 @@ async function latencyPart(load: LoadGenerator, makers: readonly Wallet[], taker
       `${(delay.percentile(99) / 1e6).toFixed(1)} / ${(delay.max / 1e6).toFixed(1)} ms`,
       `GC: ${pauses.length} pauses (${majorPauses} major), ${pauseTotal.toFixed(0)} ms in all, longest ${Math.max(0, ...pauses).toFixed(1)} ms; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`,
     );
+    cpuLine(load, cpuBefore, run.requests);
   }
 }
 

@@ -69,6 +69,8 @@ declare module "fastify" {
   interface FastifyRequest {
     rateHeaders: RateHeaders | null;
     startedAt: number;
+    /** A JSON body's text as received (without a byte-order mark), null for other requests. */
+    rawBody: string | null;
   }
   interface FastifyContextConfig {
     /** The SPEC 18 category a route draws from; per IP for public routes. */
@@ -137,6 +139,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   app.setValidatorCompiler((route) => (route.httpPart === "body" ? (compileBody as unknown as Compile)(route) : (compileText as unknown as Compile)(route)));
   app.decorateRequest("rateHeaders", null);
   app.decorateRequest("startedAt", 0);
+  app.decorateRequest("rawBody", null);
+  keepJsonText(app);
   installHooks(app, context, clock);
   registerHealthRoutes(app, context);
   registerDocsRoutes(app, context);
@@ -171,33 +175,79 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   return server;
 }
 
+// Fastify's own JSON parser (same limits, same errors, prototype poisoning refused), keeping the text:
+// a signed action's body travels to the signature worker as text (routes/signed.ts).
+function keepJsonText(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = body as string;
+    // The parser ignores a leading byte-order mark; so does the text kept.
+    request.rawBody = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    parseJson(request, text, done);
+  });
+}
+
+// The hooks take a `done` callback rather than being async: every request runs all three, and an async
+// hook costs a promise and a microtask each. The rate limiter answers synchronously from memory (a
+// promise only with an asynchronous store).
 function installHooks(app: FastifyInstance, context: ApiContext, clock: () => number): void {
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     request.startedAt = performance.now();
     reply.header("x-correlation-id", request.id);
-    await context.rateLimiter.checkIp(request.ip, clock());
-    const config = request.routeOptions.config;
-    if (config.rateCategory !== undefined && config.perAccount !== true) {
-      request.rateHeaders = await context.rateLimiter.check({ ip: request.ip, category: config.rateCategory, nowMs: clock() });
+    let ipChecked: RateHeaders | null | Promise<RateHeaders | null>;
+    try {
+      ipChecked = context.rateLimiter.checkIp(request.ip, clock());
+    } catch (error) {
+      done(error as Error);
+      return;
     }
+    if (ipChecked instanceof Promise) ipChecked.then(() => checkRouteCategory(request, context, clock, done), done);
+    else checkRouteCategory(request, context, clock, done);
   });
-  app.addHook("onSend", async (request, reply, payload) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     const headers = request.rateHeaders;
     if (headers !== null) {
       reply.header("x-ratelimit-limit", headers.limit);
       reply.header("x-ratelimit-remaining", headers.remaining);
       reply.header("x-ratelimit-reset", headers.resetSeconds);
     }
-    return payload;
+    done(null, payload);
   });
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     context.metrics.observeRequest(request.routeOptions.url ?? "unmatched", request.method, reply.statusCode, (performance.now() - request.startedAt) / 1000);
+    done();
   });
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => sendError(error, request, reply, context));
   app.setNotFoundHandler((request, reply) => {
     const error = new ApiError({ status: 404, code: "NOT_FOUND", message: `no route ${request.method} ${request.url.split("?")[0]}; see /docs for the API` });
     void sendError(error, request, reply, context);
   });
+}
+
+// A public route's per-IP category bucket (private routes draw from the account's after authentication).
+function checkRouteCategory(request: FastifyRequest, context: ApiContext, clock: () => number, done: (error?: Error) => void): void {
+  const config = request.routeOptions.config;
+  if (config.rateCategory === undefined || config.perAccount === true) {
+    done();
+    return;
+  }
+  let headers: RateHeaders | null | Promise<RateHeaders | null>;
+  try {
+    headers = context.rateLimiter.check({ ip: request.ip, category: config.rateCategory, nowMs: clock() });
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  if (headers instanceof Promise) {
+    headers.then((value) => {
+      request.rateHeaders = value;
+      done();
+    }, done);
+    return;
+  }
+  request.rateHeaders = headers;
+  done();
 }
 
 function sendError(error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply, context: ApiContext): FastifyReply {

@@ -18,6 +18,18 @@ export interface Recovered {
   readonly error: string | null;
 }
 
+/** What recovery found for a signed request body, plus its auth envelope (see `recoverSignedBody`). */
+export interface RecoveredBody extends Recovered {
+  /** The signed request as canonical JSON, UTF-8; undefined when the typed data could not be built. */
+  readonly envelope?: Uint8Array;
+}
+
+/** The EIP-712 domain and types of one action type, constant objects (their JSON is cached by identity). */
+export interface ActionTypes {
+  readonly domain: object;
+  readonly types: Readonly<Record<string, unknown>>;
+}
+
 interface Pending {
   readonly resolve: (recovered: Recovered) => void;
   readonly reject: (error: Error) => void;
@@ -100,15 +112,21 @@ export class AuthVerifier {
   }
 
   private listen(slot: WorkerSlot): void {
-    slot.worker.on("message", (message: { batch: number; results: string }) => {
+    slot.worker.on("message", (message: { batch: number; results: string; envelopes?: ArrayBuffer }) => {
       const pending = slot.waiting.get(message.batch);
       if (pending === undefined) return;
       slot.waiting.delete(message.batch);
       slot.inFlight -= 1;
       // What waited for a free worker leaves first, so the worker starts on it while this batch resolves.
       if (this.queue.length > 0) this.flush();
-      const results = JSON.parse(message.results) as Recovered[];
-      for (let index = 0; index < pending.length; index += 1) pending[index]!.resolve(results[index]!);
+      const results = JSON.parse(message.results) as (Recovered & { envelope?: [number, number] | Uint8Array })[];
+      const envelopes = message.envelopes === undefined ? undefined : new Uint8Array(message.envelopes);
+      for (let index = 0; index < pending.length; index += 1) {
+        const result = results[index]!;
+        const slice = result.envelope as [number, number] | undefined;
+        if (slice !== undefined && envelopes !== undefined) result.envelope = envelopes.subarray(slice[0], slice[0] + slice[1]);
+        pending[index]!.resolve(result as RecoveredBody);
+      }
     });
     slot.worker.on("error", (error) => {
       for (const pending of slot.waiting.values()) for (const entry of pending) entry.reject(error);
@@ -132,6 +150,40 @@ export class AuthVerifier {
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  /**
+   * Builds a signed action's typed data from its request body (the JSON text the server validated),
+   * hashes it and recovers the signer, on a worker thread; also answers the auth envelope the journal
+   * keeps. The engine's thread then neither rebuilds the typed data nor serialises it or the envelope:
+   * the worker parses the body's text once and does all three.
+   */
+  recoverSignedBody(primaryType: string, definitions: ActionTypes, body: string, signature: string): Promise<RecoveredBody> {
+    if (this.closed) return Promise.reject(new Error("the signature verifier is closed"));
+    return new Promise<RecoveredBody>((resolve, reject) => {
+      this.queue.push(
+        `{"d":${this.definitionId(this.constantText(definitions.domain))},"t":${this.definitionId(this.constantText(definitions.types))},"primaryType":${JSON.stringify(primaryType)},"body":${body}}`,
+      );
+      this.signatures.push(signature);
+      this.queued.push({ resolve: resolve as (recovered: Recovered) => void, reject });
+      if (this.queue.length >= batchItemsMax) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private readonly constantTexts = new WeakMap<object, string>();
+
+  // JSON of a constant object (an action's domain or types), computed once.
+  private constantText(value: object): string {
+    let text = this.constantTexts.get(value);
+    if (text === undefined) {
+      text = JSON.stringify(value, bigintAsText);
+      this.constantTexts.set(value, text);
+    }
+    return text;
   }
 
   // The domain and the types of an action are shared constants (actionTypedData builds a fresh `types`

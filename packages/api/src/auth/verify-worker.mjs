@@ -57,6 +57,61 @@ function typedDataOf(item) {
   return { domain: definitions.get(item.d), types: definitions.get(item.t), primaryType: item.primaryType, message: item.message };
 }
 
+// A signed action's EIP-712 message from its request body, exactly as the protocol's actionMessage
+// builds it (packages/protocol/src/signing.ts; verifier.test.ts checks the two agree on random actions
+// of every type): every optional field at its default, in the order of the action's type.
+function orderMessage(order) {
+  return {
+    market: order.market,
+    side: order.side,
+    orderType: order.orderType,
+    price: order.price ?? "",
+    size: order.size,
+    timeInForce: order.timeInForce ?? "",
+    expiresAt: order.expiresAt ?? "",
+    postOnly: order.postOnly ?? false,
+    reduceOnly: order.reduceOnly ?? false,
+    selfTradePrevention: order.selfTradePrevention ?? "",
+    clientOrderId: order.clientOrderId ?? "",
+    slippagePpm: order.slippagePpm ?? 0,
+  };
+}
+
+function cancelMessage(cancel) {
+  return { market: cancel.market, orderId: cancel.orderId ?? "", clientOrderId: cancel.clientOrderId ?? "" };
+}
+
+function actionMessage(fieldTypes, fields, nonce) {
+  const message = {};
+  for (const field of fieldTypes) {
+    const value = fields[field.name];
+    if (field.name === "nonce") message.nonce = BigInt(nonce);
+    else if (field.type === "Order[]") message[field.name] = (value ?? []).map(orderMessage);
+    else if (field.type === "Cancel[]") message[field.name] = (value ?? []).map(cancelMessage);
+    else if (field.type === "Order") message[field.name] = orderMessage(value);
+    else if (field.type === "Cancel") message[field.name] = cancelMessage(value);
+    else if (field.type === "string[]") message[field.name] = value ?? [];
+    else if (field.type === "uint64") message[field.name] = BigInt(value ?? 0);
+    else if (field.type === "string") message[field.name] = value ?? "";
+    else message[field.name] = value;
+  }
+  return message;
+}
+
+// A request body (parsed here from the same text the server validated): its typed data and the auth
+// envelope the journal keeps, the signed request as canonical JSON (authenticate.ts built the same text
+// on the server's thread before). The envelope names the signer only when it is an agent, not the
+// account's own wallet.
+function signedBodyOf(item) {
+  const { nonce, signature, signer, ...fields } = item.body;
+  const types = definitions.get(item.t);
+  const typedData = { domain: definitions.get(item.d), types, primaryType: item.primaryType, message: actionMessage(types[item.primaryType], fields, nonce) };
+  const account = fields.account.toLowerCase();
+  const agent = typeof signer === "string" ? signer.toLowerCase() : account;
+  const envelope = JSON.stringify({ type: item.primaryType, fields, nonce, signature, ...(agent === account ? {} : { signer: agent }) });
+  return { typedData, envelope };
+}
+
 parentPort.on("message", (message) => {
   // The verifier is closing: every batch sent before this message has been answered, so stop here, between
   // native calls (terminating the thread inside one can abort the process).
@@ -64,10 +119,42 @@ parentPort.on("message", (message) => {
     parentPort.close();
     return;
   }
-  // Requests and results travel as one JSON string each way (see verifier.ts).
+  // Requests and results travel as one JSON string each way (see verifier.ts); the envelopes of signed
+  // bodies as one buffer, moved (not copied) to the server's thread, each result naming its slice.
   if (message.definitions !== undefined) for (const [id, text] of JSON.parse(message.definitions)) definitions.set(id, JSON.parse(text));
   const signatures = JSON.parse(message.signatures);
-  const results = JSON.parse(message.items).map((item, index) => recover(typedDataOf(item), signatures[index]));
-  parentPort.postMessage({ batch: message.batch, results: JSON.stringify(results) });
+  const items = JSON.parse(message.items);
+  const results = new Array(items.length);
+  const envelopes = [];
+  let envelopeBytes = 0;
+  for (let index = 0; index < items.length; index += 1) {
+    const item = items[index];
+    if (item.body === undefined) {
+      results[index] = recover(typedDataOf(item), signatures[index]);
+      continue;
+    }
+    let signed;
+    try {
+      signed = signedBodyOf(item);
+    } catch (error) {
+      results[index] = { hash: null, address: null, error: `typed data cannot be built from the request: ${error.message}` };
+      continue;
+    }
+    const result = recover(signed.typedData, signatures[index]);
+    const length = Buffer.byteLength(signed.envelope);
+    result.envelope = [envelopeBytes, length];
+    envelopes.push(signed.envelope);
+    envelopeBytes += length;
+    results[index] = result;
+  }
+  if (envelopes.length === 0) {
+    parentPort.postMessage({ batch: message.batch, results: JSON.stringify(results) });
+    return;
+  }
+  // Its own ArrayBuffer (not a slice of the shared pool), so it can be transferred.
+  const buffer = Buffer.allocUnsafeSlow(envelopeBytes);
+  let offset = 0;
+  for (const envelope of envelopes) offset += buffer.write(envelope, offset);
+  parentPort.postMessage({ batch: message.batch, results: JSON.stringify(results), envelopes: buffer.buffer }, [buffer.buffer]);
 });
 parentPort.postMessage({ ready: true, native: native && nativeKeccak });

@@ -3,7 +3,7 @@
 // (§7.2, §7.3). Every request also draws from its IP's global bucket (§10.1: 1,000 requests a minute).
 import type { WebSocketLimits } from "../context.ts";
 import { ApiError } from "../errors.ts";
-import type { BucketRule, RateLimitStore } from "./rate-limit-store.ts";
+import type { BucketRule, RateLimitStore, TakeResult } from "./rate-limit-store.ts";
 import { MemoryRateLimitStore } from "./rate-limit-store.ts";
 
 /** What a route spends: SPEC 18 §3.1 endpoint categories. */
@@ -103,14 +103,20 @@ export class RateLimiter {
     this.store = options.store ?? new MemoryRateLimitStore();
   }
 
-  /** Takes from the IP's global bucket. Throws a 429 ApiError when empty. */
-  async checkIp(ip: string, nowMs: number): Promise<RateHeaders | null> {
+  /**
+   * Takes from the IP's global bucket. Throws a 429 ApiError when empty. Answers synchronously when the
+   * store does (memory): every request passes here, and a promise costs an allocation and a microtask.
+   */
+  checkIp(ip: string, nowMs: number): RateHeaders | null | Promise<RateHeaders | null> {
     if (this.config.exemptIps.has(ip)) return null;
     return this.take(`ip:${ip}`, this.config.ipGlobal, "ipGlobal", "requests from this IP address", nowMs);
   }
 
-  /** Takes from the category's bucket: per IP (public) or per account (private). Throws a 429 ApiError. */
-  async check(parameters: { ip: string; category: RateCategory; account?: string; nowMs: number }): Promise<RateHeaders | null> {
+  /**
+   * Takes from the category's bucket: per IP (public) or per account (private). Throws a 429 ApiError
+   * (or rejects, with an asynchronous store). Synchronous when the store is.
+   */
+  check(parameters: { ip: string; category: RateCategory; account?: string; nowMs: number }): RateHeaders | null | Promise<RateHeaders | null> {
     const { ip, category, account, nowMs } = parameters;
     if (this.config.exemptIps.has(ip)) return null;
     let limit = this.config.categories[category];
@@ -119,8 +125,13 @@ export class RateLimiter {
     return this.take(key, limit, category, describe(category), nowMs);
   }
 
-  private async take(key: string, limit: RateLimit, category: string, what: string, nowMs: number): Promise<RateHeaders> {
-    const result = await this.store.take(key, ruleOf(limit), 1, nowMs);
+  private take(key: string, limit: RateLimit, category: string, what: string, nowMs: number): RateHeaders | Promise<RateHeaders> {
+    const result = this.store.take(key, ruleOf(limit), 1, nowMs);
+    if (result instanceof Promise) return result.then((answer) => this.outcome(answer, limit, category, what, nowMs));
+    return this.outcome(result, limit, category, what, nowMs);
+  }
+
+  private outcome(result: TakeResult, limit: RateLimit, category: string, what: string, nowMs: number): RateHeaders {
     const headers = { limit: limit.limit, remaining: result.remaining, resetSeconds: Math.ceil((nowMs + result.resetMs) / 1000) };
     if (result.allowed) return headers;
     this.limited.set(category, (this.limited.get(category) ?? 0) + 1);

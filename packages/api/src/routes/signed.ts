@@ -2,7 +2,7 @@
 // X-Perpdex-* headers of a signed read (a Login typed message: account and nonce).
 import type { FastifyRequest } from "fastify";
 import type { ActionFields, ActionType } from "@perpdex/protocol";
-import { authenticate, type Authenticated, type AuthenticatorOptions } from "../auth/authenticate.ts";
+import { authenticate, authenticateSignedBody, type Authenticated, type AuthenticatorOptions, type SignedAction } from "../auth/authenticate.ts";
 import type { ApiContext } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import type { RateCategory } from "../rate-limit/rate-limiter.ts";
@@ -21,16 +21,22 @@ export async function authenticateBody<Type extends ActionType>(
   type: Type,
   category: RateCategory,
 ): Promise<Authenticated> {
-  const body = request.body as SignedBody<Type>;
-  const { nonce, signature, signer, ...fields } = body as SignedBody<Type> & Record<string, unknown>;
-  const authenticated = await authenticate(authOptions(context), {
-    type,
-    fields: fields as unknown as ActionFields[Type],
-    nonce,
-    signature,
-    ...(signer === undefined ? {} : { signer }),
-  });
-  request.rateHeaders = await context.rateLimiter.check({ ip: request.ip, category, account: authenticated.account, nowMs: Date.now() });
+  const body = request.body as SignedBody<Type> & Record<string, unknown>;
+  const { nonce, signature, signer } = body;
+  const text = request.rawBody;
+  let authenticated: Authenticated;
+  if (text !== null) {
+    // The body's JSON text (server.ts keeps it): the signature worker builds the typed data and the
+    // envelope from it, so only the account is read from the fields here, and the body serves as them
+    // (no copy without nonce, signature and signer).
+    const action: SignedAction = { type, fields: body as unknown as ActionFields[Type], nonce, signature, ...(signer === undefined ? {} : { signer }) };
+    authenticated = await authenticateSignedBody(authOptions(context), action, text);
+  } else {
+    const { nonce: _nonce, signature: _signature, signer: _signer, ...fields } = body;
+    authenticated = await authenticate(authOptions(context), { type, fields: fields as unknown as ActionFields[Type], nonce, signature, ...(signer === undefined ? {} : { signer }) });
+  }
+  const headers = context.rateLimiter.check({ ip: request.ip, category, account: authenticated.account, nowMs: Date.now() });
+  request.rateHeaders = headers instanceof Promise ? await headers : headers;
   return authenticated;
 }
 

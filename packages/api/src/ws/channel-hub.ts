@@ -46,6 +46,9 @@ export function textFrame(payload: Buffer): Buffer {
  */
 export class ChannelHub {
   private readonly channels = new Map<string, Set<Subscriber>>();
+  // Channels with subscribers, by kind (the key up to its first ":"): feeds skip a whole kind's work
+  // (building keys, collecting changes) when nobody subscribes to any channel of it.
+  private readonly kinds = new Map<string, number>();
   /** Messages and bytes sent, for metrics and the benchmark. */
   messagesSent = 0;
   bytesSent = 0;
@@ -58,6 +61,11 @@ export class ChannelHub {
 
   has(key: string): boolean {
     return this.channels.has(key);
+  }
+
+  /** Whether any channel of this kind ("trades", "orders", …) has a subscriber. */
+  hasKind(kind: string): boolean {
+    return this.kinds.has(kind);
   }
 
   subscriberCount(key: string): number {
@@ -73,6 +81,8 @@ export class ChannelHub {
     if (subscribers === undefined) {
       subscribers = new Set();
       this.channels.set(key, subscribers);
+      const kind = kindOf(key);
+      this.kinds.set(kind, (this.kinds.get(kind) ?? 0) + 1);
     }
     subscribers.add(subscriber);
   }
@@ -81,7 +91,12 @@ export class ChannelHub {
     const subscribers = this.channels.get(key);
     if (subscribers === undefined) return;
     subscribers.delete(subscriber);
-    if (subscribers.size === 0) this.channels.delete(key);
+    if (subscribers.size > 0) return;
+    this.channels.delete(key);
+    const kind = kindOf(key);
+    const remaining = (this.kinds.get(kind) ?? 1) - 1;
+    if (remaining === 0) this.kinds.delete(kind);
+    else this.kinds.set(kind, remaining);
   }
 
   /** Sends `message` to every subscriber of `key`; serialises only when someone listens. */
@@ -101,4 +116,9 @@ export class ChannelHub {
     this.bytesSent += delivered * bytes.length;
     if (delivered > 0) this.onSent(delivered);
   }
+}
+
+function kindOf(key: string): string {
+  const colon = key.indexOf(":");
+  return colon < 0 ? key : key.slice(0, colon);
 }

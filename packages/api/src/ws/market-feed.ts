@@ -156,7 +156,7 @@ export class MarketFeed {
     state.lastTicks = price;
     changes.tickerChanged = true;
     changes.candlesChanged = true;
-    if (!this.hub.has(`trades:${market}`)) return;
+    if (!this.hub.hasKind("trades") || !this.hub.has(`trades:${market}`)) return;
     changes.trades.push({
       id: uuidV7({ timeNs: time, sequence, index, kind: "trade" }),
       price: state.book.prices.format(price),
@@ -179,8 +179,8 @@ export class MarketFeed {
   private publish(state: MarketState, changes: MarketChanges, sequence: number, time: bigint): void {
     const symbol = state.book.symbol;
     if (changes.trades.length > 0) this.hub.publish(`trades:${symbol}`, { type: "trades", market: symbol, trades: changes.trades });
-    if (changes.tickerChanged && this.hub.has(`ticker:${symbol}`)) this.hub.publish(`ticker:${symbol}`, this.tickerOf(state, sequence, time));
-    if (!changes.candlesChanged) return;
+    if (changes.tickerChanged && this.hub.hasKind("ticker") && this.hub.has(`ticker:${symbol}`)) this.hub.publish(`ticker:${symbol}`, this.tickerOf(state, sequence, time));
+    if (!changes.candlesChanged || !this.hub.hasKind("candles")) return;
     for (const interval of wsCandleIntervals) {
       const key = `candles:${symbol}:${interval}`;
       if (!this.hub.has(key)) continue;

@@ -57,6 +57,8 @@ export class PrivateFeed {
     const timeText = time.toString();
     this.lastSequence = sequence;
     this.lastTimeText = timeText;
+    // Nobody listens to any account: nothing to collect (every command passes here).
+    if (this.margins.size === 0 && !this.hub.hasKind("orders") && !this.hub.hasKind("fills") && !this.hub.hasKind("positions") && !this.hub.hasKind("balances")) return;
     const touched = new Map<string, AccountTouch>();
     let pricesMoved = false;
     for (const event of events) {
