@@ -16,17 +16,12 @@ import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
 import {
   Exchange,
-  assetClassLeverageMax,
   exchangeStateHash,
-  prdCircuitBreaker,
-  prdRiskLimits,
-  type AssetClass,
   type ExchangeCommand,
-  type PerpMarketSpec,
   type PriceTicks,
-  type RatePpm,
   type SizeLots,
 } from "@perpdex/core";
+import { demoGenesis } from "@perpdex/node";
 import { nowNs } from "./measure.ts";
 
 const { values } = parseArgs({
@@ -46,37 +41,6 @@ const passes = Number(values.passes ?? 3);
 const warmUpCommands = Number(values["warm-up"] ?? 100_000);
 const check = values["no-check"] !== true;
 const commandSpacingNs = BigInt(values["spacing-ns"] ?? 20_000);
-
-// The node's demo markets (packages/node/src/genesis.ts): every command's fixed costs walk all of them.
-const demoMarkets: readonly { symbol: string; assetClass: AssetClass; tickSize: string; lotSize: string; reference: number; maxOrderLots: number }[] = [
-  { symbol: "SPY-PERP", assetClass: "indexEtf", tickSize: "0.01", lotSize: "0.01", reference: 66_000, maxOrderLots: 1_000_000 },
-  { symbol: "QQQ-PERP", assetClass: "indexEtf", tickSize: "0.01", lotSize: "0.01", reference: 59_000, maxOrderLots: 1_000_000 },
-  { symbol: "AAPL-PERP", assetClass: "blueChip", tickSize: "0.01", lotSize: "0.01", reference: 23_000, maxOrderLots: 1_000_000 },
-  { symbol: "NVDA-PERP", assetClass: "tech", tickSize: "0.01", lotSize: "0.01", reference: 18_000, maxOrderLots: 1_000_000 },
-  { symbol: "TSLA-PERP", assetClass: "tech", tickSize: "0.01", lotSize: "0.01", reference: 40_000, maxOrderLots: 1_000_000 },
-  { symbol: "BTC-PERP", assetClass: "crypto", tickSize: "1", lotSize: "0.001", reference: 95_000, maxOrderLots: 100_000 },
-  { symbol: "ETH-PERP", assetClass: "crypto", tickSize: "0.1", lotSize: "0.01", reference: 35_000, maxOrderLots: 100_000 },
-];
-
-function marketSpec(entry: (typeof demoMarkets)[number]): PerpMarketSpec {
-  const cap = assetClassLeverageMax[entry.assetClass];
-  return {
-    symbol: entry.symbol,
-    tickSize: entry.tickSize,
-    lotSize: entry.lotSize,
-    minOrderLots: 1 as SizeLots,
-    maxOrderLots: entry.maxOrderLots as SizeLots,
-    priceBandPpm: 100_000 as RatePpm,
-    referencePriceTicks: entry.reference as PriceTicks,
-    marketOrderSlippagePpm: 50_000 as RatePpm,
-    assetClass: entry.assetClass,
-    marginProfile: "prd",
-    leverageMax: cap,
-    leverageDefault: Math.min(10, cap),
-    riskLimits: prdRiskLimits,
-    circuitBreaker: prdCircuitBreaker,
-  };
-}
 
 const benchMarket = "AAPL-PERP";
 const referenceTicks = 23_000;
@@ -104,7 +68,8 @@ function stamp(clock: Stamp): { sequence: number; time: bigint } {
 
 function setupCommands(clock: Stamp): ExchangeCommand[] {
   const commands: ExchangeCommand[] = [];
-  for (const entry of demoMarkets) commands.push({ type: "createMarket", ...stamp(clock), market: marketSpec(entry) });
+  // The node's demo markets: every command's fixed costs walk all of them.
+  for (const market of demoGenesis.markets) commands.push({ type: "createMarket", ...stamp(clock), market });
   for (let index = 0; index < benchAccounts; index += 1) {
     const owner = account(index);
     commands.push({ type: "deposit", ...stamp(clock), account: owner, asset: "USDC", amount: 1_000_000n * 1_000_000n, reference: `bench-${owner.slice(-8)}` });

@@ -102,21 +102,7 @@ export function compareSpeed(options: SpeedOptions): SpeedComparison {
       return orderBookLatencyPass(book, operations, durations);
     },
   };
-  const fullEngine: Contender = {
-    name: "perpdex full engine",
-    passes: options.passes,
-    throughput(commands) {
-      const exchange = prepareExchange(workload);
-      collectGarbage();
-      const counts = perpdexThroughputPass(exchange, workload.stream, commands);
-      return { counts, depth: perpdexDepth(exchange.engine) };
-    },
-    latency(durations) {
-      const exchange = prepareExchange(workload);
-      collectGarbage();
-      return perpdexLatencyPass(exchange, workload.stream, durations);
-    },
-  };
+  const fullEngine = fullEngineContender(workload, options.passes);
   const contenders = [perpdex, nodejsOrderBook, fullEngine] as const;
   const commands = workload.stream.length;
   const warmUpCommands = Math.min(commands, options.warmUpCommands);
@@ -136,15 +122,11 @@ export function compareSpeed(options: SpeedOptions): SpeedComparison {
   };
 }
 
-/**
- * Only the full perpetual engine (Exchange) on the workload: a warm-up pass, then `passes` throughput and
- * latency passes, as compareSpeed measures it (for `npm run bench -- --full-engine`).
- */
-export function measureFullEngine(options: Omit<SpeedOptions, "referencePasses">): EngineSpeed {
-  const { workload, log } = options;
-  const fullEngine: Contender = {
+/** The full perpetual engine (Exchange) as a contender: a fresh exchange for every pass. */
+function fullEngineContender(workload: Workload, passes: number): Contender {
+  return {
     name: "perpdex full engine",
-    passes: options.passes,
+    passes,
     throughput(commands) {
       const exchange = prepareExchange(workload);
       collectGarbage();
@@ -157,6 +139,15 @@ export function measureFullEngine(options: Omit<SpeedOptions, "referencePasses">
       return perpdexLatencyPass(exchange, workload.stream, durations);
     },
   };
+}
+
+/**
+ * Only the full perpetual engine (Exchange) on the workload: a warm-up pass, then `passes` throughput and
+ * latency passes, as compareSpeed measures it (for `npm run bench -- --full-engine`).
+ */
+export function measureFullEngine(options: Omit<SpeedOptions, "referencePasses">): EngineSpeed {
+  const { workload, log } = options;
+  const fullEngine = fullEngineContender(workload, options.passes);
   const commands = workload.stream.length;
   const warmUpCommands = Math.min(commands, options.warmUpCommands);
   log(`warm-up ${fullEngine.name}: ${rate(fullEngine.throughput(warmUpCommands).counts)} commands/s over ${warmUpCommands} commands`);
