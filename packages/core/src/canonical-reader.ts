@@ -6,6 +6,8 @@ import { AssertionFailed } from "./assert.ts";
 const two32 = 4_294_967_296;
 /** Code units passed to one String.fromCharCode call (argument count limits). */
 const stringChunkMax = 4096;
+/** Strings up to this many code units are built from a reused plain array (see shortString). */
+const shortStringMax = 128;
 
 function joinChunks(codes: Uint16Array, length: number): string {
   let text = "";
@@ -104,6 +106,7 @@ export class CanonicalReader {
   string(): string {
     const length = this.u32();
     this.need(length * 2);
+    if (length <= shortStringMax) return this.shortString(length);
     const codes = this.codes.length >= length ? this.codes : (this.codes = new Uint16Array(length));
     for (let index = 0; index < length; index += 1) {
       codes[index] = this.view.getUint16(this.position);
@@ -115,11 +118,27 @@ export class CanonicalReader {
       : joinChunks(codes, length);
   }
 
-  private codes = new Uint16Array(64);
-
-  private need(bytes: number): void {
-    if (this.position + bytes > this.bytes.byteLength) {
-      throw new AssertionFailed(`snapshot: truncated at byte ${this.position}`);
+  // Restore reads a million account addresses: the units go into a plain array of exactly the string's
+  // length, reused per length, because apply() spreads a plain array of small integers quickly while a
+  // typed array (and the subarray view it needs) takes a slow generic path and allocates.
+  private shortString(length: number): string {
+    const units = (this.unitsByLength[length] ??= new Array<number>(length).fill(0));
+    for (let index = 0; index < length; index += 1) {
+      units[index] = this.view.getUint16(this.position);
+      this.position += 2;
     }
+    return String.fromCharCode.apply(null, units);
+  }
+
+  private codes = new Uint16Array(64);
+  private readonly unitsByLength: number[][] = [];
+
+  // Called before every read: kept tiny so it inlines; the message is built only when it fails.
+  private need(bytes: number): void {
+    if (this.position + bytes > this.bytes.byteLength) this.truncated();
+  }
+
+  private truncated(): never {
+    throw new AssertionFailed(`snapshot: truncated at byte ${this.position}`);
   }
 }

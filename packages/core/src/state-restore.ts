@@ -44,7 +44,8 @@ export function readEngineState(reader: CanonicalReader): Engine {
   for (let index = 0; index < accountCount; index += 1) engine.accounts.create(reader.string());
   const marketCount = reader.u32();
   for (let index = 0; index < marketCount; index += 1) restoreMarket(reader, engine);
-  for (const account of engine.accounts.list) restoreAccountOrders(reader, engine, account.index);
+  const slots: number[] = [];
+  for (const account of engine.accounts.list) restoreAccountOrders(reader, engine, account.index, slots);
   return engine;
 }
 
@@ -102,11 +103,13 @@ function restoreAccountOrders(
   reader: CanonicalReader,
   engine: Engine,
   accountIndex: number,
+  slots: number[],
 ): void {
   const account = engine.accounts.list[accountIndex]!;
   const openOrders = reader.u32();
-  // The list is newest first; pushing at the head in reverse rebuilds the same order.
-  const slots: number[] = [];
+  // The list is newest first; pushing at the head in reverse rebuilds the same order. `slots` is one
+  // scratch array for all accounts (a million at a large restore), emptied here.
+  slots.length = 0;
   for (let index = 0; index < openOrders; index += 1) {
     const slot = engine.orderIndex.find(reader.safeInteger());
     if (slot === noSlot || engine.pool.account[slot] !== accountIndex) {

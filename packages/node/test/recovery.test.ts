@@ -7,10 +7,19 @@ import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { checkExchangeInvariants } from "@perpdex/core";
-import { CheckpointMismatchError, ExchangeNode, JournalCorruptError, RecoveryError, type ExchangeNodeOptions } from "../src/index.ts";
-import { checkpointRecordBytes, decodeRecord, encodeRecord, segmentHeaderBytes } from "../src/journal/format.ts";
+import { CheckpointMismatchError, ExchangeNode, Journal, JournalCorruptError, RecoveryError, type ExchangeNodeOptions } from "../src/index.ts";
+import { checkpointRecordBytes, decodeRecord, encodeRecord, recordBytesFor, segmentHeaderBytes } from "../src/journal/format.ts";
 import { snapshotHeaderBytes } from "../src/snapshot-file.ts";
 import { listSnapshots } from "../src/snapshot-store.ts";
+import {
+  RecordingLogger as JournalLogger,
+  appendRange,
+  assertRecords,
+  payloadFor,
+  smallLimits,
+  temporaryDirectory,
+  timeFor,
+} from "./journal-helpers.ts";
 import { RecordingLogger, alice, bob, funding, limitOrder, place, scratchDirectory, withOtherSize } from "./node-helpers.ts";
 
 function options(dataDirectory: string, logger: RecordingLogger, extra: Partial<ExchangeNodeOptions> = {}): ExchangeNodeOptions {
@@ -151,4 +160,34 @@ test("recovery: a command altered behind a valid checksum is caught by the next 
   assert.ok(error instanceof CheckpointMismatchError, String(error));
   assert.equal(error.sequence, 20, "the first checkpoint after the altered command");
   assert.equal(error.lastMatchingSequence, 10);
+});
+
+// Recovery proves a whole segment with an allocation-free pass and leaves anything odd to the exact one:
+// on a clean journal the quick pass must end exactly where the records end, with the checker where
+// `take` would have left it (next sequence, last time, last checkpoint), whatever the read size.
+test("recovery: a clean journal over many segments opens at its end, for any read chunk size", async (context) => {
+  const directory = temporaryDirectory(context);
+  const writing = await Journal.open({ directory, logger: new JournalLogger(), ...smallLimits });
+  await appendRange(writing, { from: 1n, to: 300n, checkpointEvery: 3n });
+  await writing.close();
+  assert.ok(fs.readdirSync(directory).filter((name) => name.endsWith(".journal")).length > 5, "several segments");
+  // 40 bytes: records straddle reads, and many are larger than a read (the buffer grows).
+  for (const readChunkBytes of [40, 97, 4096, 4 * 1024 * 1024]) {
+    const logger = new JournalLogger();
+    const journal = await Journal.open({ directory, logger, ...smallLimits, readChunkBytes });
+    assert.equal(journal.lastSequence, 300n);
+    assert.equal(logger.entries.filter((entry) => entry.level !== "info").length, 0, JSON.stringify(logger.entries));
+    // The checker knows sequence 300 has its checkpoint and what time it had: a second checkpoint and
+    // a command no later than it are both refused, the next command is taken.
+    assert.throws(() => journal.appendCheckpoint({ sequence: 300n, stateHash: new Uint8Array(32) }), /without a command before it/);
+    assert.throws(() => journal.append({ sequence: 301n, time: timeFor(300n), payload: payloadFor(301n) }), /does not exceed/);
+    await journal.append({ sequence: 301n, time: timeFor(301n), payload: payloadFor(301n) });
+    assertRecords([...journal.read({ fromSequence: 1n })].filter((record) => record.kind === "command"), { from: 1n, to: 301n });
+    await journal.close();
+    // Put the journal back to 300 records for the next round.
+    const segments = fs.readdirSync(directory).filter((name) => name.endsWith(".journal")).sort();
+    const last = path.join(directory, segments.at(-1)!);
+    const bytes = fs.readFileSync(last);
+    fs.truncateSync(last, bytes.length - recordBytesFor(payloadFor(301n).length));
+  }
 });

@@ -10,7 +10,19 @@ import type { ArchiveMarker } from './archive-marker.ts';
 import { readArchiveMarker } from './archive-marker.ts';
 import type { JournalCorruptErrorParameters } from './errors.ts';
 import { JournalCorruptError } from './errors.ts';
-import { encodeSegmentHeader, isRecordHeaderAt, recordHeaderBytes, segmentHeaderBytes } from './format.ts';
+import {
+  commandKindCode,
+  encodeSegmentHeader,
+  isRecordHeaderAt,
+  recordBytesAt,
+  recordBytesNeeded,
+  recordHeaderBytes,
+  recordKindCodeAt,
+  recordSequenceNumberAt,
+  recordTimeHighAt,
+  recordTimeLowAt,
+  segmentHeaderBytes,
+} from './format.ts';
 import type { JournalLogger } from './logger.ts';
 import type { SegmentItem } from './segment-reader.ts';
 import { readFully, readSegmentHeader, readSegmentItems } from './segment-reader.ts';
@@ -90,8 +102,11 @@ function scanSegment(options: RecoverOptions, toScan: SegmentToScan): ScannedSeg
   const fileDescriptor = fs.openSync(filePath, toScan.isLast ? 'r+' : 'r');
   try {
     const fileBytes = fs.fstatSync(fileDescriptor).size;
-    const start = startSegment(options, { ...toScan, filePath, fileDescriptor, fileBytes });
-    const bytes = scanRecords(options, { ...toScan, filePath, fileDescriptor, fileBytes }, start.checker);
+    const openSegment: OpenSegment = { ...toScan, filePath, fileDescriptor, fileBytes };
+    const start = startSegment(options, openSegment);
+    // Nearly every segment is whole and in order: the quick pass proves it. Anything else (a torn tail,
+    // corruption) is left to the exact pass, which reads the segment again and repairs or refuses it.
+    const bytes = scanRecordsQuickly(openSegment, start.checker, options.chunkBytes) ?? scanRecords(options, openSegment, start.checker);
     // After a process crash, records written but never synced sit in the page cache and read as valid.
     // They become part of the journal now, so they must be durable before the node acts on them.
     if (toScan.isLast) fs.fsyncSync(fileDescriptor);
@@ -183,6 +198,76 @@ function scanRecords(options: RecoverOptions, segment: OpenSegment, checker: Seq
     throw corrupt(options.logger, { segmentFile: segment.filePath, offset: item.offset, sequenceExpected: checker.nextSequence, reason });
   }
   return Math.max(segment.fileBytes, segmentHeaderBytes);
+}
+
+const twoTo32 = 0x1_0000_0000;
+
+// scanRecords for a segment with nothing wrong in it, about ten times faster: the same two checksums
+// and the same ordering rules (SequenceChecker's), but the sequence kept as a number and the time as
+// two u32 halves, and the file read into one reused buffer, so a record costs no object and no bigint
+// (recovery reads every record on open: over 10 M at a large start-up). Returns the segment's valid
+// bytes after advancing the checker, or undefined, changing nothing, at the first record that is not
+// whole, sound and in order: then scanRecords reads the segment again and names the problem exactly.
+function scanRecordsQuickly(segment: OpenSegment, checker: SequenceChecker, chunkBytes: number): number | undefined {
+  const endOffset = Math.max(segment.fileBytes, segmentHeaderBytes);
+  if (checker.nextSequence > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  let nextSequence = Number(checker.nextSequence);
+  let checkpointSequence = Number(checker.checkpointSequence);
+  let timeHigh = Number(checker.lastTime / BigInt(twoTo32));
+  let timeLow = Number(checker.lastTime % BigInt(twoTo32));
+  let buffer = Buffer.allocUnsafe(chunkBytes);
+  // buffer[0, filled) holds the file's bytes from bufferOffset on; the next record starts at `position`.
+  let bufferOffset = segmentHeaderBytes;
+  let filled = 0;
+  let position = 0;
+  // Bounded by the segment's bytes: every pass takes a record or reads more of the file.
+  while (bufferOffset + position < endOffset) {
+    const recordBytes = recordBytesAt(buffer, position, filled);
+    if (recordBytes < 0) return undefined;
+    if (recordBytes === 0) {
+      const readFrom = bufferOffset + filled;
+      // The segment ends inside the record: a torn tail or corruption.
+      if (readFrom >= endOffset) return undefined;
+      const carried = filled - position;
+      const needed = recordBytesNeeded(buffer, position, filled);
+      if (needed > buffer.length) {
+        const larger = Buffer.allocUnsafe(needed);
+        buffer.copy(larger, 0, position, filled);
+        buffer = larger;
+      } else {
+        buffer.copy(buffer, 0, position, filled);
+      }
+      bufferOffset += position;
+      position = 0;
+      const length = Math.min(buffer.length - carried, endOffset - readFrom);
+      const bytesRead = readFully(segment.fileDescriptor, buffer, carried, length, readFrom);
+      // The file is shorter than its size said: let the exact pass see what is there.
+      if (bytesRead < length) return undefined;
+      filled = carried + bytesRead;
+      continue;
+    }
+    const sequence = recordSequenceNumberAt(buffer, position);
+    const high = recordTimeHighAt(buffer, position);
+    const low = recordTimeLowAt(buffer, position);
+    if (recordKindCodeAt(buffer, position) === commandKindCode) {
+      // SequenceChecker.problem for a command: the next sequence, a time after the last one.
+      if (sequence !== nextSequence || high < timeHigh || (high === timeHigh && low <= timeLow)) return undefined;
+      nextSequence = sequence + 1;
+      timeHigh = high;
+      timeLow = low;
+    } else {
+      // For a checkpoint: the last command's sequence and time, once.
+      if (sequence !== nextSequence - 1 || sequence <= checkpointSequence || high !== timeHigh || low !== timeLow) return undefined;
+      checkpointSequence = sequence;
+    }
+    position += recordBytes;
+  }
+  checker.advance({
+    nextSequence: BigInt(nextSequence),
+    lastTime: BigInt(timeHigh) * BigInt(twoTo32) + BigInt(timeLow),
+    checkpointSequence: BigInt(checkpointSequence),
+  });
+  return endOffset;
 }
 
 function itemReason(item: Exclude<SegmentItem, { type: 'record' }>): string {

@@ -28,6 +28,23 @@ export class SequenceChecker {
     this.lastCheckpointSequence = start.firstSequence - 1n;
   }
 
+  /** The sequence of the last checkpoint accepted; `firstSequence - 1` before any. */
+  get checkpointSequence(): bigint {
+    return this.lastCheckpointSequence;
+  }
+
+  /**
+   * Moves the checker past records a caller has already checked by the same rules (recovery's
+   * allocation-free scan of a whole segment), as if each had been passed to `take`.
+   */
+  advance(position: { nextSequence: bigint; lastTime: bigint; checkpointSequence: bigint }): void {
+    assert.ok(position.nextSequence >= this.nextSequence && position.lastTime >= this.lastTime);
+    assert.ok(position.checkpointSequence >= this.lastCheckpointSequence && position.checkpointSequence < position.nextSequence);
+    this.nextSequence = position.nextSequence;
+    this.lastTime = position.lastTime;
+    this.lastCheckpointSequence = position.checkpointSequence;
+  }
+
   /** The sequence of the last command accepted; `firstSequence - 1` before any. */
   get lastSequence(): bigint {
     return this.nextSequence - 1n;
