@@ -24,9 +24,11 @@ test("market data: 100 a minute per IP, bursts of 200, then 429 with the SPEC bo
   assert.ok(Number(first.headers.get("x-ratelimit-reset")) >= Math.floor(sentAt / 1000));
   // The rest of the burst, at once: the bucket refills 100/60 a second, so the run ends in a refusal.
   const replies = await Promise.all(Array.from({ length: 240 }, () => call(harness.url, "GET", "/v1/markets/BTC-PERP/ticker")));
+  // On a loaded machine the burst takes seconds, and the bucket refills 100/60 tokens a second meanwhile.
+  const refilled = Math.ceil(((Date.now() - sentAt) / 1000) * (100 / 60));
   const limited = replies.filter((reply) => reply.status === 429);
-  assert.ok(limited.length >= 20, `${limited.length} refusals`);
-  assert.ok(replies.filter((reply) => reply.status === 200).length <= 200);
+  assert.ok(limited.length >= 20 - refilled, `${limited.length} refusals, ${refilled} tokens refilled`);
+  assert.ok(replies.filter((reply) => reply.status === 200).length <= 199 + refilled);
   const refusal = limited[0]!;
   assert.equal(refusal.body.error, "RateLimitExceeded");
   assert.equal(refusal.body.code, "RATE_LIMITED");
