@@ -12,6 +12,8 @@
  * `nonce` is a millisecond timestamp, unique per signer within the server's nonce window.
  */
 
+import { messageOfFields } from "./action-message.mjs";
+
 /**
  * The EIP-712 domain of perpdex. `chainId` 1337 marks an off-chain venue (no contract verifies it);
  * `verifyingContract` is the zero address for the same reason.
@@ -233,27 +235,6 @@ export type ActionTypedDataParameters<Type extends ActionType = ActionType> = {
   readonly domain?: TypedDataDomain;
 };
 
-function orderMessage(order: OrderRequest): Record<string, unknown> {
-  return {
-    market: order.market,
-    side: order.side,
-    orderType: order.orderType,
-    price: order.price ?? "",
-    size: order.size,
-    timeInForce: order.timeInForce ?? "",
-    expiresAt: order.expiresAt ?? "",
-    postOnly: order.postOnly ?? false,
-    reduceOnly: order.reduceOnly ?? false,
-    selfTradePrevention: order.selfTradePrevention ?? "",
-    clientOrderId: order.clientOrderId ?? "",
-    slippagePpm: order.slippagePpm ?? 0,
-  };
-}
-
-function cancelMessage(cancel: CancelRequest): Record<string, unknown> {
-  return { market: cancel.market, orderId: cancel.orderId ?? "", clientOrderId: cancel.clientOrderId ?? "" };
-}
-
 /**
  * The EIP-712 message of an action: its fields with every optional field at its default, in the
  * order of `actionTypes`, plus the nonce. The message uses `bigint` for the `uint64` nonce and
@@ -267,21 +248,7 @@ function cancelMessage(cancel: CancelRequest): Record<string, unknown> {
  * ```
  */
 export function actionMessage<Type extends ActionType>(type: Type, fields: ActionFields[Type], nonceValue: number): Record<string, unknown> {
-  const message: Record<string, unknown> = {};
-  const source = fields as Readonly<Record<string, unknown>>;
-  for (const field of actionTypes[type] as readonly TypedDataField[]) {
-    const value = source[field.name];
-    if (field.name === "nonce") message.nonce = BigInt(nonceValue);
-    else if (field.type === "Order[]") message[field.name] = ((value ?? []) as readonly OrderRequest[]).map(orderMessage);
-    else if (field.type === "Cancel[]") message[field.name] = ((value ?? []) as readonly CancelRequest[]).map(cancelMessage);
-    else if (field.type === "Order") message[field.name] = orderMessage(value as OrderRequest);
-    else if (field.type === "Cancel") message[field.name] = cancelMessage(value as CancelRequest);
-    else if (field.type === "string[]") message[field.name] = value ?? [];
-    else if (field.type === "uint64") message[field.name] = BigInt((value as number | undefined) ?? 0);
-    else if (field.type === "string") message[field.name] = value ?? "";
-    else message[field.name] = value;
-  }
-  return message;
+  return messageOfFields(actionTypes[type] as readonly TypedDataField[], fields as Readonly<Record<string, unknown>>, nonceValue);
 }
 
 /**

@@ -127,13 +127,16 @@ test("sources avoid the banned constructs", () => {
     [/from "node:|require\(|process\.|Buffer/, "Node-only APIs"],
     [/\basync\b|\bawait\b/, "asynchronous code"],
   ];
-  for (const name of sourceFiles) {
+  // Plain-JavaScript modules (.mjs) are held to the same rules: worker threads load them without a
+  // TypeScript loader, and the TypeScript sources import them.
+  const plainModules = readdirSync(sourceDirectory).filter((name) => name.endsWith(".mjs"));
+  for (const name of [...sourceFiles, ...plainModules]) {
     const code = withoutComments(readSource(name));
     for (const [pattern, reason] of banned) {
       assert.doesNotMatch(code, pattern, `${name} uses ${reason}`);
     }
     for (const match of code.matchAll(/from "(\.[^"]+)"/g)) {
-      assert.match(match[1] ?? "", /\.ts$/, `${name}: relative imports end in .ts`);
+      assert.match(match[1] ?? "", /\.(ts|mjs)$/, `${name}: relative imports end in .ts (or .mjs)`);
     }
   }
 });

@@ -6,6 +6,7 @@
 // compiler).
 import { parentPort } from "node:worker_threads";
 import { createRequire } from "node:module";
+import { messageOfFields } from "@perpdex/protocol/action-message.mjs";
 import { hashTypedDataFast, keccak, nativeKeccak } from "./eip712.mjs";
 
 const require = createRequire(import.meta.url);
@@ -57,47 +58,6 @@ function typedDataOf(item) {
   return { domain: definitions.get(item.d), types: definitions.get(item.t), primaryType: item.primaryType, message: item.message };
 }
 
-// A signed action's EIP-712 message from its request body, exactly as the protocol's actionMessage
-// builds it (packages/protocol/src/signing.ts; verifier.test.ts checks the two agree on random actions
-// of every type): every optional field at its default, in the order of the action's type.
-function orderMessage(order) {
-  return {
-    market: order.market,
-    side: order.side,
-    orderType: order.orderType,
-    price: order.price ?? "",
-    size: order.size,
-    timeInForce: order.timeInForce ?? "",
-    expiresAt: order.expiresAt ?? "",
-    postOnly: order.postOnly ?? false,
-    reduceOnly: order.reduceOnly ?? false,
-    selfTradePrevention: order.selfTradePrevention ?? "",
-    clientOrderId: order.clientOrderId ?? "",
-    slippagePpm: order.slippagePpm ?? 0,
-  };
-}
-
-function cancelMessage(cancel) {
-  return { market: cancel.market, orderId: cancel.orderId ?? "", clientOrderId: cancel.clientOrderId ?? "" };
-}
-
-function actionMessage(fieldTypes, fields, nonce) {
-  const message = {};
-  for (const field of fieldTypes) {
-    const value = fields[field.name];
-    if (field.name === "nonce") message.nonce = BigInt(nonce);
-    else if (field.type === "Order[]") message[field.name] = (value ?? []).map(orderMessage);
-    else if (field.type === "Cancel[]") message[field.name] = (value ?? []).map(cancelMessage);
-    else if (field.type === "Order") message[field.name] = orderMessage(value);
-    else if (field.type === "Cancel") message[field.name] = cancelMessage(value);
-    else if (field.type === "string[]") message[field.name] = value ?? [];
-    else if (field.type === "uint64") message[field.name] = BigInt(value ?? 0);
-    else if (field.type === "string") message[field.name] = value ?? "";
-    else message[field.name] = value;
-  }
-  return message;
-}
-
 // A request body (parsed here from the same text the server validated): its typed data and the auth
 // envelope the journal keeps, the signed request as canonical JSON (authenticate.ts built the same text
 // on the server's thread before). The envelope names the signer only when it is an agent, not the
@@ -105,7 +65,7 @@ function actionMessage(fieldTypes, fields, nonce) {
 function signedBodyOf(item) {
   const { nonce, signature, signer, ...fields } = item.body;
   const types = definitions.get(item.t);
-  const typedData = { domain: definitions.get(item.d), types, primaryType: item.primaryType, message: actionMessage(types[item.primaryType], fields, nonce) };
+  const typedData = { domain: definitions.get(item.d), types, primaryType: item.primaryType, message: messageOfFields(types[item.primaryType], fields, nonce) };
   const account = fields.account.toLowerCase();
   const agent = typeof signer === "string" ? signer.toLowerCase() : account;
   const envelope = JSON.stringify({ type: item.primaryType, fields, nonce, signature, ...(agent === account ? {} : { signer: agent }) });
