@@ -5,15 +5,22 @@
 // state hash and a digest of every event, so a change that claims to be a pure speed-up can be checked
 // to leave both exactly as they were.
 //
-//   node --import tsx bench/core/replay-apply.ts [--commands N] [--passes N] [--warm-up N] [--spacing-ns N] [--no-check]
+//   node --import tsx bench/core/replay-apply.ts [--commands N] [--passes N] [--warm-up N] [--spacing-ns N] [--no-check] [--decoded]
+//
+// --decoded hands apply the commands as the node's replay does: each one encoded in the journal's binary
+// form, decoded and stamped with its sequence and time afterwards (packages/node/src/replay.ts), so the
+// objects have the decoder's shapes rather than this file's literals.
 //
 // Run it alone on the machine (flock /tmp/bench.lock ...): it reports wall-clock rates and the process's
-// CPU time per command. With the defaults (300,000 commands, 20 µs apart) the digest pass prints
+// CPU time per command, then the bytes apply allocates per command (an untimed pass after the timed ones;
+// it moves by a few tens of bytes from run to run, with what the optimizer inlined). With the defaults
+// (300,000 commands, 20 µs apart) the digest pass prints
 //   events digest 909968178d78a110429e323a69f0159da33b1d1b589a3d7fa02b69a57601f212
 //   state hash    0b24310e328ba192ca62087c9687d5deadbadd34d8c58c899f5d31c0716818af
 // (commit 00bd8db's core); a change meant to be a pure speed-up must leave both as they are.
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
+import { getHeapStatistics } from "node:v8";
 import {
   Exchange,
   exchangeStateHash,
@@ -22,6 +29,7 @@ import {
   type SizeLots,
 } from "@perpdex/core";
 import { demoGenesis } from "@perpdex/node";
+import { decodeCommandBinary, encodeCommandBinary, type LogCommandInput } from "@perpdex/protocol";
 import { nowNs } from "./measure.ts";
 
 const { values } = parseArgs({
@@ -34,6 +42,7 @@ const { values } = parseArgs({
     "spacing-ns": { type: "string" },
     // Skip the last, digesting pass (for CPU profiles, where JSON.stringify would count against main).
     "no-check": { type: "boolean" },
+    decoded: { type: "boolean" },
   },
 });
 const streamCommands = Number(values.commands ?? 300_000);
@@ -41,6 +50,7 @@ const passes = Number(values.passes ?? 3);
 const warmUpCommands = Number(values["warm-up"] ?? 100_000);
 const check = values["no-check"] !== true;
 const commandSpacingNs = BigInt(values["spacing-ns"] ?? 20_000);
+const decoded = values.decoded === true;
 
 const benchMarket = "AAPL-PERP";
 const referenceTicks = 23_000;
@@ -117,15 +127,46 @@ function throughputStream(count: number, clock: Stamp): ExchangeCommand[] {
 function prepare(): { exchange: Exchange; stream: ExchangeCommand[] } {
   const clock: Stamp = { sequence: 0, time: startTime };
   const exchange = new Exchange();
-  for (const command of setupCommands(clock)) {
+  // Deposits decoded too: an account keeps the address string of its first command, as in the node.
+  for (const command of setupCommands(clock).map((each) => (decoded && each.type === "deposit" ? decodedCopy(each) : each))) {
     const result = exchange.apply(command);
     if (!result.ok) throw new Error(`setup command ${command.sequence} rejected: ${result.code}`);
   }
-  return { exchange, stream: throughputStream(streamCommands, clock) };
+  const stream = throughputStream(streamCommands, clock);
+  return { exchange, stream: decoded ? stream.map(decodedCopy) : stream };
+}
+
+// The command as replay hands it over: decoded from its binary encoding, then stamped (a property
+// added to the decoded object, as packages/node/src/replay.ts stamp() does).
+function decodedCopy(command: ExchangeCommand): ExchangeCommand {
+  const { sequence, time, ...input } = command;
+  const copy = decodeCommandBinary(encodeCommandBinary(input as LogCommandInput)) as LogCommandInput & { sequence: number; time: bigint };
+  copy.sequence = sequence;
+  copy.time = time;
+  return copy as unknown as ExchangeCommand;
 }
 
 function eventText(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? `${value}n` : value;
+}
+
+// Bytes allocated per command: the heap's growth over windows of commands, read between windows. A window
+// in which a garbage collection ran shrinks the heap (a scavenge frees far more than one window allocates)
+// and is left out; the median of the other windows is the answer, within a few bytes of allocation
+// reporting itself (getHeapStatistics allocates its result object once a window).
+const allocationWindowCommands = 1_000;
+
+function allocationPerCommand(exchange: Exchange, stream: readonly ExchangeCommand[]): { bytes: number; windows: number } {
+  const perCommand: number[] = [];
+  let before = getHeapStatistics().used_heap_size;
+  for (let start = 0; start + allocationWindowCommands <= stream.length; start += allocationWindowCommands) {
+    for (let index = start; index < start + allocationWindowCommands; index += 1) exchange.apply(stream[index]!);
+    const after = getHeapStatistics().used_heap_size;
+    if (after > before) perCommand.push((after - before) / allocationWindowCommands);
+    before = after;
+  }
+  perCommand.sort((left, right) => left - right);
+  return { bytes: Math.round(perCommand[perCommand.length >> 1] ?? Number.NaN), windows: perCommand.length };
 }
 
 function main(): void {
@@ -135,6 +176,11 @@ function main(): void {
   for (let pass = 0; pass <= lastPass; pass += 1) {
     const warmUp = pass === 0;
     const { exchange, stream } = prepare();
+    if (check && pass === lastPass) {
+      // Before the digest pass, on a fresh exchange of its own (the digest pass needs one from the start).
+      const allocation = allocationPerCommand(prepare().exchange, stream);
+      console.log(`allocation: ${allocation.bytes} B/command (median of ${allocation.windows} windows of ${allocationWindowCommands} commands without a GC)`);
+    }
     const count = warmUp ? Math.min(warmUpCommands, stream.length) : stream.length;
     // The last pass digests every event (untimed): the check that behaviour did not change.
     const digest = check && pass === lastPass ? createHash("sha256") : null;

@@ -156,6 +156,12 @@ export class Engine {
   private takerLimit = 0;
   private takerSelfTradeMode = 0;
 
+  /**
+   * The maker's slot while a fill takes its lots off the book (noSlot otherwise): the observer is told
+   * the order shrank or left, and knows that `filled` follows for the same maker.
+   */
+  fillingSlot = noSlot;
+
   private observer: MatchingObserver | null = null;
   private readonly orderContext: OrderContext;
   private readonly incomingOrder: { -readonly [Field in keyof IncomingOrder]: IncomingOrder[Field] } = {
@@ -261,8 +267,20 @@ export class Engine {
   }
 
   market(symbol: string): Market | undefined {
-    return this.marketsBySymbol.get(symbol);
+    // Commands of one market follow each other: the same symbol (usually the same string object, one
+    // pointer compare) skips hashing it. Markets are never unlisted, so a remembered one stays right.
+    if (symbol === this.lastSymbol) return this.lastMarket;
+    const market = this.marketsBySymbol.get(symbol);
+    if (market !== undefined) {
+      this.lastSymbol = symbol;
+      this.lastMarket = market;
+    }
+    return market;
   }
+
+  // The last symbol `market` found, and its market (not state: any value gives the same answers).
+  private lastSymbol: string | null = null;
+  private lastMarket: Market | undefined = undefined;
 
   /** The order id a command's item derives. */
   static orderIdOf(sequence: number, item: number): number {
@@ -305,7 +323,7 @@ export class Engine {
    */
   placeOrder(address: string, spec: OrderSpec, item: number, replacing: number): Accepted | Rejection {
     const orderId = Engine.orderIdOf(this.sequence, item);
-    const market = this.marketsBySymbol.get(spec.market);
+    const market = this.market(spec.market);
     const existing = this.accounts.find(address);
     // One context object, refilled per order: validation allocates nothing on the hot path.
     const context = this.orderContext;
@@ -528,12 +546,14 @@ export class Engine {
     const makerFilled = pool.size[slot]! - makerLeft;
     const makerAccountIndex = pool.account[slot]!;
     this.emitFill(makerOrderId, makerAccount, market.symbol, tradeIndex, price, size, makerFilled, makerLeft, true);
+    this.fillingSlot = slot;
     if (makerLeft === 0) this.removeOrder(slot);
     else {
       this.observer?.orderReduced(slot, size);
       pool.remaining[slot] = makerLeft;
       level.totalLots -= size;
     }
+    this.fillingSlot = noSlot;
     this.takerRemaining -= size;
     this.takerFilled += size;
     const takerAddress = taker.address;
@@ -807,8 +827,8 @@ export class Engine {
   private resolve(address: string, marketSymbol: string | undefined, ref: OrderRef): number | Rejection {
     if (typeof ref.orderId === "number") {
       // By order id, the owner is found from the order itself: its address equals `address` exactly when
-      // the account of `address` exists and owns the order (accounts are keyed by address), so the
-      // address lookup below is skipped on the common path.
+      // the account of `address` exists and owns the order (accounts are keyed by address), so no
+      // address lookup is needed, and when this fails the order is not the account's open order.
       const slot = this.orderIndex.find(ref.orderId);
       if (
         slot !== noSlot &&
@@ -817,25 +837,26 @@ export class Engine {
       ) {
         return slot;
       }
-    }
-    const account = this.accounts.find(address);
-    let slot = noSlot;
-    if (account !== undefined) {
-      if (typeof ref.orderId === "number") slot = this.orderIndex.find(ref.orderId);
-      else if (typeof ref.clientOrderId === "string") {
-        const orderId = account.clientOrders?.get(ref.clientOrderId);
-        if (orderId !== undefined) slot = this.orderIndex.find(orderId);
-      }
+    } else if (typeof ref.clientOrderId === "string") {
+      const account = this.accounts.find(address);
+      const orderId = account?.clientOrders?.get(ref.clientOrderId);
+      const slot = orderId === undefined ? noSlot : this.orderIndex.find(orderId);
+      const owned =
+        slot !== noSlot &&
+        this.pool.account[slot] === account!.index &&
+        (marketSymbol === undefined || this.markets[this.pool.market[slot]!]!.symbol === marketSymbol);
+      if (owned) return slot;
     }
     // Another account's order is reported exactly like a missing one: ids reveal nothing.
-    const owned =
-      slot !== noSlot &&
-      this.pool.account[slot] === account!.index &&
-      (marketSymbol === undefined || this.markets[this.pool.market[slot]!]!.symbol === marketSymbol);
-    if (owned) return slot;
-    // Failure path: say the most specific thing that is wrong.
-    if (!isAddress(address)) return invalidAccount();
-    if (marketSymbol !== undefined && !this.marketsBySymbol.has(marketSymbol)) return this.unknownMarket(marketSymbol);
+    return this.notFound(address, marketSymbol, ref);
+  }
+
+  /** Why `ref` names no open order of the account: the most specific thing that is wrong. */
+  private notFound(address: string, marketSymbol: string | undefined, ref: OrderRef): Rejection {
+    // An account exists only for an address that passed isAddress (every creator checks it first), so
+    // only an unknown address is matched against the pattern.
+    if (this.accounts.find(address) === undefined && !isAddress(address)) return invalidAccount();
+    if (marketSymbol !== undefined && this.market(marketSymbol) === undefined) return this.unknownMarket(marketSymbol);
     const name = ref.orderId !== undefined ? `order ${String(ref.orderId)}` : `client order id ${String(ref.clientOrderId)}`;
     const where = marketSymbol === undefined ? "" : ` in ${String(marketSymbol)}`;
     return reject("ORDER_NOT_FOUND", `${name} is not an open order of this account${where}`);

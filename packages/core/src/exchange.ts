@@ -6,11 +6,11 @@ import { Engine, type EngineLimits, type Fill, type IncomingOrder, type Matching
 import type { ExchangeEvent } from "./events.ts";
 import { accepted, reject, type Accepted, type CommandResult, type Rejection } from "./rejections.ts";
 import { CollateralPrices } from "./perp/collateral.ts";
-import { formatQuote, freeCollateral, orderMargin, withdrawable, type OrderTotals } from "./perp/account-risk.ts";
+import { formatQuote, freeCollateral, orderMargin, OrderMarginMemo, withdrawable, type OrderTotals } from "./perp/account-risk.ts";
 import { FundingLedger } from "./perp/funding-ledger.ts";
 import { dayOf, nanosecondsPerDay } from "./perp/fee-schedule.ts";
 import { notional, type QuoteUnits } from "./perp/fixed-point.ts";
-import { leverageMaxAt } from "./perp/margin-tiers.ts";
+import { leverageMaxAtValues } from "./perp/margin-tiers.ts";
 import { CircuitBreakers } from "./perp/circuit-breakers.ts";
 import { MarketAdmin, isMarketAdminCommand } from "./perp/market-admin.ts";
 import { PerpAdmin } from "./perp/perp-admin.ts";
@@ -200,6 +200,9 @@ export class Exchange implements MatchingObserver {
     }
   }
 
+  /** orderMargin, remembered between a resting order's check and its reservation (not state). */
+  private readonly orderMargins = new OrderMarginMemo();
+
   /** Positions whose size shrank in this command while they had resting reduce-only orders. */
   private readonly shrunk: Position[] = [];
 
@@ -346,7 +349,7 @@ export class Exchange implements MatchingObserver {
 
   /** Forgets a flat position with no orders (its settings stay in account.settings). */
   maybeForget(position: Position): void {
-    if (position.size !== 0 || position.hasOrders || position.margin !== 0) return;
+    if (!isForgettable(position)) return;
     assert(position.reserved === 0 && position.entryNotional === 0, "a flat position holds nothing");
     const account = position.account;
     this.positionsByKey.delete(account.index * 4096 + position.market.index);
@@ -358,7 +361,7 @@ export class Exchange implements MatchingObserver {
 
   /** Recomputes the margin a position's open orders reserve, keeping the account total in step. */
   refreshReservation(position: Position): void {
-    const reserved = orderMargin(position);
+    const reserved = this.orderMargins.of(position);
     position.account.reserved += reserved - position.reserved;
     position.reserved = reserved;
   }
@@ -422,7 +425,7 @@ export class Exchange implements MatchingObserver {
     const limited = this.marketAdmin.checkExposure(order, position, sideLots, price, orderNotional);
     if (limited !== null) return limited;
     const exposure = notional(price, exposureLots, perpMarket.quotePerTickLot);
-    const leverageMax = leverageMaxAt({ notional: exposure, profile: perpMarket.profile, cap: perpMarket.spec.leverageMax });
+    const leverageMax = leverageMaxAtValues(exposure, perpMarket.profile, perpMarket.spec.leverageMax);
     if (position.leverage > leverageMax) {
       return reject(
         "LEVERAGE_EXCEEDS_TIER",
@@ -431,7 +434,7 @@ export class Exchange implements MatchingObserver {
         { leverageMax: String(leverageMax) },
       );
     }
-    const reservedAfter = orderMargin(totals, buy ? 1 : -1, spec.size, orderNotional);
+    const reservedAfter = this.orderMargins.of(totals, buy ? 1 : -1, spec.size, orderNotional);
     const takerFee = spec.postOnly === true ? 0 : this.settlement.takerFeeBound(account, orderNotional, this.marketAdmin.feeRatesOf(order.market.index));
     // Off hours an equity market asks more initial margin of an opening order (perp/sessions.ts).
     const required = this.sessions.openingMargin(order.market.index, Math.max(0, reservedAfter - position.reserved)) + takerFee;
@@ -506,7 +509,11 @@ export class Exchange implements MatchingObserver {
         position.buyLots += signedLots;
         position.buyNotional += amount;
       }
-      if (!this.rebuildingOrderTotals) this.refreshReservation(position);
+      // A maker's fill is settled next (Settlement.applyFill), which refreshes the reservation once the
+      // size has moved as well: a refresh here would be replaced before anything reads it. A position
+      // left forgettable is refreshed now, as maybeForget below expects it to hold nothing.
+      const settlesNext = slot === this.engine.fillingSlot && !isForgettable(position);
+      if (!this.rebuildingOrderTotals && !settlesNext) this.refreshReservation(position);
     }
     if (direction < 0) this.maybeForget(position);
   }
@@ -540,4 +547,9 @@ export class Exchange implements MatchingObserver {
     if (market === undefined) return reject("MARKET_NOT_FOUND", `market ${String(symbol)} is not listed`);
     return this.perpMarkets[market.index]!;
   }
+}
+
+/** Flat, without orders and without margin: nothing left to keep (its settings stay in account.settings). */
+function isForgettable(position: Position): boolean {
+  return position.size === 0 && !position.hasOrders && position.margin === 0;
 }

@@ -130,6 +130,32 @@ describe("multiplyDivide", () => {
       { numRuns: 5_000 },
     );
   });
+
+  it("is exact where the quotient is a hair from an integer (the float quotient must not round onto it)", () => {
+    // value = k × divisor + offset, k up to the largest safe quotient: value / divisor lies within
+    // 4 / divisor of k, the closest a safe numerator's quotient can come to an integer without being one.
+    fc.assert(
+      fc.property(
+        fc
+          .oneof(fc.integer({ min: 1, max: 4_096 }), fc.integer({ min: 2 ** 31, max: 2 ** 33 }), fc.constantFrom(1_000_000, 2 ** 32, 2 ** 32 + 1))
+          .chain((divisor) => {
+            const quotientMax = Math.floor((Number.MAX_SAFE_INTEGER - 8) / divisor);
+            return fc.tuple(fc.constant(divisor), fc.oneof(fc.integer({ min: 0, max: quotientMax }), fc.constant(quotientMax)));
+          }),
+        fc.integer({ min: -4, max: 4 }),
+        fc.boolean(),
+        fc.constantFrom(...roundings),
+        ([divisor, quotient], offset, negative, rounding) => {
+          const exact = BigInt(quotient) * BigInt(divisor) + BigInt(offset);
+          const value = Number(negative ? -exact : exact);
+          if (!Number.isSafeInteger(value)) return;
+          const expected = referenceDivide(BigInt(value), BigInt(divisor), rounding);
+          assert.equal(BigInt(multiplyDivide({ value, multiplier: 1, divisor, rounding })), expected);
+        },
+      ),
+      { numRuns: 5_000 },
+    );
+  });
 });
 
 describe("divideRounded", () => {

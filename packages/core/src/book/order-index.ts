@@ -81,8 +81,9 @@ export class OrderIndex {
 
   private home(orderId: number): number {
     // murmur3's 32-bit finaliser over both halves: ids are sequence × 256 + item, so their low bits are
-    // mostly zero and must be mixed before masking.
-    let hash = (orderId % two32 | 0) ^ Math.imul((orderId / two32) | 0, 0x27d4eb2f);
+    // mostly zero and must be mixed before masking. `orderId | 0` is the low half: ToInt32 takes the
+    // integer modulo 2^32 (as `orderId % two32 | 0` would, without a float `%`, which calls fmod).
+    let hash = (orderId | 0) ^ Math.imul((orderId / two32) | 0, 0x27d4eb2f);
     hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
     hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
     return (hash ^ (hash >>> 16)) & this.mask;

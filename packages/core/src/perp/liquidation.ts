@@ -9,9 +9,10 @@ import { accepted, reject, type Accepted, type Rejection } from "../rejections.t
 import { int32Max, ppmOne, type PriceTicks, type SizeLots, type TimeNs } from "../units.ts";
 import type { OrderSpec } from "../commands.ts";
 import { collateralValue, markNotional, positionMaintenance, unrealizedPnl } from "./account-risk.ts";
+import { maintenanceMargin } from "./margin-tiers.ts";
 import { adlQueue, deleverage } from "./adl.ts";
 import { feeFor } from "./fee-schedule.ts";
-import { divideRounded, multiplyDivide, notional, type QuoteUnits } from "./fixed-point.ts";
+import { divideRounded, multiplyDivide, multiplyDivideValues, notional, type QuoteUnits } from "./fixed-point.ts";
 import { crossEquityOf, depositToFund, writeOffShortfall } from "./insurance-fund.ts";
 import { LiquidationIndex } from "./liquidation-index.ts";
 import { liquidationPrice } from "./liquidation-price.ts";
@@ -98,6 +99,8 @@ export class Liquidations {
    * after every fill. The index is not state, so only when it is brought up to date may vary.
    */
   private readonly staleIsolated = new Set<number>();
+  /** Counts the clearings of staleIsolated; Position.staleGeneration marks a position added since the last. */
+  private flushGeneration = 0;
   private readonly adlQueues = new Map<number, { position: Position; score: bigint }[]>();
   private adlSequence = -1;
 
@@ -111,7 +114,10 @@ export class Liquidations {
     if (position.size === 0) return false;
     if (position.mode === "cross") return this.crossShortfall(position.account) < 0;
     const perpMarket = this.exchange.perpMarkets[position.market.index]!;
-    return position.margin + unrealizedPnl(position, perpMarket) < positionMaintenance(position, perpMarket);
+    // unrealizedPnl and positionMaintenance, with the mark notional both start from computed once.
+    const value = markNotional(position, perpMarket);
+    const pnl = (position.size >= 0 ? value : -value) - position.signedEntry;
+    return position.margin + pnl < maintenanceMargin(value, perpMarket.profile);
   }
 
   /**
@@ -158,7 +164,7 @@ export class Liquidations {
     let shortfall: QuoteUnits;
     let extra = 0;
     if (position.mode === "isolated") {
-      const cost = multiplyDivide({ value: position.entryNotional, multiplier: lots, divisor: Math.abs(size), rounding: "halfUp" });
+      const cost = multiplyDivideValues(position.entryNotional, lots, Math.abs(size), "halfUp");
       extra = Math.max(0, position.account.cash);
       shortfall = (buy ? exit - cost : cost - exit) + fee - position.margin - extra;
     } else {
@@ -285,8 +291,16 @@ export class Liquidations {
       this.pending.delete(key);
       return;
     }
-    if (position.mode === "isolated") this.staleIsolated.add(key);
-    else this.reindexCross(position.account);
+    if (position.mode === "isolated") {
+      // Added once per flush: a registered position marked with this flush's generation is in the set
+      // (its key leaves the set early only once the position is gone), so a second add would do nothing.
+      if (position.staleGeneration !== this.flushGeneration) {
+        position.staleGeneration = this.flushGeneration;
+        this.staleIsolated.add(key);
+      }
+    } else {
+      this.reindexCross(position.account);
+    }
     this.checkNow(position);
   }
 
@@ -300,7 +314,12 @@ export class Liquidations {
       // A position that turned cross since has its entry from reindexCross, which is current.
       else if (position.mode === "isolated") this.reindexIsolated(position);
     }
+    this.clearStale();
+  }
+
+  private clearStale(): void {
     this.staleIsolated.clear();
+    this.flushGeneration += 1;
   }
 
   /** Adds a liquidatable position to pending (found now), or drops one that is safe again. */
@@ -308,14 +327,14 @@ export class Liquidations {
     const key = this.keyOf(position);
     if (this.isLiquidatable(position)) {
       if (!this.pending.has(key)) this.pending.set(key, this.exchange.time);
-    } else {
+    } else if (this.pending.size !== 0) {
       this.pending.delete(key);
     }
   }
 
   /** Snapshot restore: every open position enters the index; pending was restored with the state. */
   rebuild(): void {
-    this.staleIsolated.clear();
+    this.clearStale();
     for (const position of this.exchange.positionsByKey.values()) {
       if (position.mode === "isolated") this.reindexIsolated(position);
     }

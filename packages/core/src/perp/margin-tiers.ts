@@ -293,7 +293,19 @@ export interface LeverageMaxAtParameters {
  * ```
  */
 export function leverageMaxAt(parameters: LeverageMaxAtParameters): number {
-  const { notional, profile, cap } = parameters;
+  // One call: inlined anywhere, the parameters object disappears (see multiplyDivide).
+  return leverageMaxAtValues(parameters.notional, parameters.profile, parameters.cap);
+}
+
+/**
+ * `leverageMaxAt` with positional arguments, for the pre-trade check.
+ *
+ * @example
+ * ```ts
+ * leverageMaxAtValues(100_000_000_000, marginProfilePrd, 100); // => 20
+ * ```
+ */
+export function leverageMaxAtValues(notional: QuoteUnits, profile: MarginProfile, cap: number): number {
   assert(Number.isSafeInteger(cap) && cap >= 1, "leverageMaxAt cap must be a whole number ≥ 1");
   return Math.min(cap, tierAt(notional, profile).leverageMax);
 }

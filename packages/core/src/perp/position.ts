@@ -50,6 +50,8 @@ export class Position {
   closeSequence = -1;
   /** The liquidation engine's touch list this position was last added to (perp/liquidation.ts); not state. */
   touchGeneration = -1;
+  /** The liquidation engine's flush of stale index entries this position was last queued for; not state. */
+  staleGeneration = -1;
 
   constructor(
     readonly account: Account,

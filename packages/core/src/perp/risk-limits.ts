@@ -1,4 +1,5 @@
-import { divideCeil, divideFloor } from "../arithmetic.ts";
+import { divideFloor } from "../arithmetic.ts";
+import { assert } from "../assert.ts";
 import { reject, type Rejection } from "../rejections.ts";
 import { formatQuote } from "./account-risk.ts";
 import { notional, type QuoteUnits } from "./fixed-point.ts";
@@ -117,8 +118,11 @@ export function checkRiskLimits(order: RiskOrder): Rejection | null {
   }
   const reach = order.size + (order.buy ? order.sideLots : -order.sideLots);
   const exposureLots = Math.max(Math.abs(order.size), Math.abs(reach));
-  const positionLotsMax = divideFloor(limits.positionNotionalMax, lotValue);
-  if (exposureLots > positionLotsMax) {
+  // Each limit in lots is ⌊limit ÷ lotValue⌋, and for whole lots n: n > ⌊a ÷ b⌋ ⇔ n × b > a. The product
+  // is exact up to 2^53 and, rounded, stays above any safe limit past it: no division on the way through.
+  assert(lotValue > 0, "risk limits: a lot at a positive price");
+  if (exposureLots * lotValue > limits.positionNotionalMax) {
+    const positionLotsMax = divideFloor(limits.positionNotionalMax, lotValue);
     return reject(
       "RISK_POSITION_NOTIONAL",
       `the position could reach ${exposureLots} lots (with the side's open orders filled); ${symbol} allows at most ${formatQuote(limits.positionNotionalMax)} USD a trader, ${positionLotsMax} lots at this price`,
@@ -126,8 +130,8 @@ export function checkRiskLimits(order: RiskOrder): Rejection | null {
     );
   }
   const openInterestLots = perpMarket.longLots;
-  const openInterestLotsMax = divideFloor(limits.openInterestMax, lotValue);
-  if (openInterestLots + added > openInterestLotsMax) {
+  if ((openInterestLots + added) * lotValue > limits.openInterestMax) {
+    const openInterestLotsMax = divideFloor(limits.openInterestMax, lotValue);
     const room = Math.max(0, openInterestLotsMax - openInterestLots);
     return reject(
       "RISK_OPEN_INTEREST",
@@ -141,9 +145,11 @@ export function checkRiskLimits(order: RiskOrder): Rejection | null {
 function checkConcentration(order: RiskOrder, exposureLots: number): Rejection | null {
   const { perpMarket, limits } = order;
   const openInterestLots = perpMarket.longLots;
-  // Open interest at mark ≥ the floor ⇔ lots ≥ ⌈floor ÷ value of a lot at mark⌉.
+  // Open interest at mark ≥ the floor ⇔ lots ≥ ⌈floor ÷ value of a lot at mark⌉ ⇔ lots × value ≥ floor
+  // (for whole lots n: n < ⌈a ÷ b⌉ ⇔ n × b < a; exact as above).
   const markLotValue = notional(perpMarket.markPrice, 1, perpMarket.quotePerTickLot);
-  if (openInterestLots < divideCeil(limits.concentrationOpenInterestMin, markLotValue)) return null;
+  assert(markLotValue > 0, "risk limits: a lot at a positive mark");
+  if (openInterestLots * markLotValue < limits.concentrationOpenInterestMin) return null;
   // lots × 10^6 and ppm × lots stay below 2^53 for lots below 2^33 (int32 orders, bounded positions).
   if (exposureLots * 1_000_000 <= limits.concentrationPpm * openInterestLots) return null;
   const lotsMax = divideFloor(limits.concentrationPpm * openInterestLots, 1_000_000);

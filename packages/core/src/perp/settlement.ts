@@ -2,10 +2,10 @@ import type { Account } from "../accounts.ts";
 import { assert } from "../assert.ts";
 import type { Fill } from "../engine.ts";
 import type { Exchange } from "../exchange.ts";
-import { feeFor, feeInsuranceSharePpm, feeRatesFor, feeScheduleSpec, insuranceShareOf, RollingVolume, type FeeRates } from "./fee-schedule.ts";
-import { multiplyDivide, notional, type QuoteUnits } from "./fixed-point.ts";
+import { feeForValues, feeInsuranceSharePpm, feeRatesFor, feeScheduleSpec, insuranceShareOf, RollingVolume, type FeeRates } from "./fee-schedule.ts";
+import { multiplyDivideValues, notional, type QuoteUnits } from "./fixed-point.ts";
 import { depositToFund } from "./insurance-fund.ts";
-import { initialMargin } from "./margin-tiers.ts";
+import { initialMarginValues } from "./margin-tiers.ts";
 import type { PerpMarket } from "./perp-market.ts";
 import type { Position } from "./position.ts";
 
@@ -20,7 +20,7 @@ export class Settlement {
   /** The taker fee an order of `orderNotional` could pay at most, for the pre-trade check. */
   takerFeeBound(account: Account, orderNotional: QuoteUnits, marketRates: FeeRates | null = null): QuoteUnits {
     const rates = marketRates !== null && account.feeOverride === null ? marketRates : this.currentRates(account);
-    return Math.max(0, feeFor({ notional: orderNotional, ratePpm: rates.takerPpm }));
+    return Math.max(0, feeForValues(orderNotional, rates.takerPpm));
   }
 
   /**
@@ -65,8 +65,10 @@ export class Settlement {
     const taker = accounts[fill.takerAccount]!;
     const value = notional(fill.price, fill.size, perpMarket.quotePerTickLot);
     const marketRates = exchange.marketAdmin.feeRatesOf(fill.market.index);
-    const makerFee = feeFor({ notional: value, ratePpm: this.ratesIn(maker, marketRates).makerPpm });
-    const takerFee = feeFor({ notional: value, ratePpm: this.ratesIn(taker, marketRates).takerPpm });
+    // Positional forms on the fill path: a parameters object exists at run time wherever the optimizer
+    // declines to inline the callee (its budget runs out in functions this size).
+    const makerFee = feeForValues(value, this.ratesIn(maker, marketRates).makerPpm);
+    const takerFee = feeForValues(value, this.ratesIn(taker, marketRates).takerPpm);
     const net = makerFee + takerFee;
     const insurance = insuranceShareOf(net, feeInsuranceSharePpm);
     const treasury = net - insurance;
@@ -131,7 +133,7 @@ export class Settlement {
     position.size += lots;
     if (position.mode !== "isolated") return;
     // Isolated: the initial margin of the new exposure moves from cash into the position.
-    const margin = initialMargin({ notional: added, leverage: position.leverage });
+    const margin = initialMarginValues(added, position.leverage);
     position.account.cash -= margin;
     position.margin += margin;
   }
@@ -141,7 +143,7 @@ export class Settlement {
     const sizeBefore = Math.abs(position.size);
     assert(lots > 0 && lots <= sizeBefore);
     const long = position.size > 0;
-    const closedCost = multiplyDivide({ value: position.entryNotional, multiplier: lots, divisor: sizeBefore, rounding: "halfUp" });
+    const closedCost = multiplyDivideValues(position.entryNotional, lots, sizeBefore, "halfUp");
     const exitValue = notional(price, lots, perpMarket.quotePerTickLot);
     const realized = long ? exitValue - closedCost : closedCost - exitValue;
     position.entryNotional -= closedCost;
@@ -176,25 +178,27 @@ export class Settlement {
     }
     // The margin the open lots would hold without this command's losses.
     const nominal = position.margin + position.closeDrawn;
-    const share = position.size === 0 ? nominal : multiplyDivide({ value: nominal, multiplier: lots, divisor: sizeBefore, rounding: "floor" });
+    const share = position.size === 0 ? nominal : multiplyDivideValues(nominal, lots, sizeBefore, "floor");
     const kept = nominal - share;
-    const before = { net: position.closeNet, covered: position.closeCovered, uncovered: position.closeUncovered };
-    const net = before.net + share + realized;
+    const netBefore = position.closeNet;
+    const coveredBefore = position.closeCovered;
+    const uncoveredBefore = position.closeUncovered;
+    const net = netBefore + share + realized;
     const loss = Math.max(0, -net);
     const drawn = Math.min(loss, kept);
-    const covered = Math.min(loss - drawn, exchange.treasury.insuranceFund + before.covered);
+    const covered = Math.min(loss - drawn, exchange.treasury.insuranceFund + coveredBefore);
     const uncovered = loss - drawn - covered;
     position.closeNet = net;
     position.closeDrawn = drawn;
     position.closeCovered = covered;
     position.closeUncovered = uncovered;
     position.margin = kept - drawn;
-    position.account.cash += Math.max(0, net) - Math.max(0, before.net) - (uncovered - before.uncovered);
-    if (covered > before.covered || uncovered > before.uncovered) {
-      exchange.treasury.insuranceFund -= covered - before.covered;
-      this.emitFundUsed(position, covered - before.covered + Math.max(0, uncovered - before.uncovered), covered - before.covered);
-    } else if (covered < before.covered) {
-      depositToFund(exchange, { amount: before.covered - covered, source: "deficitRepaid", account: position.account.address });
+    position.account.cash += Math.max(0, net) - Math.max(0, netBefore) - (uncovered - uncoveredBefore);
+    if (covered > coveredBefore || uncovered > uncoveredBefore) {
+      exchange.treasury.insuranceFund -= covered - coveredBefore;
+      this.emitFundUsed(position, covered - coveredBefore + Math.max(0, uncovered - uncoveredBefore), covered - coveredBefore);
+    } else if (covered < coveredBefore) {
+      depositToFund(exchange, { amount: coveredBefore - covered, source: "deficitRepaid", account: position.account.address });
     }
   }
 
