@@ -67,6 +67,8 @@ const noEvents: readonly ExchangeEvent[] = Object.freeze([]);
 // journal batch cost the node's thread several percent of its time at 1,000 commands in flight, and
 // every message wakes both threads (the follower answers each), which on two cores shows at low load.
 const feedGathering = { gatherMs: 25, gatherBytesMax: 2 * 1024 * 1024 };
+// Durable commands acknowledged in one turn of the event loop at most (releaseDurable says why).
+const releasesPerTurnMax = 256;
 // Recovery hands replayed records to the follower in messages of about this size.
 const recoveryFramesBytes = 1024 * 1024;
 // The journal's default; the node must stay below the journal's limit (it asserts on overflow).
@@ -118,6 +120,13 @@ export class ExchangeNode {
   private readonly appliedListeners: AppliedListener[] = [];
   // Bound once: the release loop calls it for every command while someone listens.
   private readonly notifyRelease = (release: PendingRelease): void => this.notifyReleased(release);
+  // The last sequence the journal reported durable; commands up to it are released a slice per turn.
+  private durableThrough = 0;
+  private releaseScheduled = false;
+  private readonly releaseLater = (): void => {
+    this.releaseScheduled = false;
+    this.releaseDurable(releasesPerTurnMax);
+  };
 
   private constructor(parts: NodeParts) {
     const { settings } = parts;
@@ -362,12 +371,29 @@ export class ExchangeNode {
   // acknowledgements (read models first), in sequence order.
   private onDurable(records: Uint8Array, lastSequence: number): void {
     this.feed?.add(records);
-    this.pending.releaseThrough(lastSequence, this.appliedListeners.length > 0 ? this.notifyRelease : undefined);
+    this.durableThrough = lastSequence;
+    this.releaseDurable(releasesPerTurnMax);
   }
 
-  // Every command not yet durable fails with the journal's error; the node stops.
+  // Releases up to `countMax` durable commands now and the rest in later turns of the event loop. Each
+  // release lets its sender submit again, and those commands are applied in the same turn: releasing a
+  // thousand at once kept the thread busy for milliseconds while the disk sat idle, since the journal
+  // starts writing what they appended only once the turn ends. In slices, the journal writes the first
+  // slice's commands while the next slice is applied.
+  private releaseDurable(countMax: number): void {
+    const listener = this.appliedListeners.length > 0 ? this.notifyRelease : undefined;
+    const more = this.pending.releaseThrough(this.durableThrough, listener, countMax);
+    if (more && !this.releaseScheduled) {
+      this.releaseScheduled = true;
+      setImmediate(this.releaseLater);
+    }
+  }
+
+  // Every command not yet durable fails with the journal's error; the node stops. Durable ones waiting
+  // for their turn are acknowledged first: they are in the log.
   private onJournalFailed(error: Error): void {
     this.fail(error);
+    this.releaseDurable(Number.POSITIVE_INFINITY);
     this.pending.rejectAll(error);
   }
 
@@ -516,6 +542,8 @@ export class ExchangeNode {
     await this.journal.flush().catch(() => {});
     if (healthy && this.lastSequence > this.lastCheckpointSequence) this.checkpoint();
     await this.journal.flush().catch(() => {});
+    // Every durable command is acknowledged before close resolves, not a slice per turn.
+    this.releaseDurable(Number.POSITIVE_INFINITY);
     // Frames gathered for the follower go before the stop message.
     this.feed?.flush();
     const followerSequence = await this.follower?.stop({ finalSnapshot: healthy });

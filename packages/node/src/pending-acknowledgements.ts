@@ -119,16 +119,24 @@ export class PendingAcknowledgements {
   }
 
   /**
-   * Releases, oldest first, every command with a sequence up to `sequence`: `onRelease` sees each (the
-   * object is reused), then its sender's promise settles.
+   * Releases, oldest first, every command with a sequence up to `sequence`, or the first `countMax` of
+   * them: `onRelease` sees each (the object is reused), then its sender's promise settles. Returns
+   * whether commands up to `sequence` still wait (the count ran out).
    */
-  releaseThrough(sequence: number, onRelease: ((release: PendingRelease) => void) | undefined): void {
+  releaseThrough(sequence: number, onRelease: ((release: PendingRelease) => void) | undefined, countMax = Number.POSITIVE_INFINITY): boolean {
+    assert.ok(countMax > 0);
     const release = this.release;
+    let released = 0;
     // Bounded by the queue's size.
     while (this.size > 0) {
       const at = this.head;
       const acknowledgement = this.acknowledgements[at]!;
       if (acknowledgement.sequence > sequence) break;
+      if (released === countMax) {
+        this.clearRelease();
+        return true;
+      }
+      released += 1;
       const resolve = this.resolves[at];
       const group = this.groups[at];
       if (onRelease !== undefined) {
@@ -143,6 +151,12 @@ export class PendingAcknowledgements {
       if (resolve !== undefined) resolve(acknowledgement);
       else group!.add(acknowledgement);
     }
+    this.clearRelease();
+    return false;
+  }
+
+  private clearRelease(): void {
+    const release = this.release;
     release.acknowledgement = undefined;
     release.command = undefined;
     release.auth = undefined;

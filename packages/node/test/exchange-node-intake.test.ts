@@ -160,3 +160,58 @@ test("intake: a failed journal write fails every waiting sender, stops the node,
   await assert.rejects(node.submit({ type: "tick" }), NodeClosedError);
   await node.close();
 });
+
+// Acknowledgements leave a durable batch a slice per turn of the event loop (so the journal can write
+// what the first slice's senders submit next while later slices are still released): a batch of many
+// commands is still acknowledged whole, in sequence order, and none waits past close.
+test("intake: a durable batch larger than one turn's slice is acknowledged whole, in order, over several turns", async (context) => {
+  const node = await ExchangeNode.open(options(scratchDirectory(context)));
+  await node.submit({ type: "tick" });
+  const batchesBefore = node.statistics.journal.batchesWritten;
+  const count = 2_000;
+  const acknowledged: number[] = [];
+  let inFlightAtFirst = -1;
+  const acks = Array.from({ length: count }, () =>
+    node.submit({ type: "tick" }).then((ack) => {
+      if (acknowledged.length === 0) inFlightAtFirst = node.statistics.inFlight;
+      acknowledged.push(ack.sequence);
+    }),
+  );
+  await Promise.all(acks);
+  assert.equal(node.statistics.journal.batchesWritten, batchesBefore + 1, "the commands shared one batch");
+  assert.ok(inFlightAtFirst > 0 && inFlightAtFirst < count, `the first acknowledgement came with ${inFlightAtFirst} still waiting`);
+  assert.deepEqual(acknowledged, Array.from({ length: count }, (_, index) => acknowledged[0]! + index));
+  assert.equal(node.statistics.inFlight, 0);
+  // Submitted right before close: every one is acknowledged by the time close resolves.
+  let closedAcknowledged = 0;
+  const lastOnes = Array.from({ length: count }, () => node.submit({ type: "tick" }).then(() => void (closedAcknowledged += 1)));
+  await node.close();
+  assert.equal(closedAcknowledged, count);
+  await Promise.all(lastOnes);
+});
+
+test("intake: when the journal fails, durable commands still waiting for their slice are acknowledged, not failed", async (context) => {
+  const node = await ExchangeNode.open(options(scratchDirectory(context), { onFatal: () => {} }));
+  await node.submit({ type: "tick" });
+  const count = 20_000;
+  const outcomes: ("acknowledged" | "failed")[] = [];
+  let failing: Promise<unknown> | undefined;
+  const durable = Array.from({ length: count }, () =>
+    node.submit({ type: "tick" }).then(
+      () => {
+        outcomes.push("acknowledged");
+        if (failing !== undefined) return;
+        // The batch is durable and its first slice acknowledged; break the disk before the rest are.
+        const journal = Reflect.get(node, "journal") as Journal;
+        failing = (Reflect.get(journal, "handle") as FileHandle).close().then(() => node.submit({ type: "tick" }));
+      },
+      () => void outcomes.push("failed"),
+    ),
+  );
+  await Promise.all(durable);
+  assert.ok(failing !== undefined);
+  await assert.rejects(failing, "the command after the failure is not acknowledged");
+  assert.equal(outcomes.filter((outcome) => outcome === "acknowledged").length, count);
+  assert.equal(node.statistics.inFlight, 0);
+  await node.close();
+});
