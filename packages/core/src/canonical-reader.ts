@@ -21,13 +21,22 @@ function joinChunks(codes: Uint16Array, length: number): string {
 export class CanonicalReader {
   private readonly view: DataView;
   private position = 0;
+  // bytes.byteLength, kept in a plain field: every read compares against it, and a typed array's
+  // length costs more to load.
+  private readonly end: number;
 
   constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.end = bytes.byteLength;
   }
 
   get done(): boolean {
-    return this.position === this.bytes.byteLength;
+    return this.position === this.end;
+  }
+
+  /** Bytes not read yet. */
+  get remaining(): number {
+    return this.end - this.position;
   }
 
   u8(): number {
@@ -71,9 +80,9 @@ export class CanonicalReader {
 
   // A decimal of at most 15 digits (always a safe integer), or undefined (position unchanged) otherwise.
   private smallDecimal(): bigint | undefined {
-    if (this.position + 4 > this.bytes.byteLength) return undefined;
+    if (this.position + 4 > this.end) return undefined;
     const length = this.view.getUint32(this.position);
-    if (length === 0 || length > 16 || this.position + 4 + length * 2 > this.bytes.byteLength) return undefined;
+    if (length === 0 || length > 16 || this.position + 4 + length * 2 > this.end) return undefined;
     let at = this.position + 4;
     const negative = this.view.getUint16(at) === 0x2d;
     if (negative) at += 2;
@@ -135,7 +144,7 @@ export class CanonicalReader {
 
   // Called before every read: kept tiny so it inlines; the message is built only when it fails.
   private need(bytes: number): void {
-    if (this.position + bytes > this.bytes.byteLength) this.truncated();
+    if (this.position + bytes > this.end) this.truncated();
   }
 
   private truncated(): never {

@@ -1,3 +1,4 @@
+import type { Account } from "./accounts.ts";
 import { assert, AssertionFailed } from "./assert.ts";
 import type { BookSide } from "./book/book-side.ts";
 import { noSlot } from "./book/order-pool.ts";
@@ -19,13 +20,35 @@ import type { PriceTicks, RatePpm, SizeLots } from "./units.ts";
  */
 export function restoreState(bytes: Uint8Array): Engine {
   const reader = new CanonicalReader(bytes);
-  const engine = readEngineState(reader);
+  const { engine } = readEngineState(reader);
   if (!reader.done) throw new AssertionFailed("snapshot: trailing bytes");
   return engine;
 }
 
+/** The engine's section of a snapshot, read back. */
+export interface EngineRead {
+  readonly engine: Engine;
+  /**
+   * The pool slot of every resting order, account after account, each account's run `openOrderCount`
+   * long (newest first): the perpetual layer rebuilds order totals from it in account order without
+   * chasing the accounts' linked lists through the pool.
+   */
+  readonly orderSlots: Int32Array;
+}
+
+// The fewest bytes of a snapshot each order (22 in its level, 8 in its account's list), account (its
+// address's length, list length and client-id count) and market (three strings' lengths, six u32s and
+// two level counts) takes. The node restores a body while its checksum is still being computed on
+// another thread, so a damaged count must not size or loop anything past what the bytes could hold.
+const orderBytesMin = 30;
+const accountBytesMin = 12;
+const marketBytesMin = 44;
+
+// Marks a restored order that no account's list has named yet (pushToAccount overwrites it).
+const unlisted = -2;
+
 /** Reads the engine's section of a snapshot, leaving the reader after it (the exchange's section follows). */
-export function readEngineState(reader: CanonicalReader): Engine {
+export function readEngineState(reader: CanonicalReader): EngineRead {
   const version = reader.string();
   if (version !== stateFormatVersion) throw new AssertionFailed(`snapshot: unknown format ${version}`);
   const limits: EngineLimits = {
@@ -38,15 +61,26 @@ export function readEngineState(reader: CanonicalReader): Engine {
   const engine = new Engine({ limits });
   engine.restoreClock(reader.safeInteger(), reader.i64());
   const orderCount = reader.safeInteger();
+  if (orderCount * orderBytesMin > reader.remaining) throw new AssertionFailed(`snapshot: ${orderCount} orders cannot fit`);
   engine.pool.reserve(orderCount);
   engine.orderIndex.reserve(orderCount);
   const accountCount = reader.u32();
+  if (accountCount * accountBytesMin > reader.remaining) throw new AssertionFailed(`snapshot: ${accountCount} accounts cannot fit`);
   for (let index = 0; index < accountCount; index += 1) engine.accounts.create(reader.string());
   const marketCount = reader.u32();
+  if (marketCount * marketBytesMin > reader.remaining) throw new AssertionFailed(`snapshot: ${marketCount} markets cannot fit`);
   for (let index = 0; index < marketCount; index += 1) restoreMarket(reader, engine);
-  const slots: number[] = [];
-  for (const account of engine.accounts.list) restoreAccountOrders(reader, engine, account.index, slots);
-  return engine;
+  if (engine.pool.count !== orderCount) throw new AssertionFailed(`snapshot: the books hold ${engine.pool.count} orders, not ${orderCount}`);
+  // A fresh pool hands out slots 0, 1, 2, … The index is filled in one tight loop after the books: its
+  // inserts land at random places in a large table, and a short loop keeps several of those memory
+  // reads in flight at once, where the loop reading the books left room for about one.
+  assert(engine.pool.slotLimit === orderCount);
+  for (let slot = 0; slot < orderCount; slot += 1) engine.orderIndex.insert(slot);
+  const orderSlots = new Int32Array(orderCount);
+  const listed = restoreAccountLists(reader, engine, orderSlots);
+  // Each order is listed at most once and by its own account: with the counts equal, all of them are.
+  if (listed !== orderCount) throw new AssertionFailed(`snapshot: the accounts list ${listed} orders, the books ${orderCount}`);
+  return { engine, orderSlots };
 }
 
 function restoreMarket(reader: CanonicalReader, engine: Engine): void {
@@ -89,36 +123,83 @@ function restoreSide(
       pool.size[slot] = reader.u32();
       pool.remaining[slot] = reader.u32();
       pool.flags[slot] = reader.u8();
+      pool.accountPrevious[slot] = unlisted;
       const expiresAt = reader.u8() === 1 ? reader.i64() : 0n;
       assert(pool.account[slot]! < engine.accounts.count, "snapshot: order of an unknown account");
       engine.appendToLevel(level, slot);
-      engine.orderIndex.insert(slot);
       if (expiresAt !== 0n) engine.trackExpiry(orderId, expiresAt);
     }
     if (level.totalLots !== totalLots) throw new AssertionFailed(`snapshot: level ${level.price} total differs`);
   }
 }
 
-function restoreAccountOrders(
-  reader: CanonicalReader,
-  engine: Engine,
-  accountIndex: number,
-  slots: number[],
-): void {
-  const account = engine.accounts.list[accountIndex]!;
-  const openOrders = reader.u32();
-  // The list is newest first; pushing at the head in reverse rebuilds the same order. `slots` is one
-  // scratch array for all accounts (a million at a large restore), emptied here.
-  slots.length = 0;
-  for (let index = 0; index < openOrders; index += 1) {
-    const slot = engine.orderIndex.find(reader.safeInteger());
-    if (slot === noSlot || engine.pool.account[slot] !== accountIndex) {
+// The accounts' open-order lists are read a batch of accounts at a time (up to about this many orders
+// and this many accounts), then the whole batch's order ids are looked up in one short loop: the
+// lookups land at random places in the index and the pool, and a short loop over many of them keeps
+// several in flight at once, where a loop per account (ten orders, say) kept about one.
+const batchOrdersMax = 4096;
+const batchAccountsMax = 4096;
+
+// Reads every account's open-order list into orderSlots (account after account) and links it; returns
+// how many orders the lists named.
+function restoreAccountLists(reader: CanonicalReader, engine: Engine, orderSlots: Int32Array): number {
+  const accounts = engine.accounts.list;
+  let orderIds: Float64Array = new Float64Array(batchOrdersMax);
+  const listLengths = new Int32Array(batchAccountsMax);
+  let listed = 0;
+  let next = 0;
+  // Bounded: every batch takes at least one account.
+  while (next < accounts.length) {
+    const batchFirstOrder = listed;
+    const batchFirstAccount = next;
+    while (next < accounts.length && next - batchFirstAccount < batchAccountsMax && listed - batchFirstOrder < batchOrdersMax) {
+      const account = accounts[next]!;
+      const openOrders = reader.u32();
+      if (listed + openOrders > orderSlots.length) throw new AssertionFailed(`snapshot: account ${account.address} lists more orders than the books hold`);
+      const batchOrders = listed + openOrders - batchFirstOrder;
+      if (batchOrders > orderIds.length) orderIds = copyGrown(orderIds, batchOrders);
+      for (let at = listed; at < listed + openOrders; at += 1) orderIds[at - batchFirstOrder] = reader.safeInteger();
+      readClientOrders(reader, account);
+      listLengths[next - batchFirstAccount] = openOrders;
+      listed += openOrders;
+      next += 1;
+    }
+    for (let at = batchFirstOrder; at < listed; at += 1) orderSlots[at] = engine.orderIndex.find(orderIds[at - batchFirstOrder]!);
+    let first = batchFirstOrder;
+    for (let index = batchFirstAccount; index < next; index += 1) {
+      const end = first + listLengths[index - batchFirstAccount]!;
+      linkAccountOrders(engine, accounts[index]!, orderSlots, first, end);
+      first = end;
+    }
+  }
+  return listed;
+}
+
+function copyGrown(orderIds: Float64Array, length: number): Float64Array {
+  const grown = new Float64Array(Math.max(length, orderIds.length * 2));
+  grown.set(orderIds);
+  return grown;
+}
+
+// Checks that orderSlots[first, end) are the account's own orders, each listed once, and links them
+// into the account's list in that order.
+function linkAccountOrders(engine: Engine, account: Account, orderSlots: Int32Array, first: number, end: number): void {
+  const pool = engine.pool;
+  for (let at = first; at < end; at += 1) {
+    const slot = orderSlots[at]!;
+    if (slot === noSlot || pool.account[slot] !== account.index) {
       throw new AssertionFailed(`snapshot: account ${account.address} lists a missing order`);
     }
-    slots.push(slot);
+    // A repeat would link the slot twice and close the account's list into a loop.
+    if (pool.accountPrevious[slot] !== unlisted) throw new AssertionFailed(`snapshot: account ${account.address} lists an order twice`);
+    pool.accountPrevious[slot] = noSlot;
   }
-  for (let index = slots.length - 1; index >= 0; index -= 1) engine.pushToAccount(account, slots[index]!);
-  assert(account.orderHead === (slots[0] ?? noSlot));
+  // The list is newest first; pushing at the head in reverse rebuilds the same order.
+  for (let at = end - 1; at >= first; at -= 1) engine.pushToAccount(account, orderSlots[at]!);
+  assert(account.orderHead === (end === first ? noSlot : orderSlots[first]));
+}
+
+function readClientOrders(reader: CanonicalReader, account: Account): void {
   const clientOrderCount = reader.u32();
   if (clientOrderCount === 0) return;
   account.clientOrders = new Map();

@@ -67,3 +67,50 @@ test("canonical reader: malformed decimals and integers beyond 2^53 are refused"
   }
   assert.throws(() => new CanonicalReader(new Uint8Array(7)).signed(), AssertionFailed, "truncated");
 });
+
+// The writer's fast paths: `signed` and `safeInteger` split a number into two 32-bit halves instead of
+// going through a bigint, `string` reserves a short string's bytes at once, and `bigint` writes zero
+// without making its text. Each must write exactly
+// the bytes of the obvious form, or every state hash would change.
+test("canonical writer: signed, safeInteger, string and bigint write the bytes of the obvious encodings (property)", () => {
+  const safe = fc.oneof(fc.maxSafeInteger(), fc.integer(), fc.constantFrom(0, -1, -0, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 32, -(2 ** 32), 2 ** 32 - 1, -(2 ** 31)));
+  const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ minLength: 32_760, maxLength: 32_800 }));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(safe, text), { maxLength: 8 }), (values) => {
+      const fast = written((writer) => {
+        for (const [value, string] of values) {
+          writer.signed(value);
+          if (value >= 0) writer.safeInteger(value);
+          writer.string(string);
+          writer.bigint(BigInt(value));
+        }
+      });
+      const obvious = written((writer) => {
+        for (const [value, string] of values) {
+          writer.i64(BigInt(value));
+          if (value >= 0) writer.i64(BigInt(value));
+          writer.u32(string.length);
+          for (let index = 0; index < string.length; index += 1) {
+            writer.u8(string.charCodeAt(index) >> 8);
+            writer.u8(string.charCodeAt(index) & 0xff);
+          }
+          writer.string(String(BigInt(value)));
+        }
+      });
+      assert.deepEqual(fast, obvious);
+    }),
+    { numRuns: 200, seed: 20_261_122 },
+  );
+});
+
+test("canonical writer: out-of-range integers are refused", () => {
+  const cases: readonly { name: string; write: (writer: CanonicalWriter) => void }[] = [
+    ...[-1, 2 ** 32, 1.5, Number.NaN, Number.POSITIVE_INFINITY].map((value) => ({ name: `u32 ${value}`, write: (writer: CanonicalWriter) => writer.u32(value) })),
+    ...[-(2 ** 31) - 1, 2 ** 31, 0.5, Number.NaN].map((value) => ({ name: `i32 ${value}`, write: (writer: CanonicalWriter) => writer.i32(value) })),
+    ...[-1, 2 ** 53, 0.5].map((value) => ({ name: `safeInteger ${value}`, write: (writer: CanonicalWriter) => writer.safeInteger(value) })),
+    ...[2 ** 53, -(2 ** 53), 0.5, Number.NaN].map((value) => ({ name: `signed ${value}`, write: (writer: CanonicalWriter) => writer.signed(value) })),
+  ];
+  for (const { name, write } of cases) assert.throws(() => write(new CanonicalWriter(() => {})), AssertionFailed, name);
+  for (const value of [0, 2 ** 32 - 1]) assert.doesNotThrow(() => new CanonicalWriter(() => {}).u32(value));
+  for (const value of [-(2 ** 31), 2 ** 31 - 1]) assert.doesNotThrow(() => new CanonicalWriter(() => {}).i32(value));
+});

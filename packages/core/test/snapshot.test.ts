@@ -14,6 +14,7 @@ import {
   type RatePpm,
   type SizeLots,
 } from "@perpdex/core";
+import { stateFormatVersion } from "../src/state-hash.ts";
 import { collectChunks } from "./helpers.ts";
 
 function snapshot(engine: Engine): Uint8Array {
@@ -110,6 +111,63 @@ test("a damaged snapshot is refused", () => {
   const wrongVersion = bytes.slice();
   wrongVersion[5] = 0x41;
   assert.throws(() => restoreState(wrongVersion), /format/);
+});
+
+// One account with two resting orders and no client ids: the encoding ends with that account's list,
+// [u32 2][id newest][id older][u32 0], so the cases below can rewrite it in place.
+function twoOrderSnapshot(): Uint8Array {
+  const engine = new Engine();
+  const commands = [stream(1, 0)[0]!];
+  for (const price of [995, 996]) {
+    const order = { market: "AAPL-PERP", side: "buy" as const, type: "limit" as const, price: price as PriceTicks, size: 1 as SizeLots };
+    commands.push({ type: "placeOrder", account: "0x" + "a".repeat(40), order });
+  }
+  for (const [index, command] of commands.entries()) assert.ok(engine.apply(stamp(command, index + 1)).ok);
+  assert.equal(engine.pool.count, 2);
+  return snapshot(engine);
+}
+
+// The order count follows the format name (u32 length + UTF-16), five u32 limits and two 8-byte clocks.
+const orderCountOffset = 4 + stateFormatVersion.length * 2 + 5 * 4 + 8 + 8;
+
+const structuralDamages: readonly { name: string; damage: (bytes: Uint8Array, view: DataView) => void; reason: RegExp }[] = [
+  {
+    name: "an order listed twice by its account",
+    damage: (bytes) => bytes.copyWithin(bytes.length - 12, bytes.length - 20, bytes.length - 12),
+    reason: /lists an order twice/,
+  },
+  { name: "an account listing more orders than the books hold", damage: (bytes, view) => view.setUint32(bytes.length - 24, 3), reason: /more orders than the books hold/ },
+  { name: "an account listing fewer", damage: (bytes, view) => view.setUint32(bytes.length - 24, 1), reason: /the accounts list 1 orders, the books 2/ },
+  { name: "an order count the books do not match", damage: (_bytes, view) => view.setUint32(orderCountOffset + 4, 3), reason: /the books hold 2 orders, not 3/ },
+  { name: "an order count no snapshot of this size could hold", damage: (_bytes, view) => view.setUint32(orderCountOffset, 0x1_0000), reason: /orders cannot fit/ },
+  { name: "an account count no snapshot of this size could hold", damage: (_bytes, view) => view.setUint32(orderCountOffset + 8, 0x100_0000), reason: /accounts cannot fit/ },
+];
+
+test("a snapshot whose order lists disagree with its books is refused", () => {
+  const intact = twoOrderSnapshot();
+  assert.equal(stateHash(restoreState(intact)), stateHash(restoreState(intact.slice())), "the intact snapshot restores");
+  for (const { name, damage, reason } of structuralDamages) {
+    const bytes = intact.slice();
+    damage(bytes, new DataView(bytes.buffer));
+    assert.throws(() => restoreState(bytes), reason, name);
+  }
+});
+
+test("account order lists longer than a restore batch, and more accounts than one, restore exactly", () => {
+  // Restore reads the lists a batch of accounts (about 4096 orders, at most 4096 accounts) at a time:
+  // one account with 5,000 orders, then 5,000 accounts with one each, cross both bounds.
+  const engine = new Engine();
+  const commands = [stream(1, 0)[0]!];
+  const order = (price: number) => ({ market: "AAPL-PERP", side: "buy" as const, type: "limit" as const, price: price as PriceTicks, size: 1 as SizeLots });
+  for (let index = 0; index < 5_000; index += 1) commands.push({ type: "placeOrder", account: "0x" + "a".repeat(40), order: order(990 + (index % 10)) });
+  for (let index = 0; index < 5_000; index += 1) {
+    commands.push({ type: "placeOrder", account: "0x" + index.toString(16).padStart(40, "0"), order: order(990 + (index % 7)) });
+  }
+  for (const [index, command] of commands.entries()) assert.ok(engine.apply(stamp(command, index + 1)).ok, `command ${index + 1}`);
+  const restored = restoreState(snapshot(engine));
+  checkInvariants(restored);
+  assert.equal(stateHash(restored), stateHash(engine));
+  assert.equal(restored.accounts.list[0]!.openOrderCount, 5_000);
 });
 
 test("the GTD expiry queue stays bounded under place-and-cancel of far-future orders", () => {

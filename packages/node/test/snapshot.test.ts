@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { checkExchangeInvariants, defaultLimits, exchangeStateHash, type Exchange } from "@perpdex/core";
+import { checkExchangeInvariants, defaultLimits, exchangeStateHash, writeExchangeState, type Exchange } from "@perpdex/core";
 import type { LogCommandInput } from "@perpdex/protocol";
 import { LogState, demoGenesis, genesisCommands, hexOf, stateHashBytes, type LogCommand } from "../src/index.ts";
-import { readSnapshotFile, snapshotHeaderBytes, writeSnapshotFile } from "../src/snapshot-file.ts";
+import { encodingDifference, readSnapshotFile, snapshotHeaderBytes, writeSnapshotFile } from "../src/snapshot-file.ts";
 import { listSnapshots, loadNewestSnapshot, pruneSnapshots, removeTemporarySnapshots } from "../src/snapshot-store.ts";
 import { RecordingLogger, alice, bob, deposit, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
 
@@ -78,16 +78,52 @@ function flipByte(file: string, offset: number): void {
   fs.writeFileSync(file, bytes);
 }
 
-test("snapshot: damage is detected, never restored", (context) => {
-  for (const { name, damage, reason } of damages) {
-    const directory = scratchDirectory(context);
-    const written = writeSnapshotFile(busyExchange(10), directory);
-    damage(written.file);
-    const loaded = readSnapshotFile(written.file);
-    assert.equal(typeof loaded, "string", name);
-    assert.match(loaded as string, reason, name);
+// helperBytesMin 0 hashes even these small bodies on the helper thread, as a large snapshot's is.
+test("snapshot: damage is detected, never restored, whichever thread hashes the body", (context) => {
+  for (const helperBytesMin of [0, Number.POSITIVE_INFINITY]) {
+    for (const { name, damage, reason } of damages) {
+      const directory = scratchDirectory(context);
+      const written = writeSnapshotFile(busyExchange(10), directory);
+      damage(written.file);
+      const loaded = readSnapshotFile(written.file, { helperBytesMin });
+      assert.equal(typeof loaded, "string", name);
+      assert.match(loaded as string, reason, `${name}, helperBytesMin ${helperBytesMin}`);
+    }
   }
 });
+
+test("snapshot: a body hashed on the helper thread loads like one hashed in place", (context) => {
+  const directory = scratchDirectory(context);
+  const exchange = busyExchange(30);
+  const written = writeSnapshotFile(exchange, directory);
+  for (const helperBytesMin of [0, Number.POSITIVE_INFINITY]) {
+    const loaded = readSnapshotFile(written.file, { helperBytesMin });
+    assert.ok(typeof loaded !== "string", String(loaded));
+    assert.equal(exchangeStateHash(loaded.exchange), exchangeStateHash(exchange));
+  }
+});
+
+// The load's last check compares the restored exchange's encoding with the body, byte for byte: equal
+// bytes have the body's SHA-256, which the header names, so it is the state-hash check.
+test("snapshot: the encoding comparison finds the first differing byte, or a length difference", () => {
+  const exchange = busyExchange(5);
+  const body = collectEncoding(exchange);
+  assert.equal(encodingDifference(exchange, body), -1);
+  // The engine's part and the perpetual part arrive in separate chunks: one offset in each, and the last.
+  for (const offset of [0, body.length >> 1, body.length - 1]) {
+    const changed = Buffer.from(body);
+    changed[offset] = changed[offset]! ^ 0x01;
+    assert.equal(encodingDifference(exchange, changed), offset);
+  }
+  assert.equal(encodingDifference(exchange, body.subarray(0, body.length - 1)), body.length - 1, "body shorter");
+  assert.equal(encodingDifference(exchange, Buffer.concat([body, Buffer.from([0])])), body.length, "body longer");
+});
+
+function collectEncoding(exchange: Exchange): Buffer {
+  const chunks: Buffer[] = [];
+  writeExchangeState(exchange, (chunk) => chunks.push(Buffer.from(chunk)));
+  return Buffer.concat(chunks);
+}
 
 test("snapshot: recovery skips a damaged newest snapshot for an older one, and refuses none past the journal", (context) => {
   const directory = scratchDirectory(context);

@@ -15,8 +15,8 @@ import type { Position} from "./position.ts";
 import type { MarginMode } from "./position.ts";
 
 // The exchange's state: the engine's canonical encoding followed by the perpetual section. Order totals
-// and reservations are not written: they are a function of the resting orders and are rebuilt on restore
-// (and checked against them by the invariants).
+// and reservations are not written: they are a function of the resting orders and are rebuilt on restore,
+// account by account as each one's positions are read (and checked against them by the invariants).
 
 const sectionVersion = "perpdex-exchange-v1";
 const statuses: readonly AccountStatus[] = ["active", "suspended", "closed"];
@@ -121,7 +121,7 @@ export function exchangeStateHash(exchange: Exchange): string {
 /** Rebuilds an exchange from writeExchangeState's bytes. */
 export function restoreExchange(bytes: Uint8Array): Exchange {
   const reader = new CanonicalReader(bytes);
-  const engine = readEngineState(reader);
+  const { engine, orderSlots } = readEngineState(reader);
   if (reader.string() !== sectionVersion) throw new AssertionFailed("snapshot: unknown exchange section");
   const exchange = new Exchange({ engine });
   for (let asset = 0; asset < 3; asset += 1) exchange.prices.pricePpm[asset] = reader.u32();
@@ -134,7 +134,13 @@ export function restoreExchange(bytes: Uint8Array): Exchange {
   }
   exchange.funding.dust = reader.bigint();
   for (const market of engine.markets) readMarket(reader, exchange, market.index, market.spec);
-  for (const account of engine.accounts.list) readAccount(reader, exchange, account.index);
+  // Each account's order totals are rebuilt as soon as its positions exist, while they are in cache.
+  let firstOrder = 0;
+  for (const account of engine.accounts.list) {
+    readAccount(reader, exchange, account.index);
+    exchange.restoreOrderTotals(account, orderSlots, firstOrder);
+    firstOrder += account.openOrderCount;
+  }
   exchange.marketAdmin.readState(reader);
   exchange.breakers.readState(reader);
   exchange.liquidations.readState(reader);
@@ -143,7 +149,6 @@ export function restoreExchange(bytes: Uint8Array): Exchange {
   exchange.corporateActions.readState(reader);
   exchange.agents.readState(reader);
   if (!reader.done) throw new AssertionFailed("snapshot: trailing bytes");
-  exchange.rebuildOrderTotals();
   exchange.liquidations.rebuild();
   return exchange;
 }
