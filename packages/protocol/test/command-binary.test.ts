@@ -289,3 +289,37 @@ test("binary codec: the fast path and the reference agree on any bytes (differen
     { numRuns: 500, seed: 20_261_126 },
   );
 });
+
+// The fast path hands back cached strings: it must find one only when every byte matches (the cache
+// compares four bytes at a time from any offset, then the bytes before them), however the bytes arrive.
+test("binary codec: cached strings come back only for the same bytes, at any offset of any buffer (differential property)", () => {
+  const alphabet = "0123456789abcdefABCDEF-x";
+  // Strings that share their last eight bytes (the cache's hash) and differ at one position anywhere.
+  const text = fc.string({ unit: fc.constantFrom(...alphabet), minLength: 0, maxLength: 70 });
+  const variants = fc.tuple(text, fc.nat(), fc.constantFrom(...alphabet), fc.nat({ max: 15 })).map(([base, at, character, offset]) => {
+    const tail = "0123abcd";
+    const changed = base.length === 0 ? character : base.slice(0, at % base.length) + character + base.slice((at % base.length) + 1);
+    return { strings: [base + tail, changed + tail, base, changed], offset };
+  });
+  const pooled = new ArrayBuffer(4096);
+  fc.assert(
+    fc.property(fc.array(variants, { minLength: 1, maxLength: 20 }), (cases) => {
+      for (const { strings, offset } of cases) {
+        for (const account of strings) {
+          const bytes = encodeCommandBinary({ type: "cancelAll", account });
+          // In a Node Buffer at an odd offset, in a view of a shared ArrayBuffer, and on its own.
+          const inBuffer = Buffer.alloc(bytes.length + 32);
+          inBuffer.set(bytes, offset);
+          const inView = new Uint8Array(pooled, 64 + offset, bytes.length);
+          inView.set(bytes);
+          for (const [source, start] of [[inBuffer, offset], [inView, 0], [bytes, 0]] as const) {
+            const decoded = decodeCompiled(source, start, start + bytes.length);
+            assert.deepStrictEqual(decoded, decodeCommandBinaryReference(source, start, start + bytes.length));
+            assert.equal((decoded as { account: string }).account, account);
+          }
+        }
+      }
+    }),
+    { numRuns: 300, seed: 20_261_127 },
+  );
+});
