@@ -58,6 +58,10 @@ const keyMultiplier = 4096;
 /** 2^50: sums of a few terms below it stay exact in doubles. */
 const termMax = 1_125_899_906_842_624;
 
+function ascending(left: number, right: number): number {
+  return left - right;
+}
+
 export class Liquidations {
   readonly parameters: LiquidationParameters = { gracePeriodNs: 1_000_000_000n, priorityWindowNs: 100_000_000n };
   /** Whitelisted liquidator addresses. */
@@ -101,6 +105,12 @@ export class Liquidations {
   private readonly staleIsolated = new Set<number>();
   /** Counts the clearings of staleIsolated; Position.staleGeneration marks a position added since the last. */
   private flushGeneration = 0;
+  /** Keys a search found (reused by every search, see search). */
+  private readonly found: number[] = [];
+  private readonly searchWhere = { market: 0, mark: 0 };
+  private readonly collectFound = (handle: number): void => {
+    this.found.push(this.keysByHandle[handle]!);
+  };
   private readonly adlQueues = new Map<number, { position: Position; score: bigint }[]>();
   private adlSequence = -1;
 
@@ -491,19 +501,28 @@ export class Liquidations {
     }
     if (!moved) return;
     // Deleting the entry being visited is safe in a Map's iteration; no copy of the keys is needed.
-    for (const key of this.pending.keys()) {
-      const position = exchange.positionsByKey.get(key);
-      if (position === undefined || !this.isLiquidatable(position)) this.pending.delete(key);
+    // Marks move every few commands: an empty pending map skips making its iterator.
+    if (this.pending.size > 0) {
+      for (const key of this.pending.keys()) {
+        const position = exchange.positionsByKey.get(key);
+        if (position === undefined || !this.isLiquidatable(position)) this.pending.delete(key);
+      }
     }
     this.flushIsolated();
-    const found: number[] = [];
+    // The list, the query and the callback are reused: a search runs every few commands, and nothing in
+    // the loop below searches again.
+    const found = this.found;
+    found.length = 0;
+    const where = this.searchWhere;
     for (const perpMarket of exchange.perpMarkets) {
       if (this.searchedMark[perpMarket.index] === perpMarket.markPrice) continue;
       this.searchedMark[perpMarket.index] = perpMarket.markPrice;
-      this.index.collect({ market: perpMarket.index, mark: perpMarket.markPrice }, (handle) => found.push(this.keysByHandle[handle]!));
+      where.market = perpMarket.index;
+      where.mark = perpMarket.markPrice;
+      this.index.collect(where, this.collectFound);
     }
     // Found in heap order, which depends on history: sorted, so a restored exchange finds the same.
-    found.sort((left, right) => left - right);
+    found.sort(ascending);
     for (const key of found) {
       if (this.pending.has(key)) continue;
       const position = exchange.positionsByKey.get(key);
