@@ -28,7 +28,7 @@ import { availableParallelism, cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
-import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { constants as performanceConstants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { ExchangeNode, silentLogger } from "@perpdex/node";
 import { actionTypedData, type OrderRequest } from "@perpdex/protocol";
@@ -36,6 +36,7 @@ import { hashTypedDataFast, keccak } from "../src/auth/eip712.mjs";
 import { specRateLimits } from "../src/rate-limit/rate-limiter.ts";
 import { ReadModel } from "../src/read-model/read-model.ts";
 import { createApiServer } from "../src/server.ts";
+import { LatencyTrace, type LoadTimes } from "./latency-trace.ts";
 import { benchWsFanout } from "./ws-fanout.ts";
 
 const require = createRequire(import.meta.url);
@@ -50,6 +51,14 @@ const batches = Math.round(4_000 * scale);
 // PERPDEX_BENCH_RATE changes the offered rate of the latency part (a shared machine saturates below 5,000/s).
 const offeredRate = Number(process.env.PERPDEX_BENCH_RATE ?? 5_000);
 const offeredSeconds = 3;
+// Each latency run starts with this long at its rate, outside the statistics but reported apart
+// (load-worker.mjs, leadIn). Between runs the server idles while this thread signs the next bodies and
+// collects the garbage; the first ~200 ms at the new rate then meet code V8 re-optimises on its
+// background threads (perf: TurboFan's passes on V8's worker threads, IC misses on the server's), 40 to
+// 190 ms at p99 for that second alone, which made up the whole of the slowest 1 % of a 3 s run (and, at
+// 1,000/s, 5 % of the requests: the 158 ms p99 issue 7 reported). A server under a steady load does
+// not move from idle to 5,000/s every three seconds; the lead-in line shows what that move costs.
+const leadInSeconds = 1;
 const fanOutClients = 1_000;
 const walletsPerSide = 64;
 // PERPDEX_BENCH_ONLY=single (or noop, batch, latency, fanout, bookfanout; comma-separated) runs only those.
@@ -60,6 +69,8 @@ const runs = (part: string): boolean => only === undefined || only.includes(part
 // PERPDEX_BENCH_HEAP=dir samples the server thread's allocations instead (every 16 KiB allocated,
 // garbage included): dir/<part>.heapprofile, where the young generation's churn comes from.
 const profileDirectory = process.env.PERPDEX_BENCH_PROFILE;
+// PERPDEX_BENCH_TRACE=1 breaks each latency run's time down by stage (latency-trace.ts).
+const tracing = process.env.PERPDEX_BENCH_TRACE === "1";
 const heapDirectory = process.env.PERPDEX_BENCH_HEAP;
 let profiler: Session | null = null;
 
@@ -136,9 +147,18 @@ class LoadGenerator {
     const ready = await new Promise<{ threadId: number | null }>((resolve) => worker.once("message", resolve));
     return new LoadGenerator(worker, ready.threadId);
   }
-  run<Result>(message: Record<string, unknown>): Promise<Result> {
+  /** Runs a part; `onMeasuring` is called when an open loop's lead-in ends (load-worker.mjs). */
+  run<Result>(message: Record<string, unknown>, onMeasuring?: () => void): Promise<Result> {
     return new Promise((resolve) => {
-      this.worker.once("message", resolve);
+      const listener = (answer: { measuring?: boolean }): void => {
+        if (answer.measuring === true) {
+          onMeasuring?.();
+          return;
+        }
+        this.worker.off("message", listener);
+        resolve(answer as Result);
+      };
+      this.worker.on("message", listener);
       this.worker.postMessage(message);
     });
   }
@@ -156,6 +176,8 @@ interface RunResult {
   readonly p90Ms?: number;
   readonly p99Ms?: number;
   readonly maxMs?: number;
+  readonly times?: LoadTimes;
+  readonly leadIn?: { readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number };
 }
 
 // Signing a run's bodies leaves garbage (and young survivors) on this thread, the server's: collected
@@ -272,6 +294,7 @@ async function main(): Promise<void> {
   const rateLimits = { ...specRateLimits, exemptIps: new Set(["127.0.0.1"]), webSocket: { ...specRateLimits.webSocket, connectionsPerIpMax: 10_000 } };
   const server = await createApiServer({ node, readModel, mode: "development", port: 0, rateLimits });
   server.app.get("/bench/noop", async () => ({ ok: true }));
+  const trace = tracing ? new LatencyTrace(server, node) : null;
   const url = await server.listen();
   const makers = Array.from({ length: walletsPerSide }, wallet);
   const takers = Array.from({ length: walletsPerSide }, wallet);
@@ -294,7 +317,7 @@ async function main(): Promise<void> {
       // Run alone, the latency part would meet a server whose JIT has seen only the short warm-up above
       // (on a 2-core machine its first thousands of orders cost several times the steady state).
       if (!runs("single")) await load.run<RunResult>({ kind: "closed", method: "POST", path: "/v1/orders", bodies: bodies(makers, takers, 12_000, 1), concurrency: 128 });
-      await latencyPart(load, makers, takers);
+      await latencyPart(load, makers, takers, trace);
     }
     if (runs("fanout")) await fanOut(load, url, makers, takers, server.context.node);
   } finally {
@@ -338,39 +361,80 @@ async function batchPart(load: LoadGenerator, makers: readonly Wallet[], takers:
     cpuLine(load, cpuBefore, batchRun.requests * 20);
 }
 
+// Hands an open-loop run's bodies to the load generator, which encodes them and collects its garbage
+// before the run (load-worker.mjs, prepare).
+async function prepareOpenLoop(load: LoadGenerator, offered: readonly string[], trace: boolean): Promise<void> {
+  await load.run<{ prepared: number }>({ kind: "prepare", path: "/v1/orders", bodies: offered, trace });
+}
+
 // The target rate, and a lower one that shows the unloaded latency (journal fsync included).
-async function latencyPart(load: LoadGenerator, makers: readonly Wallet[], takers: readonly Wallet[]): Promise<void> {
+async function latencyPart(load: LoadGenerator, makers: readonly Wallet[], takers: readonly Wallet[], trace: LatencyTrace | null): Promise<void> {
   for (const rate of [1_000, offeredRate]) {
-    const offered = bodies(makers, takers, rate * offeredSeconds, 1);
+    const leadIn = Math.round(rate * leadInSeconds);
+    await prepareOpenLoop(load, bodies(makers, takers, leadIn + rate * offeredSeconds, 1), trace !== null);
+    // The bodies live on in the load generator only: signing's garbage and the bodies go now.
     collectSigningGarbage();
-    // Where a tail comes from: the server thread's event-loop delay and its garbage-collection pauses.
-    const delay = monitorEventLoopDelay({ resolution: 1 });
-    const pauses: number[] = [];
-    let majorPauses = 0;
-    const gc = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
-        pauses.push(entry.duration);
-        // detail.kind 2: a major (mark-compact) collection; 1 is a scavenge of the young generation.
-        if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === 2) majorPauses += 1;
-      }
-    });
-    gc.observe({ entryTypes: ["gc"] });
-    delay.enable();
-    const cpuBefore = cpuSample(load);
-    const run = await profiled(`latency-${rate}`, () => load.run<RunResult>({ kind: "open", path: "/v1/orders", bodies: offered, ratePerSecond: rate }));
-    delay.disable();
-    gc.disconnect();
-    const pauseTotal = pauses.reduce((sum, pause) => sum + pause, 0);
+    const watch = new ServerWatch(load);
+    trace?.start();
+    const run = await profiled(`latency-${rate}`, () => load.run<RunResult>({ kind: "open", ratePerSecond: rate, leadIn }, () => watch.restart()));
+    watch.stop();
     const target = rate === offeredRate ? "target < 10 ms; " : "";
     line(`ack latency at ${rate} orders/s offered: p50`, `${run.p50Ms!.toFixed(2)} ms`);
     line(`ack latency at ${rate} orders/s offered: p90`, `${run.p90Ms!.toFixed(2)} ms`);
     line(`ack latency at ${rate} orders/s offered: p99`, `${run.p99Ms!.toFixed(2)} ms`, `${target}max ${run.maxMs!.toFixed(1)} ms; ${statusNote(run)}`);
+    if (run.leadIn !== undefined) {
+      line("  lead-in (not counted): p50 / p99", `${run.leadIn.p50Ms.toFixed(2)} / ${run.leadIn.p99Ms.toFixed(2)} ms`, `the first ${leadInSeconds} s at the same rate, from idle; max ${run.leadIn.maxMs.toFixed(1)} ms`);
+    }
+    watch.report(run.requests);
+    if (trace !== null && run.times !== undefined) await trace.report(run.times, leadIn, (text) => process.stdout.write(text));
+  }
+}
+
+// Where a tail comes from: the server thread's event-loop delay and its garbage-collection pauses, and
+// every thread's CPU time, over the measured part of a run (restarted when its lead-in ends).
+class ServerWatch {
+  private readonly load: LoadGenerator;
+  private readonly delay = monitorEventLoopDelay({ resolution: 1 });
+  private pauses: number[] = [];
+  private majorPauses = 0;
+  private cpuBefore: CpuSample;
+  private readonly gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      this.pauses.push(entry.duration);
+      // A major (mark-compact) collection's pause; the others are scavenges of the young generation and
+      // incremental-marking steps.
+      if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === performanceConstants.NODE_PERFORMANCE_GC_MAJOR) this.majorPauses += 1;
+    }
+  });
+
+  constructor(load: LoadGenerator) {
+    this.load = load;
+    this.gc.observe({ entryTypes: ["gc"] });
+    this.delay.enable();
+    this.cpuBefore = cpuSample(load);
+  }
+
+  restart(): void {
+    this.delay.reset();
+    this.pauses = [];
+    this.majorPauses = 0;
+    this.cpuBefore = cpuSample(this.load);
+  }
+
+  stop(): void {
+    this.delay.disable();
+    this.gc.disconnect();
+  }
+
+  report(requests: number): void {
+    const pauses = this.pauses;
+    const pauseTotal = pauses.reduce((sum, pause) => sum + pause, 0);
     line(
       "  server event-loop delay p99 / max",
-      `${(delay.percentile(99) / 1e6).toFixed(1)} / ${(delay.max / 1e6).toFixed(1)} ms`,
-      `GC: ${pauses.length} pauses (${majorPauses} major), ${pauseTotal.toFixed(0)} ms in all, longest ${Math.max(0, ...pauses).toFixed(1)} ms; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`,
+      `${(this.delay.percentile(99) / 1e6).toFixed(1)} / ${(this.delay.max / 1e6).toFixed(1)} ms`,
+      `GC: ${pauses.length} pauses (${this.majorPauses} major), ${pauseTotal.toFixed(0)} ms in all, longest ${Math.max(0, ...pauses).toFixed(1)} ms; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`,
     );
-    cpuLine(load, cpuBefore, run.requests);
+    cpuLine(this.load, this.cpuBefore, requests);
   }
 }
 

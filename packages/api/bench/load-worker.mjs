@@ -1,7 +1,8 @@
 // The load generator of bench-api.ts, on its own thread (plain JavaScript: worker threads do not inherit
-// tsx's loader). Closed loop: `concurrency` requests in flight until every body is sent. Open loop: bodies
-// sent on a fixed schedule (`ratePerSecond`), latency measured from each request's scheduled time, so a
-// stalled server is charged for the requests that queued behind it (no coordinated omission).
+// tsx's loader). Closed loop: `concurrency` requests in flight until every body is sent. Open loop: the
+// bodies of a `prepare` message sent on a fixed schedule (`ratePerSecond`), latency measured from each
+// request's scheduled time, so a stalled server is charged for the requests that queued behind it (no
+// coordinated omission).
 //
 // HTTP/1.1 keep-alive over raw sockets, one request in flight per connection (no pipelining), each
 // request written as one pre-encoded buffer and each response's status line, Content-Length and body
@@ -20,8 +21,10 @@ const connectionsMax = 256;
 const headerEnd = Buffer.from("\r\n\r\n");
 const contentLengthName = Buffer.from("\r\ncontent-length:");
 
-function requestBytes(method, path, body) {
-  const head = `${method} ${path} HTTP/1.1\r\nHost: ${target.host}\r\nConnection: keep-alive\r\n`;
+// `correlationId` names the request (a traced run: bench/latency-trace.ts matches the server's stamps).
+function requestBytes(method, path, body, correlationId) {
+  const named = correlationId === undefined ? "" : `X-Correlation-Id: ${correlationId}\r\n`;
+  const head = `${method} ${path} HTTP/1.1\r\nHost: ${target.host}\r\nConnection: keep-alive\r\n${named}`;
   if (body === undefined) return Buffer.from(`${head}\r\n`, "latin1");
   const payload = Buffer.from(body, "utf8");
   return Buffer.concat([Buffer.from(`${head}Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`, "latin1"), payload]);
@@ -136,9 +139,27 @@ async function closedLoop({ method, path, bodies, count, concurrency }) {
   return { seconds: (performance.now() - started) / 1000, requests: total, statuses, sample };
 }
 
-async function openLoop({ path, bodies, ratePerSecond }) {
-  const requests = bodies.map((body) => requestBytes("POST", path, body));
+// An open-loop run's requests, encoded by `prepare` before the run: receiving thousands of bodies and
+// encoding them leaves megabytes of young objects and garbage on this thread, collected here before the
+// clock starts rather than by the run's first collections (V8's background threads, which those use,
+// serve the server's isolate too). The server's thread no longer holds the bodies during the run either.
+let prepared = null;
+
+function prepare({ path, bodies, trace }) {
+  prepared = { requests: bodies.map((body, index) => requestBytes("POST", path, body, trace === true ? `t${index}` : undefined)), trace: trace === true };
+  globalThis.gc?.();
+  return { prepared: bodies.length };
+}
+
+// `leadIn`: the first that many requests go out on the same schedule but stay out of the statistics
+// (reported apart): the run then measures the server at the offered rate, not its move from idle to it.
+async function openLoop({ ratePerSecond, leadIn = 0 }) {
+  const { requests, trace } = prepared;
+  prepared = null;
+  const bodies = requests;
   const latencies = new Float64Array(bodies.length);
+  // A traced run also answers when each request was due, sent and answered, in epoch ms.
+  const times = trace === true ? { scheduled: new Float64Array(bodies.length), sent: new Float64Array(bodies.length), received: new Float64Array(bodies.length) } : undefined;
   const statuses = {};
   let sample = null;
   const intervalMs = 1000 / ratePerSecond;
@@ -158,8 +179,15 @@ async function openLoop({ path, bodies, ratePerSecond }) {
     while (index < bodies.length && started + index * intervalMs <= now) {
       const at = index;
       const scheduled = started + at * intervalMs;
+      if (times !== undefined) {
+        times.scheduled[at] = performance.timeOrigin + scheduled;
+        times.sent[at] = performance.timeOrigin + performance.now();
+      }
+      // The lead-in is over: the server thread starts its own measurements (event-loop delay, GC, CPU).
+      if (at === leadIn && leadIn > 0) parentPort.postMessage({ measuring: true });
       pool.request(requests[at], (status, body) => {
         latencies[at] = performance.now() - scheduled;
+        if (times !== undefined) times.received[at] = performance.timeOrigin + performance.now();
         statuses[status] = (statuses[status] ?? 0) + 1;
         if (status !== 200 && sample === null) sample = body.toString("utf8", 0, 300);
         answered += 1;
@@ -169,10 +197,15 @@ async function openLoop({ path, bodies, ratePerSecond }) {
     }
   }
   await done;
-  const seconds = (performance.now() - started) / 1000;
-  const sorted = Array.from(latencies).sort((left, right) => left - right);
-  const at = (quantile) => sorted[Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))];
-  return { seconds, requests: bodies.length, statuses, sample, p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] };
+  const seconds = (performance.now() - started - leadIn * intervalMs) / 1000;
+  const quantiles = (from, to) => {
+    const sorted = latencies.slice(from, to).sort();
+    const at = (quantile) => sorted[Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))];
+    return { p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] };
+  };
+  const measured = quantiles(leadIn, bodies.length);
+  const leadInQuantiles = leadIn === 0 ? undefined : quantiles(0, leadIn);
+  return { seconds, requests: bodies.length - leadIn, statuses, sample, ...measured, leadIn: leadInQuantiles, times };
 }
 
 // Opens `clients` WebSocket connections subscribed to a market's trades; reports how long each trade
@@ -215,6 +248,7 @@ async function fanOut({ wsUrl, clients, market }) {
 let fan = null;
 parentPort.on("message", async (message) => {
   if (message.kind === "closed") parentPort.postMessage(await closedLoop(message));
+  else if (message.kind === "prepare") parentPort.postMessage(prepare(message));
   else if (message.kind === "open") parentPort.postMessage(await openLoop(message));
   else if (message.kind === "fanOutStart") {
     try {

@@ -4,6 +4,7 @@
 // kept in memory (rings); the command log holds the whole history.
 import type { ExchangeEvent } from "@perpdex/core";
 import type { AppliedCommand } from "@perpdex/node";
+import { ColumnRing, type ColumnLayout } from "./column-ring.ts";
 import { MarketHistory } from "./market-data.ts";
 import { Ring } from "./ring.ts";
 
@@ -75,9 +76,47 @@ const decoder = new TextDecoder();
 const adminActionsKept = 10_000;
 
 /** What one account did, newest kept. */
+// Order and fill histories are kept by column (column-ring.ts): a record is copied in when pushed, so an
+// order is pushed once terminal and a fill once its command's TradeSettled has set its fee.
+const orderLayout: ColumnLayout<OrderRecord> = [
+  ["orderId", "number"],
+  ["sequence", "number"],
+  ["createdAt", "u64"],
+  ["account", "value"],
+  ["market", "value"],
+  ["side", "value"],
+  ["orderType", "value"],
+  ["price", "number"],
+  ["size", "number"],
+  ["filled", "number"],
+  ["remaining", "number"],
+  ["timeInForce", "value"],
+  ["postOnly", "value"],
+  ["reduceOnly", "value"],
+  ["clientOrderId", "value"],
+  ["expiresAt", "value"],
+  ["status", "value"],
+  ["reason", "value"],
+  ["updatedAt", "u64"],
+];
+
+const fillLayout: ColumnLayout<FillRecord> = [
+  ["sequence", "number"],
+  ["tradeIndex", "number"],
+  ["time", "u64"],
+  ["market", "value"],
+  ["orderId", "number"],
+  ["orderCreatedAt", "u64"],
+  ["side", "value"],
+  ["price", "number"],
+  ["size", "number"],
+  ["maker", "value"],
+  ["fee", "number"],
+];
+
 export class AccountHistory {
-  readonly orders = new Ring<OrderRecord>(historyPerAccount);
-  readonly fills = new Ring<FillRecord>(historyPerAccount);
+  readonly orders = new ColumnRing<OrderRecord>(historyPerAccount, orderLayout);
+  readonly fills = new ColumnRing<FillRecord>(historyPerAccount, fillLayout);
   readonly funding = new Ring<AccountEventRecord>(historyPerAccount);
   readonly liquidations = new Ring<AccountEventRecord>(historyPerAccount);
   readonly withdrawals = new Ring<AccountEventRecord>(historyPerAccount);
@@ -143,6 +182,8 @@ export class ReadModel {
   // Per command: trades by event index and fills by trade index (fees arrive in TradeSettled).
   private readonly commandTrades = new Map<number, { takerSide: "buy" | "sell" }>();
   private readonly commandFills: FillRecord[] = [];
+  // The account of each of commandFills.
+  private readonly commandFillAccounts: string[] = [];
 
   /** History of a market (created on first use). */
   market(symbol: string): MarketHistory {
@@ -197,7 +238,10 @@ export class ReadModel {
     if (applied.replaying && applied.auth !== undefined) this.rememberNonce(applied.auth);
     this.commandTrades.clear();
     this.commandFills.length = 0;
+    this.commandFillAccounts.length = 0;
     for (const event of applied.events) this.applyEvent(event);
+    // Fees arrived with the command's TradeSettled events: the fills are complete now.
+    for (let index = 0; index < this.commandFills.length; index += 1) this.account(this.commandFillAccounts[index]!).fills.push(this.commandFills[index]!);
     for (const listener of this.listeners) listener(applied);
   }
 
@@ -277,7 +321,7 @@ export class ReadModel {
           fee: 0,
         };
         this.commandFills.push(fill);
-        this.account(event.account).fills.push(fill);
+        this.commandFillAccounts.push(event.account);
         if (order !== undefined) {
           order.filled = event.filled;
           order.remaining = event.remaining;
