@@ -50,7 +50,11 @@ const singleOrders = Math.round(24_000 * scale);
 const batches = Math.round(4_000 * scale);
 // PERPDEX_BENCH_RATE changes the offered rate of the latency part (a shared machine saturates below 5,000/s).
 const offeredRate = Number(process.env.PERPDEX_BENCH_RATE ?? 5_000);
-const offeredSeconds = 3;
+// PERPDEX_BENCH_SECONDS sets how long each latency run is measured (default 3): a longer run shows how
+// often the slow tail (a major GC, a slow sync) comes round under a steady load.
+const offeredSeconds = Number(process.env.PERPDEX_BENCH_SECONDS ?? 3);
+// Bodies are signed before a run and their nonces must stay within the server's ±60 s window to the end.
+if (!(offeredSeconds > 0 && offeredSeconds <= 45)) throw new RangeError(`PERPDEX_BENCH_SECONDS must be in (0, 45] (the bodies' nonces expire after 60 s), got ${process.env.PERPDEX_BENCH_SECONDS}`);
 // Each latency run starts with this long at its rate, outside the statistics but reported apart
 // (load-worker.mjs, leadIn). Between runs the server idles while this thread signs the next bodies and
 // collects the garbage; the first ~200 ms at the new rate then meet code V8 re-optimises on its
