@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ColumnRing, type ColumnLayout } from "../src/read-model/column-ring.ts";
 import { Ring } from "../src/read-model/ring.ts";
+import { seededRandom } from "./seeded-random.ts";
 
 interface Entry {
   id: number;
@@ -25,17 +26,6 @@ const layout: ColumnLayout<Entry> = [
   ["maker", "value"],
 ];
 
-// A small deterministic generator (xorshift32), so a failure names its seed.
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-}
-
 const awkwardNumbers = [0, -0, 1, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53) + 1, 0.5, 19_001.25];
 
 function entryOf(next: () => number, index: number): Entry {
@@ -52,7 +42,7 @@ function entryOf(next: () => number, index: number): Entry {
 test("agrees with a Ring over random pushes and reads, past the capacity", () => {
   for (const seed of [1, 7, 99]) {
     for (const capacity of [1, 3, 8, 9, 100]) {
-      const next = random(seed * 1_000 + capacity);
+      const next = seededRandom(seed * 1_000 + capacity);
       const columns = new ColumnRing<Entry>(capacity, layout);
       const reference = new Ring<Entry>(capacity);
       for (let index = 0; index < capacity * 3 + 5; index += 1) {

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { NonceRegistry } from "../src/auth/nonces.ts";
+import { seededRandom } from "./seeded-random.ts";
 
 const windowMs = 60_000;
 // A realistic clock: milliseconds since the epoch, far outside V8's small-integer range.
@@ -23,17 +24,6 @@ class NaiveRegistry {
   record(signer: string, nonce: number, nowMs: number): void {
     this.seen.set(`${signer}:${nonce}`, nowMs);
   }
-}
-
-// A small deterministic generator (xorshift32), so a failure names its seed.
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
 }
 
 test("a replay inside the window is refused, also after rotations", () => {
@@ -67,7 +57,7 @@ test("nonces ahead of and behind the clock, and a clock jump of days", () => {
 
 test("agrees with a naive registry over a random workload", () => {
   for (const seed of [1, 2, 3, 42, 2024]) {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const registry = new NonceRegistry({ windowMs, nowMs: startMs });
     const naive = new NaiveRegistry();
     let nowMs = startMs;
