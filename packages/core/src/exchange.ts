@@ -332,13 +332,6 @@ export class Exchange implements MatchingObserver {
     return position;
   }
 
-  // During restoreOrderTotals every position with orders is already registered (the snapshot lists
-  // them): the account's few positions are scanned instead of looked up in the map of all positions.
-  private restoredPositionFor(account: Account, marketIndex: number): Position {
-    for (const position of account.positions) if (position.market.index === marketIndex) return position;
-    return this.positionFor(account, marketIndex);
-  }
-
   /** A flat position with the account's settings for the market, not (yet) registered anywhere. */
   private unlistedPosition(account: Account, marketIndex: number): Position {
     const setting = account.settings?.get(marketIndex);
@@ -496,7 +489,7 @@ export class Exchange implements MatchingObserver {
     const pool = this.engine.pool;
     const account = this.engine.accounts.list[pool.account[slot]!]!;
     const marketIndex = pool.market[slot]!;
-    const position = this.rebuildingOrderTotals ? this.restoredPositionFor(account, marketIndex) : this.positionFor(account, marketIndex);
+    const position = this.positionFor(account, marketIndex);
     const flags = pool.flags[slot]!;
     const sell = flagIsSell(flags);
     const signedLots = lots * direction;
