@@ -825,30 +825,26 @@ export class Engine {
 
   /** The slot of the account's open order named by `ref` in `market`, or a rejection. */
   private resolve(address: string, marketSymbol: string | undefined, ref: OrderRef): number | Rejection {
+    const slot = this.ownedSlot(address, ref);
+    if (slot !== noSlot && (marketSymbol === undefined || this.markets[this.pool.market[slot]!]!.symbol === marketSymbol)) return slot;
+    // Another account's order is reported exactly like a missing one: ids reveal nothing.
+    return this.notFound(address, marketSymbol, ref);
+  }
+
+  /** The slot of the open order `ref` names if the account of `address` owns it, else noSlot. */
+  private ownedSlot(address: string, ref: OrderRef): number {
     if (typeof ref.orderId === "number") {
       // By order id, the owner is found from the order itself: its address equals `address` exactly when
       // the account of `address` exists and owns the order (accounts are keyed by address), so no
-      // address lookup is needed, and when this fails the order is not the account's open order.
+      // address lookup is needed.
       const slot = this.orderIndex.find(ref.orderId);
-      if (
-        slot !== noSlot &&
-        this.accounts.list[this.pool.account[slot]!]!.address === address &&
-        (marketSymbol === undefined || this.markets[this.pool.market[slot]!]!.symbol === marketSymbol)
-      ) {
-        return slot;
-      }
-    } else if (typeof ref.clientOrderId === "string") {
-      const account = this.accounts.find(address);
-      const orderId = account?.clientOrders?.get(ref.clientOrderId);
-      const slot = orderId === undefined ? noSlot : this.orderIndex.find(orderId);
-      const owned =
-        slot !== noSlot &&
-        this.pool.account[slot] === account!.index &&
-        (marketSymbol === undefined || this.markets[this.pool.market[slot]!]!.symbol === marketSymbol);
-      if (owned) return slot;
+      return slot !== noSlot && this.accounts.list[this.pool.account[slot]!]!.address === address ? slot : noSlot;
     }
-    // Another account's order is reported exactly like a missing one: ids reveal nothing.
-    return this.notFound(address, marketSymbol, ref);
+    if (typeof ref.clientOrderId !== "string") return noSlot;
+    const account = this.accounts.find(address);
+    const orderId = account?.clientOrders?.get(ref.clientOrderId);
+    const slot = orderId === undefined ? noSlot : this.orderIndex.find(orderId);
+    return slot !== noSlot && this.pool.account[slot] === account!.index ? slot : noSlot;
   }
 
   /** Why `ref` names no open order of the account: the most specific thing that is wrong. */
