@@ -26,7 +26,19 @@ export function collateralValue(account: Account, prices: CollateralPrices): Quo
 
 /** size × mark − signed entry, µUSD. */
 export function unrealizedPnl(position: Position, perpMarket: PerpMarket): QuoteUnits {
-  const value = notional(perpMarket.markPrice, Math.abs(position.size), perpMarket.quotePerTickLot);
+  return unrealizedPnlAt(position, markNotional(position, perpMarket));
+}
+
+/**
+ * unrealizedPnl − positionMaintenance, µUSD, from one mark notional: what a position adds to (or takes
+ * from) the equity above its maintenance margin. The liquidation checks need exactly this.
+ */
+export function pnlOverMaintenance(position: Position, perpMarket: PerpMarket): QuoteUnits {
+  const value = markNotional(position, perpMarket);
+  return unrealizedPnlAt(position, value) - maintenanceMargin(value, perpMarket.profile);
+}
+
+function unrealizedPnlAt(position: Position, value: QuoteUnits): QuoteUnits {
   return (position.size >= 0 ? value : -value) - position.signedEntry;
 }
 

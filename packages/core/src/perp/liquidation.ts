@@ -8,8 +8,7 @@ import type { Exchange } from "../exchange.ts";
 import { accepted, reject, type Accepted, type Rejection } from "../rejections.ts";
 import { int32Max, ppmOne, type PriceTicks, type SizeLots, type TimeNs } from "../units.ts";
 import type { OrderSpec } from "../commands.ts";
-import { collateralValue, markNotional, positionMaintenance, unrealizedPnl } from "./account-risk.ts";
-import { maintenanceMargin } from "./margin-tiers.ts";
+import { collateralValue, markNotional, pnlOverMaintenance } from "./account-risk.ts";
 import { adlQueue, deleverage } from "./adl.ts";
 import { feeFor } from "./fee-schedule.ts";
 import { divideRounded, multiplyDivide, multiplyDivideValues, notional, type QuoteUnits } from "./fixed-point.ts";
@@ -124,10 +123,7 @@ export class Liquidations {
     if (position.size === 0) return false;
     if (position.mode === "cross") return this.crossShortfall(position.account) < 0;
     const perpMarket = this.exchange.perpMarkets[position.market.index]!;
-    // unrealizedPnl and positionMaintenance, with the mark notional both start from computed once.
-    const value = markNotional(position, perpMarket);
-    const pnl = (position.size >= 0 ? value : -value) - position.signedEntry;
-    return position.margin + pnl < maintenanceMargin(value, perpMarket.profile);
+    return position.margin + pnlOverMaintenance(position, perpMarket) < 0;
   }
 
   /**
@@ -213,7 +209,7 @@ export class Liquidations {
     for (const position of account.positions) {
       if (position.mode !== "cross" || position.size === 0) continue;
       const perpMarket = this.exchange.perpMarkets[position.market.index]!;
-      buffer += unrealizedPnl(position, perpMarket) - positionMaintenance(position, perpMarket);
+      buffer += pnlOverMaintenance(position, perpMarket);
     }
     return buffer;
   }
@@ -280,7 +276,7 @@ export class Liquidations {
         continue;
       }
       const perpMarket = this.exchange.perpMarkets[position.market.index]!;
-      const here = unrealizedPnl(position, perpMarket) - positionMaintenance(position, perpMarket);
+      const here = pnlOverMaintenance(position, perpMarket);
       const price = liquidationPrice({
         sizeLots: position.size,
         collateral: -position.signedEntry - here + share,
