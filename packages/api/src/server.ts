@@ -195,15 +195,7 @@ function installHooks(app: FastifyInstance, context: ApiContext, clock: () => nu
   app.addHook("onRequest", (request, reply, done) => {
     request.startedAt = performance.now();
     reply.header("x-correlation-id", request.id);
-    let ipChecked: RateHeaders | null | Promise<RateHeaders | null>;
-    try {
-      ipChecked = context.rateLimiter.checkIp(request.ip, clock());
-    } catch (error) {
-      done(error as Error);
-      return;
-    }
-    if (ipChecked instanceof Promise) ipChecked.then(() => checkRouteCategory(request, context, clock, done), done);
-    else checkRouteCategory(request, context, clock, done);
+    answerThen(() => context.rateLimiter.checkIp(request.ip, clock()), () => checkRouteCategory(request, context, clock, done), done);
   });
   app.addHook("onSend", (request, reply, payload, done) => {
     const headers = request.rateHeaders;
@@ -232,22 +224,29 @@ function checkRouteCategory(request: FastifyRequest, context: ApiContext, clock:
     done();
     return;
   }
-  let headers: RateHeaders | null | Promise<RateHeaders | null>;
-  try {
-    headers = context.rateLimiter.check({ ip: request.ip, category: config.rateCategory, nowMs: clock() });
-  } catch (error) {
-    done(error as Error);
-    return;
-  }
-  if (headers instanceof Promise) {
-    headers.then((value) => {
-      request.rateHeaders = value;
+  const category = config.rateCategory;
+  answerThen(
+    () => context.rateLimiter.check({ ip: request.ip, category, nowMs: clock() }),
+    (headers) => {
+      request.rateHeaders = headers;
       done();
-    }, done);
+    },
+    done,
+  );
+}
+
+// Runs `then` with what `ask` answers, at once when it answers synchronously (the in-memory limiter) and
+// once its promise settles otherwise; a throw or a rejection goes to `fail` instead.
+function answerThen<T>(ask: () => T | Promise<T>, then: (value: T) => void, fail: (error: Error) => void): void {
+  let answer: T | Promise<T>;
+  try {
+    answer = ask();
+  } catch (error) {
+    fail(error as Error);
     return;
   }
-  request.rateHeaders = headers;
-  done();
+  if (answer instanceof Promise) answer.then(then, fail);
+  else then(answer);
 }
 
 function sendError(error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply, context: ApiContext): FastifyReply {

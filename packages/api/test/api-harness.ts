@@ -8,6 +8,7 @@ import { actionTypedData, type ActionFields, type ActionType } from "@perpdex/pr
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { ReadModel } from "../src/read-model/read-model.ts";
 import { specRateLimits, type RateLimitConfig } from "../src/rate-limit/rate-limiter.ts";
+import type { RateLimitStore } from "../src/rate-limit/rate-limit-store.ts";
 import { createApiServer, type ApiServer } from "../src/server.ts";
 
 export interface Harness {
@@ -26,6 +27,8 @@ export const noRateLimits: RateLimitConfig = { ...specRateLimits, exemptIps: new
 
 interface HarnessOptions {
   rateLimits?: RateLimitConfig;
+  /** Where the rate limiter keeps its buckets. Default: in memory. */
+  rateLimitStore?: RateLimitStore;
   mode?: "development" | "production";
   dataDirectory?: string;
   clock?: Clock;
@@ -66,7 +69,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       onApplied: (applied) => readModel.apply(applied),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
-    server = await createApiServer({ node, readModel, mode: options.mode ?? "development", port: 0, rateLimits: options.rateLimits ?? noRateLimits, verifierThreads: 1 });
+    server = await createApiServer({ node, readModel, mode: options.mode ?? "development", port: 0, rateLimits: options.rateLimits ?? noRateLimits,
+      ...(options.rateLimitStore === undefined ? {} : { rateLimitStore: options.rateLimitStore }),
+      verifierThreads: 1,
+    });
     const url = await server.listen();
     return {
       node,

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { specRateLimits } from "../src/rate-limit/rate-limiter.ts";
+import { MemoryRateLimitStore, type RateLimitStore } from "../src/rate-limit/rate-limit-store.ts";
 import { call, newWallet, signedBody, startHarness, type Harness } from "./api-harness.ts";
 
 let harness: Harness;
@@ -55,4 +56,32 @@ test("cancel-all: once per 500 ms per account (burst 4); another account is not 
   assert.equal(refusal.body.window, "1 second");
   const otherReply = await call(harness.url, "POST", "/v1/orders/cancel-all", { body: await signedBody(other, "CancelAll", { account: other.address }) });
   assert.notEqual(otherReply.status, 429);
+});
+
+test("a store that answers later (as Redis would) limits the same: headers, then 429 with the SPEC body", async () => {
+  // The hooks answer at once from the memory store; this runs the other path, through promises.
+  const memory = new MemoryRateLimitStore();
+  let asked = 0;
+  const later: RateLimitStore = {
+    take: async (key, rule, cost, nowMs) => {
+      asked += 1;
+      await new Promise((resolve) => setImmediate(resolve));
+      return memory.take(key, rule, cost, nowMs);
+    },
+  };
+  const slow = await startHarness({ rateLimits: specRateLimits, rateLimitStore: later });
+  try {
+    const first = await call(slow.url, "GET", "/v1/markets/BTC-PERP/ticker");
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get("x-ratelimit-limit"), "100");
+    assert.equal(first.headers.get("x-ratelimit-remaining"), "199");
+    assert.ok(asked >= 2, "both the IP's bucket and the category's were asked");
+    const replies = await Promise.all(Array.from({ length: 240 }, () => call(slow.url, "GET", "/v1/markets/BTC-PERP/ticker")));
+    const refusal = replies.find((reply) => reply.status === 429);
+    assert.ok(refusal !== undefined, replies.map((reply) => reply.status).join(","));
+    assert.equal(refusal.body.code, "RATE_LIMITED");
+    assert.equal(refusal.body.window, "1 minute");
+  } finally {
+    await slow.close();
+  }
 });
