@@ -4,23 +4,51 @@
 // jiffies (every process). One JSON line per sample on stdout, {t: epoch ms, machine, threads: {tid:
 // [name, cpuNs, waitNs]}}, until the process ends or this one is killed.
 import { readdirSync, readFileSync, writeSync } from "node:fs";
+
 const pid = process.argv[2];
 const intervalMs = Number(process.argv[3] ?? 5);
-const comms = new Map();
+// Thread names, read once per thread.
+const names = new Map();
+
+function threadName(id) {
+  let name = names.get(id);
+  if (name === undefined) {
+    name = readFileSync(`/proc/${pid}/task/${id}/comm`, "utf8").trim();
+    names.set(id, name);
+  }
+  return name;
+}
+
+// Busy jiffies of the whole machine: the first line of /proc/stat (user nice system idle iowait irq
+// softirq steal ...), without idle and iowait.
+function machineBusyJiffies() {
+  try {
+    const counters = readFileSync("/proc/stat", "utf8").split("\n", 1)[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    let busy = 0;
+    for (let index = 0; index < counters.length; index += 1) if (index !== 3 && index !== 4) busy += counters[index];
+    return busy;
+  } catch {
+    return 0;
+  }
+}
+
 function sample() {
-  const threads = {};
   let ids;
-  try { ids = readdirSync(`/proc/${pid}/task`); } catch { process.exit(0); }
+  try {
+    ids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    process.exit(0); // the process has ended
+  }
+  const threads = {};
   for (const id of ids) {
     try {
-      let comm = comms.get(id);
-      if (comm === undefined) { comm = readFileSync(`/proc/${pid}/task/${id}/comm`, "utf8").trim(); comms.set(id, comm); }
       const [cpu, wait] = readFileSync(`/proc/${pid}/task/${id}/schedstat`, "utf8").split(" ").map(Number);
-      threads[id] = [comm, cpu, wait];
-    } catch {}
+      threads[id] = [threadName(id), cpu, wait];
+    } catch {
+      // the thread ended between the listing and the read
+    }
   }
-  let all = 0;
-  try { const f = readFileSync("/proc/stat", "utf8").split("\n", 1)[0].trim().split(/\s+/).slice(1).map(Number); all = f.slice(0,8).reduce((s,v,i)=> i===3||i===4 ? s : s+v, 0); } catch {}
-  writeSync(1, JSON.stringify({ t: performance.timeOrigin + performance.now(), machine: all, threads }) + "\n");
+  writeSync(1, JSON.stringify({ t: performance.timeOrigin + performance.now(), machine: machineBusyJiffies(), threads }) + "\n");
 }
+
 setInterval(sample, intervalMs);
