@@ -96,8 +96,9 @@ function cpuMicroseconds(): number {
   return usage.user + usage.system;
 }
 
-// Closed loop: keeps `window` commands in flight, submitting the next as each is acknowledged.
-async function drive(node: ExchangeNode, commands: number, window: number): Promise<LoadResult> {
+// Closed loop: keeps `window` commands in flight, submitting the next as each is acknowledged. The
+// commands are the mixed stream unless `commandAt` makes them.
+async function drive(node: ExchangeNode, commands: number, window: number, commandAt?: (index: number) => ExchangeCommandInput): Promise<LoadResult> {
   const stream = new BenchStream(node.lastSequence + 1);
   const latencyMs = new Float64Array(commands);
   let next = 0;
@@ -109,7 +110,7 @@ async function drive(node: ExchangeNode, commands: number, window: number): Prom
     const submitOne = (): void => {
       const index = next++;
       const submittedAt = performance.now();
-      node.submit(stream.next()).then(() => {
+      node.submit(commandAt === undefined ? stream.next() : commandAt(index)).then(() => {
         latencyMs[index] = performance.now() - submittedAt;
         acknowledged += 1;
         if (next < commands) submitOne();
@@ -332,7 +333,7 @@ async function startup(dataDirectory: string, reuse: boolean): Promise<void> {
   const started = performance.now();
   // The node thread's CPU time holds up on a shared machine, where the wall-clock time does not.
   const cpuStarted = nodeThreadCpuMicroseconds();
-  const node = await ExchangeNode.open({ dataDirectory, logger, genesis: startupGenesis(), tickIntervalMs: 0 });
+  const node = await ExchangeNode.open({ dataDirectory, logger, genesis: startupGenesis(), tickIntervalMs: 0, checkpointEvery: checkpointEveryAtScale });
   const seconds = (performance.now() - started) / 1_000;
   const cpuSeconds = (nodeThreadCpuMicroseconds() - cpuStarted) / 1_000_000;
   assert.equal(node.exchange.engine.orderIndex.count, startupOrders);
@@ -342,7 +343,29 @@ async function startup(dataDirectory: string, reuse: boolean): Promise<void> {
     `start-up ${seconds.toFixed(2)} s to ready (journal open ${phases.journalOpenMs} ms, snapshot load + verify ${phases.snapshotLoadMs} ms, ` +
       `journal replay ${phases.replayMs} ms); node thread CPU ${cpuSeconds.toFixed(2)} s; heap ${Math.round(process.memoryUsage().heapUsed / 1_048_576)} MiB`,
   );
+  await intakeAtScale(node);
+  const closing = performance.now();
   await node.close();
+  console.log(`closed (a final checkpoint hashed on the node's thread, a final snapshot by the follower) in ${((performance.now() - closing) / 1_000).toFixed(1)} s`);
+}
+
+// Intake on the start-up state, across checkpoints: every checkpoint is a pass over 10 M orders, and
+// one taken on the node's thread would hold every sender for as long. Deposits (always accepted, and
+// they leave the orders as they are, so the directory stays reusable), 100 in flight.
+const checkpointEveryAtScale = 10_000;
+const intakeAtScaleCommands = 35_000;
+
+async function intakeAtScale(node: ExchangeNode): Promise<void> {
+  const first = node.lastSequence + 1;
+  const checkpoints = Math.floor((first - 1 + intakeAtScaleCommands) / checkpointEveryAtScale) - Math.floor((first - 1) / checkpointEveryAtScale);
+  const result = await drive(node, intakeAtScaleCommands, 100, (index) => deposit(account(index % startupAccounts), 1));
+  const sorted = result.latencyMs.slice().sort();
+  const stalled = sorted.filter((milliseconds) => milliseconds >= 100).length;
+  console.log(
+    `intake on this state, ${intakeAtScaleCommands.toLocaleString("en-US")} deposits, 100 in flight, across ${checkpoints} checkpoints: ` +
+      `${formatRate(result.commands / result.seconds)}, ack p50 ${percentile(sorted, 0.5).toFixed(2)} ms, p99 ${percentile(sorted, 0.99).toFixed(2)} ms, ` +
+      `max ${sorted[sorted.length - 1]!.toFixed(1)} ms; ${stalled} acks took 100 ms or more`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -13,7 +13,7 @@ import { DurableFeed, FrameWriter } from "./feed.ts";
 import type { FollowerOptions, SnapshotReport } from "./follower.ts";
 import { Follower } from "./follower.ts";
 import { genesisCommands } from "./genesis.ts";
-import { checkpointRecordBytes, recordOverheadBytes } from "./journal/format.ts";
+import { afterCommandRecordsBytes, checkpointRecordBytes, recordOverheadBytes } from "./journal/format.ts";
 import type { DurableObserver, Journal, JournalStatistics } from "./journal/journal.ts";
 import type { JournalRecord } from "./journal/journal-reader.ts";
 import type { LogSource } from "./log-reader.ts";
@@ -115,6 +115,10 @@ export class ExchangeNode {
   // Commands journaled but not yet durable, released in sequence order as the journal syncs them.
   private readonly pending = new PendingAcknowledgements();
   private lastCheckpointSequence = 0;
+  // Checkpoint-due records journaled whose hash the follower has not reported yet, and reported (or
+  // recovered) hashes waiting to be journaled as deferred checkpoints, one behind each next command.
+  private readonly awaitingHashes = new Set<number>();
+  private readonly deferredCheckpoints: { readonly sequence: number; readonly stateHash: Uint8Array }[] = [];
   private archiving: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private readonly appliedListeners: AppliedListener[] = [];
@@ -179,6 +183,8 @@ export class ExchangeNode {
     const followerEvents = {
       onSnapshot: (report: SnapshotReport) => node?.onSnapshot(report),
       onFatal: (error: Error) => (node === undefined ? (fatalBeforeOpen ??= error) : node.fail(error)),
+      // Hashes of the checkpoints recovery replays are the node's own (below); only later ones count.
+      onCheckpointHash: (sequence: number, stateHash: Uint8Array) => node?.onCheckpointHash(sequence, stateHash),
     };
     try {
       removeTemporarySnapshots(paths.snapshots);
@@ -188,6 +194,11 @@ export class ExchangeNode {
       if (settings.follower) follower = startFollower(settings, paths, starting.snapshot?.file ?? null, followerEvents);
       const replayed = replayForRecovery(source, starting.state, follower, settings.onApplied);
       node = new ExchangeNode({ settings, paths, lock, source, state: starting.state, follower });
+      // Checkpoint-due records whose deferred checkpoint the log lacks (the node stopped first): recovery
+      // hashed the state there, so their checkpoints follow the next commands.
+      for (const [sequence, stateHash] of [...replayed.summary.dueHashes].sort(([left], [right]) => left - right)) {
+        node.deferredCheckpoints.push({ sequence, stateHash });
+      }
       if (settings.onApplied !== undefined) node.appliedListeners.push(settings.onApplied);
       if (fatalBeforeOpen !== undefined) throw fatalBeforeOpen;
       settings.logger.info(
@@ -325,8 +336,8 @@ export class ExchangeNode {
       });
     }
     const recordBytes = recordOverheadBytes + written.end + authBytes;
-    // Room is kept for one checkpoint: it may follow this command.
-    if (this.journal.pendingByteCount + recordBytes + checkpointRecordBytes > this.pendingBytesMax) throw this.busyError("bytes");
+    // Room is kept for the checkpoint records that may follow this command.
+    if (this.journal.pendingByteCount + recordBytes + afterCommandRecordsBytes > this.pendingBytesMax) throw this.busyError("bytes");
     return this.sequence(written.command, written.end, authBytes === 0 ? undefined : auth, group);
   }
 
@@ -359,7 +370,8 @@ export class ExchangeNode {
       this.fail(error as Error);
       throw error;
     }
-    if (sequence % this.settings.checkpointEvery === 0) this.checkpoint();
+    if (sequence % this.settings.checkpointEvery === 0) this.checkpoint(this.follower?.active !== true);
+    if (this.deferredCheckpoints.length > 0) this.appendDeferredCheckpoint();
     this.ticks.expiryAt(this.exchange.engine.expiries.peekTime());
     const acknowledgement: Acknowledgement = { sequence, time, result, events };
     if (group === undefined) return this.pending.pushSingle(acknowledgement, command as LogCommand, auth);
@@ -427,17 +439,35 @@ export class ExchangeNode {
     }
   }
 
-  // The state hash is taken here, synchronously, right after its command: the journal format wants a
-  // checkpoint directly behind its command. It costs a pass over the state (docs/node.md, "Known
-  // limits"); snapshots, the bigger cost, run on the follower thread.
-  private checkpoint(): void {
+  // A checkpoint of the state after the last command. With a follower running, the node journals only
+  // a checkpoint-due record: the follower hashes its state there (a pass over the whole state, seconds
+  // at ten million orders, that intake must not wait for) and reports the hash, which the node journals
+  // as a deferred checkpoint behind a later command. Without one (or at shutdown), the node hashes here
+  // and the checkpoint goes right behind its command.
+  private checkpoint(inline: boolean): void {
+    const sequence = BigInt(this.state.lastSequence);
+    this.lastCheckpointSequence = this.state.lastSequence;
+    // Durability (or the journal's failure) reaches the node through the journal's observer.
+    if (!inline) {
+      this.journal.appendCheckpointDue(sequence).catch(() => {});
+      this.awaitingHashes.add(this.state.lastSequence);
+      return;
+    }
     const started = performance.now();
     const stateHash = stateHashBytes(this.exchange);
-    const sequence = BigInt(this.state.lastSequence);
-    // Its durability (or the journal's failure) reaches the node through the journal's observer.
     this.journal.appendCheckpoint({ sequence, stateHash }).catch(() => {});
-    this.lastCheckpointSequence = this.state.lastSequence;
     this.logger.debug({ sequence: sequence.toString(), milliseconds: performance.now() - started }, "node: checkpoint");
+  }
+
+  private onCheckpointHash(sequence: number, stateHash: Uint8Array): void {
+    if ((this.status !== "open" && this.status !== "closing") || !this.awaitingHashes.delete(sequence)) return;
+    this.deferredCheckpoints.push({ sequence, stateHash });
+  }
+
+  // One deferred checkpoint behind the command just journaled (the journal keeps room for one).
+  private appendDeferredCheckpoint(): void {
+    const { sequence, stateHash } = this.deferredCheckpoints.shift()!;
+    this.journal.appendDeferredCheckpoint({ sequence: BigInt(sequence), stateHash }).catch(() => {});
   }
 
   private submitTick(): void {
@@ -540,13 +570,19 @@ export class ExchangeNode {
     if (healthy) this.status = "closing";
     this.ticks.stop();
     await this.journal.flush().catch(() => {});
-    if (healthy && this.lastSequence > this.lastCheckpointSequence) this.checkpoint();
-    await this.journal.flush().catch(() => {});
     // Every durable command is acknowledged before close resolves, not a slice per turn.
     this.releaseDurable(Number.POSITIVE_INFINITY);
-    // Frames gathered for the follower go before the stop message.
+    // Frames gathered for the follower go before the stop message. The follower reports the hashes of
+    // the checkpoint-due records it still had to reach before it stops.
     this.feed?.flush();
     const followerSequence = await this.follower?.stop({ finalSnapshot: healthy });
+    if (healthy) {
+      // The log ends with a checkpoint: hashed here, intake is over. Reported hashes follow while the
+      // segment has room (the command's reserved room holds one; any others wait for the next start).
+      if (this.lastSequence > this.lastCheckpointSequence) this.checkpoint(true);
+      while (this.deferredCheckpoints.length > 0 && this.journal.segmentRoomBytes >= checkpointRecordBytes) this.appendDeferredCheckpoint();
+      await this.journal.flush().catch(() => {});
+    }
     await this.archiving;
     try {
       await this.journal.close();
@@ -565,7 +601,7 @@ function startFollower(
   settings: NodeSettings,
   paths: DataPaths,
   snapshotFile: string | null,
-  events: Pick<FollowerOptions, "onSnapshot" | "onFatal">,
+  events: Pick<FollowerOptions, "onSnapshot" | "onFatal" | "onCheckpointHash">,
 ): Follower {
   return Follower.start({
     snapshotsDirectory: paths.snapshots,

@@ -6,7 +6,7 @@
 // command the journal could still lose. The follower does not check the checksums (the bytes never
 // leave the process's memory), and the frames recovery builds from records it replays carry zeros there.
 import assert from "node:assert/strict";
-import { recordHeaderBytes, recordMagic, recordOverheadBytes } from "./journal/format.ts";
+import { recordHeaderBytes, recordKindCode, recordMagic, recordOverheadBytes } from "./journal/format.ts";
 import type { JournalRecord } from "./journal/journal-reader.ts";
 
 // Offsets within a record (journal/format.ts).
@@ -15,8 +15,11 @@ const payloadLengthOffset = 4;
 const authLengthOffset = 8;
 const sequenceOffset = 12;
 const timeOffset = 20;
-const kindCommand = 1;
-const kindCheckpoint = 2;
+const kindCommand = recordKindCode("command");
+const kindCheckpoint = recordKindCode("checkpoint");
+const kindCheckpointDue = recordKindCode("checkpointDue");
+const kindDeferredCheckpoint = recordKindCode("deferredCheckpoint");
+const noBytes = new Uint8Array(0);
 const twoTo32 = 0x1_0000_0000;
 // Small to start: at low load a message holds a few records; the buffer doubles as needed.
 const initialBytes = 4 * 1024;
@@ -41,7 +44,7 @@ export class FrameWriter {
     const sequenceNumber = Number(sequence);
     view.setUint32(at, 0, true);
     view.setUint8(at, recordMagic);
-    view.setUint8(at + kindOffset, kind === "command" ? kindCommand : kindCheckpoint);
+    view.setUint8(at + kindOffset, recordKindCode(kind));
     view.setUint32(at + payloadLengthOffset, payloadBytes, true);
     view.setUint32(at + authLengthOffset, 0, true);
     view.setUint32(at + sequenceOffset, sequenceNumber % twoTo32, true);
@@ -55,7 +58,8 @@ export class FrameWriter {
   }
 
   addRecord(record: JournalRecord): void {
-    this.add(record.kind, record.sequence, record.time, record.kind === "command" ? record.payload : record.stateHash);
+    const payload = record.kind === "command" ? record.payload : record.kind === "checkpointDue" ? noBytes : record.stateHash;
+    this.add(record.kind, record.sequence, record.time, payload);
   }
 
   /** Adds whole journal records, as the journal wrote them. */
@@ -113,9 +117,11 @@ export function* readFrames(bytes: Uint8Array): Generator<JournalRecord, void, u
     assert.ok(end <= bytes.length, "feed: truncated frame payload");
     const payload = bytes.subarray(start, start + payloadBytes);
     if (kind === kindCommand) yield { kind: "command", sequence, time, payload, auth: undefined };
+    else if (kind === kindCheckpoint) yield { kind: "checkpoint", sequence, time, stateHash: payload };
+    else if (kind === kindCheckpointDue) yield { kind: "checkpointDue", sequence, time };
     else {
-      assert.equal(kind, kindCheckpoint, "feed: unknown frame kind");
-      yield { kind: "checkpoint", sequence, time, stateHash: payload };
+      assert.equal(kind, kindDeferredCheckpoint, "feed: unknown frame kind");
+      yield { kind: "deferredCheckpoint", sequence, time, stateHash: payload };
     }
     at = end;
   }

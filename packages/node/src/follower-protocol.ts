@@ -29,5 +29,7 @@ export type FromFollower =
       readonly removed: readonly string[];
     }
   | { readonly type: "divergence"; readonly sequence: number; readonly expected: string; readonly actual: string }
+  /** The state hash after command `sequence`, which has a checkpoint-due record: the node journals it. */
+  | { readonly type: "checkpointHash"; readonly sequence: number; readonly stateHash: Uint8Array }
   | { readonly type: "log"; readonly level: "info" | "warn" | "error"; readonly object: Record<string, unknown>; readonly message: string }
   | { readonly type: "stopped"; readonly sequence: number };

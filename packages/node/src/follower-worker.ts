@@ -1,7 +1,8 @@
 // The follower thread: a second exchange that replays every durable command the node journals. It takes
-// the slow, state-sized work off the node's thread — snapshots — and checks every checkpoint the node
-// records against its own state hash, which is replica verification in miniature: two exchanges fed the
-// same log must agree at every checkpoint.
+// the slow, state-sized work off the node's thread — snapshots, and the state hash at every checkpoint-due
+// record, which it reports for the node to journal as a deferred checkpoint — and checks every checkpoint
+// the node records against its own state hash, which is replica verification in miniature: two exchanges
+// fed the same log must agree at every checkpoint.
 import assert from "node:assert/strict";
 import { readlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
@@ -69,7 +70,11 @@ function snapshot(reason: string): void {
   send({ type: "log", level: "info", object: { sequence: written.sequence, reason }, message: "follower: snapshot taken" });
 }
 
-function snapshotIfDueByCount(record: JournalRecord): void {
+// Hashes taken at checkpoint-due records, until their deferred checkpoint comes back in a later message.
+const dueHashes = new Map<number, Uint8Array>();
+
+function onRecord(record: JournalRecord, _result: unknown, dueHash: Uint8Array | undefined): void {
+  if (dueHash !== undefined) send({ type: "checkpointHash", sequence: Number(record.sequence), stateHash: dueHash });
   if (record.kind === "command" && !diverged && state.lastSequence - lastSnapshotSequence >= start.snapshotEvery) snapshot("commands");
 }
 
@@ -84,7 +89,7 @@ function applyFrames(frames: Uint8Array): void {
   try {
     // A message can carry many batches (the node gathers them): snapshots stay every snapshotEvery
     // commands by checking after each command, not only after each message.
-    replayRecords({ state, records: readFrames(frames), verifyCheckpoints: true, onRecord: snapshotIfDueByCount });
+    replayRecords({ state, records: readFrames(frames), verifyCheckpoints: true, dueHashes, onRecord });
   } catch (error) {
     if (!(error instanceof CheckpointMismatchError)) throw error;
     // A diverged follower must not write snapshots: they would carry its (wrong or right) state.

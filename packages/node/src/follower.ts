@@ -13,6 +13,8 @@ export interface FollowerOptions extends FollowerStart {
   readonly onSnapshot: (report: SnapshotReport) => void;
   /** The follower failed or its state diverged from the node's: the node must stop. */
   readonly onFatal: (error: Error) => void;
+  /** The follower hashed the state at a checkpoint-due record. */
+  readonly onCheckpointHash: (sequence: number, stateHash: Uint8Array) => void;
 }
 
 const workerUrl = new URL("./follower-bootstrap.mjs", import.meta.url);
@@ -40,7 +42,7 @@ export class Follower {
 
   private constructor(options: FollowerOptions) {
     this.options = options;
-    const { logger: _logger, onSnapshot: _onSnapshot, onFatal: _onFatal, ...start } = options;
+    const { logger: _logger, onSnapshot: _onSnapshot, onFatal: _onFatal, onCheckpointHash: _onCheckpointHash, ...start } = options;
     this.worker = new Worker(workerUrl, { workerData: start satisfies FollowerStart });
     this.worker.on("message", (message: FromFollower) => this.receive(message));
     this.worker.on("error", (error) => this.fatal(error));
@@ -64,6 +66,11 @@ export class Follower {
     }
     const message: ToFollower = { type: "frames", frames };
     this.worker.postMessage(message, [frames.buffer as ArrayBuffer]);
+  }
+
+  /** Whether the follower still takes frames (it has not exited, fallen too far behind or been stopped). */
+  get active(): boolean {
+    return !this.exited && !this.lagging && this.stopped === undefined;
   }
 
   /** Waits for the follower to apply everything sent, optionally snapshot, and exit. */
@@ -93,6 +100,9 @@ export class Follower {
         return;
       case "snapshot":
         this.options.onSnapshot(message);
+        return;
+      case "checkpointHash":
+        this.options.onCheckpointHash(message.sequence, message.stateHash);
         return;
       case "divergence":
         logger.error({ sequence: message.sequence, expected: message.expected, actual: message.actual }, "follower: state hash differs from the node's checkpoint");

@@ -31,7 +31,7 @@ export interface ExchangeNodeOptions {
   readonly clockStepBackWarnNs?: bigint;
   /** The wall clock. Default: the system clock. */
   readonly clock?: Clock;
-  /** Run the follower thread (snapshots, checkpoint cross-checks). Default true. */
+  /** Run the follower thread (snapshots, checkpoint hashes off the node's thread, cross-checks). Default true. */
   readonly follower?: boolean;
   /** Journal limits (segment size and so on); defaults are the journal's. */
   readonly journal?: Partial<JournalLimits>;

@@ -1,7 +1,9 @@
 // Replay: journal records in, exchange state out. One loop serves recovery at start, the follower thread,
 // `perpdex replay` and `perpdex verify`. It checks the log on the way — each command is the next sequence
 // with a later time, each checkpoint follows its command, every payload decodes — and, when asked,
-// compares the state hash at every checkpoint (and any other recorded hash) with the one recorded.
+// compares the state hash at every checkpoint (and any other recorded hash) with the one recorded. A
+// checkpoint recorded in two parts (journal/format.ts) is hashed at its checkpoint-due record and
+// compared when its deferred checkpoint arrives.
 import type { CommandResult } from "@perpdex/core";
 import { CommandCodecError, decodeCommandBinary, type LogCommandInput } from "@perpdex/protocol";
 import { CheckpointMismatchError, LogInvalidError } from "./errors.ts";
@@ -53,16 +55,31 @@ export interface ReplayOptions {
   /** Stop once this sequence is applied. */
   readonly toSequence?: number;
   /**
-   * Called with every record after it is applied (commands, with the command's result) or checked
-   * (checkpoints, result undefined).
+   * State hashes taken at checkpoint-due records and not yet matched with their deferred checkpoint, by
+   * sequence: pass the same map to consecutive replays of one log (the follower's messages), since a
+   * deferred checkpoint can come in a later one. Default: a map of this replay's own.
    */
-  readonly onRecord?: (record: JournalRecord, result: CommandResult | undefined) => void;
+  readonly dueHashes?: Map<number, Uint8Array>;
+  /**
+   * Called with every record after it is applied (commands, with the command's result) or checked
+   * (checkpoints, result undefined). For a checkpoint-due record, `dueHash` is the hash taken there (when
+   * verifying).
+   */
+  readonly onRecord?: (record: JournalRecord, result: CommandResult | undefined, dueHash?: Uint8Array) => void;
 }
 
 /** What a replay went through. */
 export interface ReplaySummary {
   readonly commands: number;
+  /** Checkpoints and deferred checkpoints read (checked against the state when verifying). */
   readonly checkpoints: number;
+  /** Checkpoint-due records read. */
+  readonly checkpointsDue: number;
+  /**
+   * When verifying: the hashes taken at checkpoint-due records whose deferred checkpoint has not been
+   * read (yet), by sequence; the `dueHashes` map.
+   */
+  readonly dueHashes: ReadonlyMap<number, Uint8Array>;
   readonly hashesVerified: number;
   /** The last sequence whose recorded hash was compared and matched; 0 when none. */
   readonly lastMatchingSequence: number;
@@ -79,23 +96,41 @@ export interface ReplaySummary {
 export function replayRecords(options: ReplayOptions): ReplaySummary {
   const { state, referenceHashes, onRecord } = options;
   const toSequence = BigInt(options.toSequence ?? Number.MAX_SAFE_INTEGER);
-  const summary = { commands: 0, checkpoints: 0, hashesVerified: 0, lastMatchingSequence: 0 };
+  const dueHashes = options.dueHashes ?? new Map<number, Uint8Array>();
+  const summary = { commands: 0, checkpoints: 0, checkpointsDue: 0, dueHashes, hashesVerified: 0, lastMatchingSequence: 0 };
   for (const record of options.records) {
     // Stop before the first command past the end, so a checkpoint of the last command is still checked.
     if (record.kind === "command" && record.sequence > toSequence) break;
     let result: CommandResult | undefined;
+    let dueHash: Uint8Array | undefined;
     if (record.kind === "command") {
       const sequence = checkCommandPlace(state, record);
       result = state.apply(commandOfRecord(record.sequence, record.time, record.payload));
       summary.commands += 1;
       const reference = referenceHashes?.get(sequence);
-      if (reference !== undefined) verifyHash(state, reference, summary);
-    } else {
+      if (reference !== undefined) compareHash(state.lastSequence, stateHashBytes(state.exchange), reference, summary);
+    } else if (record.kind === "checkpoint") {
       checkCheckpointPlace(state, record.sequence);
       summary.checkpoints += 1;
-      if (options.verifyCheckpoints) verifyHash(state, record.stateHash, summary);
+      if (options.verifyCheckpoints) compareHash(state.lastSequence, stateHashBytes(state.exchange), record.stateHash, summary);
+    } else if (record.kind === "checkpointDue") {
+      checkCheckpointPlace(state, record.sequence);
+      summary.checkpointsDue += 1;
+      if (options.verifyCheckpoints) {
+        dueHash = stateHashBytes(state.exchange);
+        dueHashes.set(state.lastSequence, dueHash);
+      }
+    } else {
+      const sequence = checkDeferredPlace(state, record.sequence);
+      summary.checkpoints += 1;
+      const taken = dueHashes.get(sequence);
+      // Without the hash taken at its due record (a replay that started after it), nothing to compare.
+      if (options.verifyCheckpoints && taken !== undefined) {
+        dueHashes.delete(sequence);
+        compareHash(sequence, taken, record.stateHash, summary);
+      }
     }
-    onRecord?.(record, result);
+    onRecord?.(record, result, dueHash);
   }
   return summary;
 }
@@ -119,16 +154,24 @@ function checkCheckpointPlace(state: LogState, sequence: bigint): void {
   }
 }
 
-function verifyHash(state: LogState, expected: Uint8Array, summary: { hashesVerified: number; lastMatchingSequence: number }): void {
-  const actual = stateHashBytes(state.exchange);
+function checkDeferredPlace(state: LogState, sequence: bigint): number {
+  if (sequence < 1n || Number(sequence) > state.lastSequence) {
+    throw new LogInvalidError({ sequence, reason: `a deferred checkpoint of sequence ${sequence} follows command ${state.lastSequence}` });
+  }
+  return Number(sequence);
+}
+
+// `actual` is the replayed state's hash after command `sequence`.
+function compareHash(sequence: number, actual: Uint8Array, expected: Uint8Array, summary: { hashesVerified: number; lastMatchingSequence: number }): void {
   if (!Buffer.from(actual).equals(expected)) {
     throw new CheckpointMismatchError({
-      sequence: state.lastSequence,
+      sequence,
       expected: hexOf(expected),
       actual: hexOf(actual),
       lastMatchingSequence: summary.lastMatchingSequence,
     });
   }
   summary.hashesVerified += 1;
-  summary.lastMatchingSequence = state.lastSequence;
+  // A deferred checkpoint can name a command before one already matched.
+  summary.lastMatchingSequence = Math.max(summary.lastMatchingSequence, sequence);
 }

@@ -6,8 +6,9 @@
 // cleanly (closed, busy, malformed, a genesis command)
 // without consuming a sequence.
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, truncateSync } from "node:fs";
 import { getPriority } from "node:os";
+import path from "node:path";
 import { test } from "node:test";
 import { checkExchangeInvariants, defaultLimits, prdCircuitBreaker, prdRiskLimits } from "@perpdex/core";
 import { CommandCodecError, decodeCommandBinary, type ExchangeCommandInput } from "@perpdex/protocol";
@@ -20,6 +21,7 @@ import {
   genesisCommands,
   type ExchangeNodeOptions,
 } from "../src/index.ts";
+import { decodeRecord, segmentHeaderBytes, type RecordKind } from "../src/journal/format.ts";
 import { Journal } from "../src/journal/journal.ts";
 import { replayTool } from "../src/tools.ts";
 import { RecordingLogger, alice, bob, delay, deposit, funding, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
@@ -265,6 +267,76 @@ test("node: the follower snapshots, and a restart starts from the snapshot", asy
   assert.equal(recovered?.object.replayedCommands, 0);
   assert.equal(node.stateHash(), hash);
   await node.close();
+});
+
+// The segment file and byte offset of the first record of `kind` in the journal.
+function firstRecordOf(dataDirectory: string, kind: RecordKind): { file: string; offset: number; sequence: bigint } {
+  const directory = path.join(dataDirectory, "journal");
+  for (const name of readdirSync(directory).filter((entry) => entry.endsWith(".journal")).sort()) {
+    const file = path.join(directory, name);
+    const bytes = readFileSync(file);
+    for (let offset = segmentHeaderBytes; offset < bytes.length; ) {
+      const decoded = decodeRecord(bytes, offset, bytes.length);
+      assert.equal(decoded.status, "valid");
+      if (decoded.status !== "valid") break;
+      if (decoded.kind === kind) return { file, offset, sequence: decoded.sequence };
+      offset += decoded.recordBytes;
+    }
+  }
+  return assert.fail(`no ${kind} record in the journal`);
+}
+
+test("node: with a follower, checkpoints are hashed off the node's thread and journaled later; recovery adds the ones a stop left out", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  const logger = new RecordingLogger();
+  let node = await ExchangeNode.open(options(dataDirectory, logger, { follower: true, checkpointEvery: 10 }));
+  await Promise.all(funding.map((input) => node.submit(input)));
+  for (let round = 0; round < 5; round += 1) {
+    await Promise.all(Array.from({ length: 13 }, (_, index) => node.submit(place(index % 2 ? alice : bob, limitOrder(index % 2 ? "buy" : "sell", 1 + index)))));
+    // Room for the follower's reports to come back between rounds (they need not: close waits for them).
+    await delay(30);
+  }
+  const lastSequence = node.lastSequence;
+  assert.equal(lastSequence, 75, "genesis (8), 2 deposits, 65 orders");
+  await node.close();
+  assert.deepEqual(
+    logger.lines.filter((line) => line.message === "node: checkpoint").map((line) => line.object.sequence),
+    [String(lastSequence)],
+    "the node's thread hashed the state once, on close",
+  );
+  let records = await journalRecords(dataDirectory);
+  const multiples = Array.from({ length: Math.floor(lastSequence / 10) }, (_, index) => 10 * (index + 1));
+  const sequencesOf = (kind: string): number[] => records.filter((record) => record.kind === kind).map((record) => Number(record.sequence));
+  assert.deepEqual(sequencesOf("checkpointDue"), multiples, "a checkpoint-due record right behind every 10th command");
+  assert.deepEqual(sequencesOf("checkpoint"), [lastSequence], "the final checkpoint on close");
+  assert.deepEqual(sequencesOf("deferredCheckpoint").sort((left, right) => left - right), multiples, "every due checkpoint's hash, journaled later");
+  for (const [index, record] of records.entries()) {
+    if (record.kind !== "deferredCheckpoint") continue;
+    const due = records.findIndex((other) => other.kind === "checkpointDue" && other.sequence === record.sequence);
+    assert.ok(due >= 0 && due < index, "a deferred checkpoint follows its due record");
+  }
+  const verified = await replayTool({ dataDirectory, logger: new RecordingLogger(), verify: true, fromSnapshot: false });
+  assert.equal(verified.ok, true);
+  assert.equal(verified.checkpointsUnconfirmed, 0);
+  assert.ok(verified.hashesVerified >= multiples.length + 1, "every checkpoint was compared");
+
+  // A node stopped between a due record and its deferred checkpoint: cut the log there (and what
+  // follows), as a crash would, and drop the snapshots, which were written later.
+  const cut = firstRecordOf(dataDirectory, "deferredCheckpoint");
+  truncateSync(cut.file, cut.offset);
+  rmSync(path.join(dataDirectory, "snapshots"), { recursive: true, force: true });
+  const unconfirmed = await replayTool({ dataDirectory, logger: new RecordingLogger(), verify: true, fromSnapshot: false });
+  assert.equal(unconfirmed.ok, true);
+  assert.ok(unconfirmed.checkpointsUnconfirmed >= 1, "the cut log has a due record without its hash");
+  const restarted = new RecordingLogger();
+  node = await ExchangeNode.open(options(dataDirectory, restarted, { checkpointEvery: 1_000 }));
+  await node.submit(deposit(alice, 1));
+  await node.close();
+  records = await journalRecords(dataDirectory);
+  assert.ok(sequencesOf("deferredCheckpoint").includes(Number(cut.sequence)), "recovery hashed the due record and the node journaled it");
+  const completed = await replayTool({ dataDirectory, logger: new RecordingLogger(), verify: true, fromSnapshot: false });
+  assert.equal(completed.ok, true);
+  assert.equal(completed.checkpointsUnconfirmed, 0);
 });
 
 // The nice value of every thread of this process (field 19 of /proc/self/task/<tid>/stat).

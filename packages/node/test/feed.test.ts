@@ -13,16 +13,23 @@ test("feed: frames carry commands and checkpoints exactly", () => {
   writer.add("command", 5n, 1_767_225_600_000_000_001n, payload);
   writer.add("checkpoint", 5n, 1_767_225_600_000_000_001n, stateHash);
   writer.add("command", 6n, 1_767_225_600_000_000_002n, new Uint8Array(0));
+  writer.addRecord({ kind: "checkpointDue", sequence: 6n, time: 1_767_225_600_000_000_002n });
+  writer.add("command", 7n, 1_767_225_600_000_000_003n, payload.subarray(0, 3));
+  writer.addRecord({ kind: "deferredCheckpoint", sequence: 6n, time: 1_767_225_600_000_000_003n, stateHash: stateHash.map((byte) => byte + 1) });
   const records = [...readFrames(writer.take())];
   assert.equal(writer.byteLength, 0);
-  assert.equal(records.length, 3);
+  assert.equal(records.length, 6);
   assert.deepEqual(records.map((record) => [record.kind, record.sequence, record.time]), [
     ["command", 5n, 1_767_225_600_000_000_001n],
     ["checkpoint", 5n, 1_767_225_600_000_000_001n],
     ["command", 6n, 1_767_225_600_000_000_002n],
+    ["checkpointDue", 6n, 1_767_225_600_000_000_002n],
+    ["command", 7n, 1_767_225_600_000_000_003n],
+    ["deferredCheckpoint", 6n, 1_767_225_600_000_000_003n],
   ]);
   assert.deepEqual(records[0]!.kind === "command" ? records[0]!.payload : undefined, payload);
   assert.deepEqual(records[1]!.kind === "checkpoint" ? records[1]!.stateHash : undefined, stateHash);
+  assert.deepEqual(records[5]!.kind === "deferredCheckpoint" ? records[5]!.stateHash : undefined, new Uint8Array(32).fill(8));
 });
 
 test("feed: journal records go to the follower as written, auth envelopes skipped", () => {

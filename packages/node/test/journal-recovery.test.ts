@@ -202,6 +202,15 @@ function checkpoint(sequence: bigint, time = timeFor(sequence)): RecordFields {
   return { kind: 'checkpoint', sequence, time, payload: new Uint8Array(32) };
 }
 
+function checkpointDue(sequence: bigint, time = timeFor(sequence)): RecordFields {
+  return { kind: 'checkpointDue', sequence, time, payload: new Uint8Array(0) };
+}
+
+// The hash of command `sequence`'s state, recorded behind the command at `after`.
+function deferredCheckpoint(sequence: bigint, after: bigint, time = timeFor(after)): RecordFields {
+  return { kind: 'deferredCheckpoint', sequence, time, payload: new Uint8Array(32).fill(7) };
+}
+
 test('recovery: records out of order in the file refuse to start, even as the last record', async (context) => {
   const cases = [
     { name: 'gap', records: [command(1n), command(2n), command(4n), command(5n)], bad: 2, sequence: 3n, reason: /sequence 4, expected 3/ },
@@ -213,6 +222,10 @@ test('recovery: records out of order in the file refuse to start, even as the la
     { name: 'checkpoint ahead', records: [command(1n), checkpoint(2n)], bad: 1, sequence: 2n, reason: /checkpoint sequence 2, expected 1/ },
     { name: 'checkpoint twice', records: [command(1n), checkpoint(1n), checkpoint(1n)], bad: 2, sequence: 2n, reason: /checkpoint at sequence 1/ },
     { name: 'checkpoint time', records: [command(1n), checkpoint(1n, timeFor(2n))], bad: 1, sequence: 2n, reason: /checkpoint time/ },
+    { name: 'due ahead', records: [command(1n), checkpointDue(2n)], bad: 1, sequence: 2n, reason: /checkpoint-due record sequence 2, expected 1/ },
+    { name: 'due after a checkpoint', records: [command(1n), checkpoint(1n), checkpointDue(1n)], bad: 2, sequence: 2n, reason: /checkpoint-due record at sequence 1/ },
+    { name: 'deferred ahead', records: [command(1n), command(2n), deferredCheckpoint(3n, 2n)], bad: 2, sequence: 3n, reason: /deferred checkpoint of sequence 3, after command 2/ },
+    { name: 'deferred time', records: [command(1n), checkpointDue(1n), command(2n), deferredCheckpoint(1n, 1n)], bad: 3, sequence: 3n, reason: /deferred checkpoint time/ },
   ];
   for (const entry of cases) {
     const directory = temporaryDirectory(context);
@@ -253,6 +266,9 @@ test('replay checks the order again, in the same words as recovery, across chunk
     { name: 'checkpoint ahead', records: [command(1n), checkpoint(2n)], bad: 1, sequence: 2n, reason: /^checkpoint sequence 2, expected 1$/ },
     { name: 'checkpoint twice', records: [command(1n), checkpoint(1n), checkpoint(1n)], bad: 2, sequence: 2n, reason: /^checkpoint at sequence 1 without a command before it$/ },
     { name: 'checkpoint time', records: [command(1n), checkpoint(1n, timeFor(2n))], bad: 1, sequence: 2n, reason: /^checkpoint time/ },
+    { name: 'due twice', records: [command(1n), checkpointDue(1n), checkpointDue(1n)], bad: 2, sequence: 2n, reason: /^checkpoint-due record at sequence 1 without a command before it$/ },
+    { name: 'deferred ahead', records: [command(1n), command(2n), deferredCheckpoint(3n, 2n)], bad: 2, sequence: 3n, reason: /^deferred checkpoint of sequence 3, after command 2$/ },
+    { name: 'deferred time', records: [command(1n), checkpointDue(1n), command(2n), deferredCheckpoint(1n, 1n)], bad: 3, sequence: 3n, reason: /^deferred checkpoint time/ },
     { name: 'low half back, high half forward', records: [command(1n, wrap), command(2n, wrap + 20n), command(3n, wrap + 15n)], bad: 2, sequence: 3n, reason: /does not exceed/ },
     { name: 'high half back', records: [command(1n, wrap + 20n), command(2n, wrap + 5n)], bad: 1, sequence: 2n, reason: /does not exceed/ },
   ];
@@ -275,7 +291,15 @@ test('replay checks the order again, in the same words as recovery, across chunk
   // Times across a 2^32 ns step, in order, read whole.
   const directory = temporaryDirectory(context);
   const filePath = path.join(directory, firstSegment);
-  writeSegment(filePath, 1n, [command(1n, wrap), checkpoint(1n, wrap), command(2n, wrap + 20n), command(3n, wrap + (1n << 33n))]);
+  writeSegment(filePath, 1n, [
+    command(1n, wrap),
+    checkpoint(1n, wrap),
+    command(2n, wrap + 20n),
+    checkpointDue(2n, wrap + 20n),
+    command(3n, wrap + (1n << 33n)),
+    deferredCheckpoint(2n, 3n, wrap + (1n << 33n)),
+    deferredCheckpoint(1n, 3n, wrap + (1n << 33n)),
+  ]);
   const segments = [{ name: firstSegment, firstSequence: 1n, previousTime: 0n, bytes: statSync(filePath).size }];
   const read = [...readJournalRecords({ directory, segments, fromSequence: 1n, chunkBytes: 40 })];
   assert.deepEqual(
@@ -284,7 +308,14 @@ test('replay checks the order again, in the same words as recovery, across chunk
       ['command', 1n, wrap],
       ['checkpoint', 1n, wrap],
       ['command', 2n, wrap + 20n],
+      ['checkpointDue', 2n, wrap + 20n],
       ['command', 3n, wrap + (1n << 33n)],
+      ['deferredCheckpoint', 2n, wrap + (1n << 33n)],
+      ['deferredCheckpoint', 1n, wrap + (1n << 33n)],
     ],
   );
+  // Recovery's scan takes the same segment whole.
+  const journal = await Journal.open({ directory, logger: new RecordingLogger() });
+  assert.equal(journal.lastSequence, 3n);
+  await journal.close();
 });

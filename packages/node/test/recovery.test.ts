@@ -8,7 +8,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { checkExchangeInvariants } from "@perpdex/core";
 import { CheckpointMismatchError, ExchangeNode, Journal, JournalCorruptError, RecoveryError, type ExchangeNodeOptions } from "../src/index.ts";
-import { checkpointRecordBytes, decodeRecord, encodeRecord, recordBytesFor, segmentHeaderBytes } from "../src/journal/format.ts";
+import { checkpointRecordBytes, decodeRecord, encodeRecord, recordBytesFor, segmentHeaderBytes, type RecordKind } from "../src/journal/format.ts";
 import { snapshotHeaderBytes } from "../src/snapshot-file.ts";
 import { listSnapshots } from "../src/snapshot-store.ts";
 import {
@@ -46,7 +46,7 @@ function onlySegment(dataDirectory: string): string {
 
 interface RecordPlace {
   readonly offset: number;
-  readonly kind: "command" | "checkpoint";
+  readonly kind: RecordKind;
   readonly sequence: bigint;
   readonly time: bigint;
   readonly payload: Buffer;

@@ -89,6 +89,39 @@ test("tools: replay --verify pins a divergence between recorded hashes", async (
   }
 });
 
+test("tools: replay --verify compares a deferred checkpoint with the state hashed at its due record", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  await populate(dataDirectory, 40, { follower: true, checkpointEvery: 10 });
+  const clean = await replayTool({ dataDirectory, logger: new RecordingLogger(), verify: true, fromSnapshot: false });
+  assert.equal(clean.ok, true);
+  assert.equal(clean.checkpointsDue, 5, "due records at 10, 20, 30, 40 and 50");
+  // A recorded hash that no replay reaches, with valid checksums: only the comparison can catch it.
+  const journalDirectory = path.join(dataDirectory, "journal");
+  let tampered: bigint | undefined;
+  for (const name of fs.readdirSync(journalDirectory).filter((entry) => entry.endsWith(".journal"))) {
+    const file = path.join(journalDirectory, name);
+    const bytes = fs.readFileSync(file);
+    for (let offset = segmentHeaderBytes; offset < bytes.length && tampered === undefined; ) {
+      const decoded = decodeRecord(bytes, offset, bytes.length);
+      assert.equal(decoded.status, "valid");
+      if (decoded.status !== "valid") break;
+      if (decoded.kind === "deferredCheckpoint") {
+        encodeRecord(bytes, offset, { kind: "deferredCheckpoint", sequence: decoded.sequence, time: decoded.time, payload: new Uint8Array(32).fill(0xee) });
+        fs.writeFileSync(file, bytes);
+        tampered = decoded.sequence;
+      }
+      offset += decoded.recordBytes;
+    }
+  }
+  assert.ok(tampered !== undefined, "the log holds a deferred checkpoint");
+  const report = await replayTool({ dataDirectory, logger: new RecordingLogger(), verify: true, fromSnapshot: false });
+  assert.equal(report.ok, false);
+  assert.equal(report.divergence?.atOrBeforeSequence, Number(tampered));
+  assert.equal(report.divergence?.recorded, "ee".repeat(32));
+  const verified = await verifyTool({ dataDirectory, logger: new RecordingLogger() });
+  assert.match(verified.problems[0]!, new RegExp(`State hash mismatch at sequence ${tampered}`));
+});
+
 test("tools: verify checks the whole log across archived and live segments", async (context) => {
   const dataDirectory = scratchDirectory(context);
   const hash = await populate(dataDirectory, 120, { follower: true, snapshotEvery: 30, journal: { segmentBytesMax: 4_096, payloadBytesMax: 512, batchBytesMax: 4_096 } });

@@ -17,7 +17,7 @@
 // | offset   | bytes | field                                                                     |
 // |----------|-------|---------------------------------------------------------------------------|
 // |        0 |     1 | magic 0xA5                                                                |
-// |        1 |     1 | kind (u8): 1 command, 2 checkpoint                                        |
+// |        1 |     1 | kind (u8): 1 command, 2 checkpoint, 3 checkpoint due, 4 deferred checkpoint |
 // |        2 |     2 | reserved, zero                                                            |
 // |        4 |     4 | payload length N (u32)                                                    |
 // |        8 |     4 | auth length A (u32); 0 for a checkpoint and a command without one         |
@@ -43,6 +43,14 @@
 // A checkpoint record carries the state hash after applying the command with the same sequence; its time
 // is that command's time. It does not consume a sequence number.
 //
+// A checkpoint can also be recorded in two parts, so that no writer has to hash the state the moment its
+// command is applied (a pass over the whole state: seconds at ten million orders). A "checkpoint due"
+// record (kind 3, no payload) stands where a checkpoint would, right behind its command, once per
+// sequence (a command has a checkpoint or a due record, not both): whoever replays the log hashes the
+// state there. A "deferred checkpoint" record (kind 4, the 32-byte hash) comes later, anywhere after that
+// command: its sequence is the due command's, its time the time of the command it follows. Kinds 3 and
+// 4 came after version 2's first release; a reader that predates them refuses them as unknown kinds.
+//
 // The hot path (one encode per command, one decode per record on replay) writes and reads the header
 // bytes directly: the sequence as two u32 halves from a number, the time with one bigint write.
 import assert from 'node:assert/strict';
@@ -62,6 +70,11 @@ export const recordChecksumBytes = 4;
 export const recordOverheadBytes = recordHeaderBytes + recordChecksumBytes;
 export const stateHashBytes = 32;
 export const checkpointRecordBytes = recordOverheadBytes + stateHashBytes;
+/**
+ * The room a writer keeps behind every command, so what may follow it never starts a segment: a
+ * checkpoint (or a checkpoint-due record, smaller) and one deferred checkpoint.
+ */
+export const afterCommandRecordsBytes = 2 * checkpointRecordBytes;
 /** A format limit, not a tuning knob: no valid record is larger, so a larger length is corruption. */
 export const payloadBytesFormatMax = 64 * 1024 * 1024;
 /** A format limit on the auth envelope, for the same reason. */
@@ -69,15 +82,29 @@ export const authBytesFormatMax = 1024 * 1024;
 /** The largest value a u64 field can hold. */
 export const u64Max = (1n << 64n) - 1n;
 
-/** What a record holds: a command to apply, or a state-hash checkpoint. */
-export type RecordKind = 'command' | 'checkpoint';
+/**
+ * What a record holds: a command to apply, a state-hash checkpoint of the command before it, the mark
+ * that the state after the command before it is to be hashed ('checkpointDue'), or that hash recorded
+ * later ('deferredCheckpoint').
+ */
+export type RecordKind = 'command' | 'checkpoint' | 'checkpointDue' | 'deferredCheckpoint';
 
-const kindCodes: Readonly<Record<RecordKind, number>> = { command: 1, checkpoint: 2 };
+const kindCodes: Readonly<Record<RecordKind, number>> = { command: 1, checkpoint: 2, checkpointDue: 3, deferredCheckpoint: 4 };
+const kindsByCode: readonly (RecordKind | undefined)[] = [undefined, 'command', 'checkpoint', 'checkpointDue', 'deferredCheckpoint'];
 
 function kindFromCode(code: number): RecordKind | undefined {
-  if (code === kindCodes.command) return 'command';
-  if (code === kindCodes.checkpoint) return 'checkpoint';
-  return undefined;
+  return kindsByCode[code];
+}
+
+/** The kind's code on disk. */
+export function recordKindCode(kind: RecordKind): number {
+  return kindCodes[kind];
+}
+
+/** The payload bytes a record of this kind must have (a state hash, nothing), or -1 for any (a command). */
+function payloadBytesOfKind(code: number): number {
+  if (code === kindCodes.checkpoint || code === kindCodes.deferredCheckpoint) return stateHashBytes;
+  return code === kindCodes.checkpointDue ? 0 : -1;
 }
 
 /** The bytes a record with a payload of `payloadBytes` (and an auth envelope of `authBytes`) takes on disk. */
@@ -144,7 +171,7 @@ export function encodeRecord(target: Buffer, offset: number, fields: RecordField
   assert.ok(fields.sequence >= 1n && fields.sequence <= BigInt(Number.MAX_SAFE_INTEGER));
   assert.ok(fields.time >= 1n && fields.time <= u64Max);
   const payload = fields.payload;
-  return encodeRecordParts(target, offset, fields.kind === 'command' ? 1 : 2, Number(fields.sequence), fields.time, payload, payload.length, fields.auth);
+  return encodeRecordParts(target, offset, kindCodes[fields.kind], Number(fields.sequence), fields.time, payload, payload.length, fields.auth);
 }
 
 /**
@@ -166,8 +193,9 @@ export function encodeRecordParts(
   const recordBytes = recordOverheadBytes + payloadBytes + authBytes;
   assert.ok(payloadBytes <= payloadBytesFormatMax && authBytes <= authBytesFormatMax);
   assert.ok(Number.isSafeInteger(sequence) && sequence >= 1);
-  if (kindCode === kindCodes.checkpoint) assert.ok(payloadBytes === stateHashBytes && authBytes === 0);
-  else assert.equal(kindCode, kindCodes.command);
+  if (kindCode !== kindCodes.command) {
+    assert.ok(kindFromCode(kindCode) !== undefined && payloadBytes === payloadBytesOfKind(kindCode) && authBytes === 0);
+  }
   assert.ok(offset + recordBytes <= target.length);
   target[offset] = recordMagic;
   target[offset + 1] = kindCode;
@@ -232,7 +260,7 @@ export function decodeRecord(source: Buffer, offset: number, end: number): Recor
   }
   return {
     status: 'valid',
-    kind: source[offset + 1] === kindCodes.command ? 'command' : 'checkpoint',
+    kind: kindFromCode(source[offset + 1]!)!,
     sequence: sequenceAt(source, offset + 12),
     time: u64At(source, offset + 20),
     payloadOffset: offset + recordHeaderBytes,
@@ -270,7 +298,7 @@ function isHeaderSound(source: Uint8Array, offset: number, payloadBytes: number,
   if (payloadBytes > payloadBytesFormatMax || authBytes > authBytesFormatMax) return false;
   if (u32At(source, offset + 16) >= 0x20_0000) return false;
   if (kind === kindCodes.command) return true;
-  return kind === kindCodes.checkpoint && payloadBytes === stateHashBytes && authBytes === 0;
+  return kind !== undefined && kind >= kindCodes.checkpoint && kind <= kindCodes.deferredCheckpoint && payloadBytes === payloadBytesOfKind(kind) && authBytes === 0;
 }
 
 // A little-endian u32 from four byte loads: cheaper than Buffer.readUInt32LE's argument checks.
@@ -278,13 +306,15 @@ function u32At(source: Uint8Array, at: number): number {
   return (source[at]! | (source[at + 1]! << 8) | (source[at + 2]! << 16) | (source[at + 3]! << 24)) >>> 0;
 }
 
-/** The kind code (1 command, 2 checkpoint) of the (checked) record at `source[offset]`. */
+/** The kind code (1 command, 2 checkpoint, 3 checkpoint due, 4 deferred checkpoint) of the (checked) record at `source[offset]`. */
 export function recordKindCodeAt(source: Uint8Array, offset: number): number {
   return source[offset + 1]!;
 }
 
 /** The kind code of a command record (see `recordKindCodeAt`). */
 export const commandKindCode = kindCodes.command;
+/** The kind code of a deferred checkpoint record (see `recordKindCodeAt`). */
+export const deferredCheckpointKindCode = kindCodes.deferredCheckpoint;
 
 /** The sequence of the (checked) record at `source[offset]`, as a number (sequences stay below 2^53). */
 export function recordSequenceNumberAt(source: Uint8Array, offset: number): number {
@@ -309,7 +339,7 @@ export function recordBytesNeeded(source: Buffer, offset: number, end: number): 
 
 /** The kind of the (checked) record at `source[offset]`. */
 export function recordKindAt(source: Buffer, offset: number): RecordKind {
-  return source[offset + 1] === kindCodes.command ? 'command' : 'checkpoint';
+  return kindFromCode(source[offset + 1]!)!;
 }
 
 /** The payload length of the (checked) record at `source[offset]`. */
@@ -382,8 +412,10 @@ function recordHeaderProblem(source: Buffer, offset: number): string | undefined
   if (payloadBytes > payloadBytesFormatMax) return `record payload length ${payloadBytes} over the format limit`;
   const authBytes = source.readUInt32LE(offset + 8);
   if (authBytes > authBytesFormatMax) return `record auth length ${authBytes} over the format limit`;
-  if (kind === 'checkpoint' && payloadBytes !== stateHashBytes) return 'checkpoint payload is not a state hash';
-  if (kind === 'checkpoint' && authBytes !== 0) return 'checkpoint with an auth envelope';
+  if (kind !== 'command' && payloadBytes !== payloadBytesOfKind(kindCodes[kind])) {
+    return kind === 'checkpointDue' ? 'checkpoint-due record with a payload' : `${kind === 'checkpoint' ? 'checkpoint' : 'deferred checkpoint'} payload is not a state hash`;
+  }
+  if (kind !== 'command' && authBytes !== 0) return 'checkpoint with an auth envelope';
   const high = source.readUInt32LE(offset + 16);
   if (high >= 0x20_0000) return 'record sequence beyond 2^53';
   return undefined;

@@ -8,10 +8,12 @@ import { JournalCorruptError, JournalError } from './errors.ts';
 import {
   commandKindCode,
   decodeRecord,
+  deferredCheckpointKindCode,
   recordAuthBytesAt,
   recordBytesAt,
   recordBytesNeeded,
   recordHeaderBytes,
+  recordKindAt,
   recordKindCodeAt,
   recordPayloadBytesAt,
   recordSequenceAt,
@@ -20,6 +22,7 @@ import {
   recordTimeHighAt,
   recordTimeLowAt,
   segmentHeaderBytes,
+  type RecordKind,
 } from './format.ts';
 import type { JournalSegment } from './segment-files.ts';
 import type { Chunk, SegmentReadOptions } from './segment-reader.ts';
@@ -43,6 +46,20 @@ export type JournalRecord =
       /** The sequence of the command after which the state had this hash. */
       readonly sequence: bigint;
       /** The time of that command. */
+      readonly time: bigint;
+      readonly stateHash: Uint8Array;
+    }
+  | {
+      /** The state after the command before this record is to be hashed; the hash follows later. */
+      readonly kind: 'checkpointDue';
+      readonly sequence: bigint;
+      readonly time: bigint;
+    }
+  | {
+      /** The hash of the state after command `sequence`, which has a checkpoint-due record. */
+      readonly kind: 'deferredCheckpoint';
+      readonly sequence: bigint;
+      /** The time of the command this record follows (not that of command `sequence`). */
       readonly time: bigint;
       readonly stateHash: Uint8Array;
     };
@@ -182,22 +199,22 @@ class JournalScan implements Generator<JournalRecord, void, undefined> {
         continue;
       }
       if (recordBytes < 0) throw this.corrupt(offset, damageOf(buffer, offset, chunk.filled));
-      const isCommand = recordKindCodeAt(buffer, offset) === commandKindCode;
+      const kindCode = recordKindCodeAt(buffer, offset);
       const sequence = recordSequenceNumberAt(buffer, offset);
       const timeHigh = recordTimeHighAt(buffer, offset);
       const timeLow = recordTimeLowAt(buffer, offset);
-      if (isCommand ? !this.takeCommand(sequence, timeHigh, timeLow) : !this.takeCheckpoint(sequence, timeHigh, timeLow)) {
-        throw this.corrupt(offset, this.orderProblem(isCommand, buffer, offset));
+      if (kindCode === commandKindCode ? !this.takeCommand(sequence, timeHigh, timeLow) : !this.takeCheckpoint(kindCode, sequence, timeHigh, timeLow)) {
+        throw this.corrupt(offset, this.orderProblem(buffer, offset));
       }
       this.position = offset + recordBytes;
-      if (sequence >= this.fromSequence) return this.recordAt(buffer, offset, isCommand);
+      if (sequence >= this.fromSequence) return this.recordAt(buffer, offset, kindCode);
     }
   }
 
   // The record's object, with views of its payload and auth envelope. The views are made from the
   // chunk's ArrayBuffer and offset, read once per chunk: through Buffer's getters every record's views
   // cost about twice as much.
-  private recordAt(buffer: Buffer, offset: number, isCommand: boolean): JournalRecord {
+  private recordAt(buffer: Buffer, offset: number, kindCode: number): JournalRecord {
     if (buffer !== this.viewedBuffer) {
       this.viewedBuffer = buffer;
       this.arrayBuffer = buffer.buffer;
@@ -208,7 +225,7 @@ class JournalScan implements Generator<JournalRecord, void, undefined> {
     const payload = new Uint8Array(this.arrayBuffer, payloadStart, payloadBytes);
     const sequence = recordSequenceAt(buffer, offset);
     const time = recordTimeAt(buffer, offset);
-    if (!isCommand) return { kind: 'checkpoint', sequence, time, stateHash: payload };
+    if (kindCode !== commandKindCode) return checkpointRecord(recordKindAt(buffer, offset), sequence, time, payload);
     const authBytes = recordAuthBytesAt(buffer, offset);
     const auth = authBytes === 0 ? undefined : new Uint8Array(this.arrayBuffer, payloadStart + payloadBytes, authBytes);
     return { kind: 'command', sequence, time, payload, auth };
@@ -230,9 +247,11 @@ class JournalScan implements Generator<JournalRecord, void, undefined> {
     return true;
   }
 
-  private takeCheckpoint(sequence: number, timeHigh: number, timeLow: number): boolean {
-    if (sequence !== this.nextSequence - 1 || sequence <= this.lastCheckpointSequence) return false;
+  // SequenceChecker's rules for the records that are not commands, in numbers.
+  private takeCheckpoint(kindCode: number, sequence: number, timeHigh: number, timeLow: number): boolean {
     if (timeHigh !== this.lastTimeHigh || timeLow !== this.lastTimeLow) return false;
+    if (kindCode === deferredCheckpointKindCode) return sequence >= 1 && sequence <= this.nextSequence - 1;
+    if (sequence !== this.nextSequence - 1 || sequence <= this.lastCheckpointSequence) return false;
     this.lastCheckpointSequence = sequence;
     return true;
   }
@@ -248,8 +267,8 @@ class JournalScan implements Generator<JournalRecord, void, undefined> {
     return (BigInt(this.lastTimeHigh) << 32n) | BigInt(this.lastTimeLow);
   }
 
-  private orderProblem(isCommand: boolean, buffer: Buffer, offset: number): string {
-    const problem = this.checker().problem(isCommand ? 'command' : 'checkpoint', recordSequenceAt(buffer, offset), recordTimeAt(buffer, offset));
+  private orderProblem(buffer: Buffer, offset: number): string {
+    const problem = this.checker().problem(recordKindAt(buffer, offset), recordSequenceAt(buffer, offset), recordTimeAt(buffer, offset));
     assert.ok(problem !== undefined, 'the scan refused a record the sequence checker accepts');
     return problem;
   }
@@ -297,6 +316,12 @@ class JournalScan implements Generator<JournalRecord, void, undefined> {
     const fileOffset = this.chunk!.fileOffset + offset;
     return new JournalCorruptError({ segmentFile: this.filePath, offset: fileOffset, sequenceExpected: BigInt(this.nextSequence), reason });
   }
+}
+
+function checkpointRecord(kind: RecordKind, sequence: bigint, time: bigint, payload: Uint8Array): JournalRecord {
+  if (kind === 'checkpointDue') return { kind, sequence, time };
+  assert.ok(kind === 'checkpoint' || kind === 'deferredCheckpoint');
+  return { kind, sequence, time, stateHash: payload };
 }
 
 function damageOf(buffer: Buffer, offset: number, end: number): string {

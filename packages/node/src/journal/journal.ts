@@ -16,11 +16,12 @@ import { createBatch } from './batch.ts';
 import type { RecordKind } from './format.ts';
 import {
   authBytesFormatMax,
-  checkpointRecordBytes,
+  afterCommandRecordsBytes,
   encodeRecordParts,
   encodeSegmentHeader,
   payloadBytesFormatMax,
   recordBytesFor,
+  recordKindCode,
   segmentHeaderBytes,
   stateHashBytes,
   u64Max,
@@ -128,6 +129,8 @@ export interface JournalReadOptions {
   readonly fromSequence: bigint;
 }
 
+const noBytes = new Uint8Array(0);
+
 function resolveLimits(options: JournalOpenOptions): JournalLimits {
   const limits: JournalLimits = {
     segmentBytesMax: options.segmentBytesMax ?? 256 * mebibyte,
@@ -141,10 +144,10 @@ function resolveLimits(options: JournalOpenOptions): JournalLimits {
   for (const value of Object.values(limits)) assert.ok(Number.isSafeInteger(value) && value > 0);
   assert.ok(limits.payloadBytesMax <= payloadBytesFormatMax);
   assert.ok(limits.authBytesMax <= authBytesFormatMax && limits.authBytesMax <= limits.payloadBytesMax);
-  // A segment must hold its header, the largest command and the checkpoint that may follow it; a batch
+  // A segment must hold its header, the largest command and the checkpoints that may follow it; a batch
   // must hold a segment header and the largest command, so any record fits a fresh batch.
   const commandBytesMax = recordBytesFor(limits.payloadBytesMax);
-  assert.ok(segmentHeaderBytes + commandBytesMax + checkpointRecordBytes <= limits.segmentBytesMax);
+  assert.ok(segmentHeaderBytes + commandBytesMax + afterCommandRecordsBytes <= limits.segmentBytesMax);
   assert.ok(segmentHeaderBytes + commandBytesMax <= limits.batchBytesMax);
   assert.ok(limits.batchBytesMax <= limits.pendingBytesMax);
   assert.ok(limits.readChunkBytes >= segmentHeaderBytes);
@@ -314,6 +317,35 @@ export class Journal {
   }
 
   /**
+   * Records that the state after the last appended command is to be hashed by whoever replays the log;
+   * the hash follows later as a deferred checkpoint (`appendDeferredCheckpoint`). Takes the place of a
+   * checkpoint: at most one of the two per sequence. Resolves once durable.
+   *
+   * @example
+   * await journal.appendCheckpointDue(journal.lastSequence);
+   */
+  appendCheckpointDue(sequence: bigint): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    assert.ok(!this.closing, 'journal: append after close');
+    return this.enqueue('checkpointDue', sequence, this.checker.lastTime, noBytes, 0, undefined).durable;
+  }
+
+  /**
+   * Records the state hash after command `sequence`, an earlier command with a checkpoint-due record,
+   * here behind the last appended command. Resolves once durable.
+   *
+   * @example
+   * await journal.appendDeferredCheckpoint({ sequence: 100_000n, stateHash });
+   */
+  appendDeferredCheckpoint(checkpoint: JournalAppendCheckpoint): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    assert.ok(!this.closing, 'journal: append after close');
+    assert.equal(checkpoint.stateHash.length, stateHashBytes, 'journal: a state hash has 32 bytes');
+    const stateHash = checkpoint.stateHash;
+    return this.enqueue('deferredCheckpoint', checkpoint.sequence, this.checker.lastTime, stateHash, stateHash.length, undefined).durable;
+  }
+
+  /**
    * `append` for a caller that learns of durability through its DurableObserver: the same checks and
    * the same batch, without handing out the batch's promise. Throws (rather than rejects) once the
    * journal has failed.
@@ -344,6 +376,11 @@ export class Journal {
     this.observer = observer;
   }
 
+  /** Bytes the current segment can still take before a command must start a new one. */
+  get segmentRoomBytes(): number {
+    return this.limits.segmentBytesMax - this.planned.bytes;
+  }
+
   /** Bytes of records appended but not yet durable. */
   get pendingByteCount(): number {
     return this.pendingBytes;
@@ -361,13 +398,12 @@ export class Journal {
     const problem = this.checker.take(kind, sequence, time);
     if (problem !== undefined) assert.fail(`journal: ${problem}`);
     const batch = this.batchFor(kind, sequence, recordBytes, previousTime);
-    const kindCode = kind === 'command' ? 1 : 2;
-    const written = encodeRecordParts(batch.buffer, batch.bytesUsed, kindCode, Number(sequence), time, payload, payloadBytes, auth);
+    const written = encodeRecordParts(batch.buffer, batch.bytesUsed, recordKindCode(kind), Number(sequence), time, payload, payloadBytes, auth);
     check(written === recordBytes, 'journal: record size differs from its encoding');
     batch.bytesUsed += recordBytes;
     batch.recordCount += 1;
-    // A checkpoint carries its command's sequence: either way, the batch's last command.
-    batch.lastSequence = sequence;
+    // The batch's last command (a deferred checkpoint names an earlier one).
+    batch.lastSequence = this.checker.lastSequence;
     this.planned.bytes += recordBytes;
     this.pendingBytes += recordBytes;
     check(this.planned.bytes <= this.limits.segmentBytesMax, 'journal: segment over segmentBytesMax');
@@ -377,11 +413,11 @@ export class Journal {
 
   // The batch the record goes into: the newest queued one if it has room and targets the same
   // segment, else a new one. A command that would overfill the segment starts a new segment first,
-  // keeping room for the checkpoint that may follow it; so every segment starts with a command.
+  // keeping room for the checkpoints that may follow it; so every segment starts with a command.
   private batchFor(kind: RecordKind, sequence: bigint, recordBytes: number, previousTime: bigint): Batch {
     const planned = this.planned;
     const hasRecords = planned.bytes > segmentHeaderBytes;
-    if (kind === 'command' && hasRecords && planned.bytes + recordBytes + checkpointRecordBytes > this.limits.segmentBytesMax) {
+    if (kind === 'command' && hasRecords && planned.bytes + recordBytes + afterCommandRecordsBytes > this.limits.segmentBytesMax) {
       const segment = { name: segmentName(sequence), firstSequence: sequence, previousTime, bytes: 0 };
       this.planned = { segment, bytes: segmentHeaderBytes, headerQueued: false };
     }

@@ -12,6 +12,7 @@ import type { JournalCorruptErrorParameters } from './errors.ts';
 import { JournalCorruptError } from './errors.ts';
 import {
   commandKindCode,
+  deferredCheckpointKindCode,
   encodeSegmentHeader,
   isRecordHeaderAt,
   recordBytesAt,
@@ -255,8 +256,11 @@ function scanRecordsQuickly(segment: OpenSegment, checker: SequenceChecker, chun
       nextSequence = sequence + 1;
       timeHigh = high;
       timeLow = low;
+    } else if (recordKindCodeAt(buffer, position) === deferredCheckpointKindCode) {
+      // For a deferred checkpoint: an earlier command's sequence, the last command's time.
+      if (sequence < 1 || sequence > nextSequence - 1 || high !== timeHigh || low !== timeLow) return undefined;
     } else {
-      // For a checkpoint: the last command's sequence and time, once.
+      // For a checkpoint or checkpoint-due record: the last command's sequence and time, once.
       if (sequence !== nextSequence - 1 || sequence <= checkpointSequence || high !== timeHigh || low !== timeLow) return undefined;
       checkpointSequence = sequence;
     }

@@ -16,8 +16,9 @@ export class SequenceChecker {
   nextSequence: bigint;
   /** The time of the last command accepted (or the previous time the checker started from). */
   lastTime: bigint;
-  // A checkpoint may follow only a command seen by this checker, once per sequence. Starting at
-  // firstSequence - 1 forbids a checkpoint before the first command, so every segment opens with one.
+  // A checkpoint (or checkpoint-due record) may follow only a command seen by this checker, once per
+  // sequence. Starting at firstSequence - 1 forbids one before the first command. Deferred checkpoints
+  // do not count: they name an earlier command, and several may follow one command.
   private lastCheckpointSequence: bigint;
 
   constructor(start: SequenceCheckerStart) {
@@ -57,9 +58,17 @@ export class SequenceChecker {
       if (time <= this.lastTime) return `command time ${time} does not exceed the previous time ${this.lastTime}`;
       return undefined;
     }
-    if (sequence !== this.lastSequence) return `checkpoint sequence ${sequence}, expected ${this.lastSequence}`;
-    if (sequence <= this.lastCheckpointSequence) return `checkpoint at sequence ${sequence} without a command before it`;
-    if (time !== this.lastTime) return `checkpoint time ${time}, expected the command's time ${this.lastTime}`;
+    if (kind === 'deferredCheckpoint') {
+      // The hash of an earlier command's state, recorded wherever the log has got to.
+      if (sequence < 1n || sequence > this.lastSequence) return `deferred checkpoint of sequence ${sequence}, after command ${this.lastSequence}`;
+      if (time !== this.lastTime) return `deferred checkpoint time ${time}, expected the last command's time ${this.lastTime}`;
+      return undefined;
+    }
+    // A checkpoint or a checkpoint-due record: right behind its command, one of them per command.
+    const name = kind === 'checkpoint' ? 'checkpoint' : 'checkpoint-due record';
+    if (sequence !== this.lastSequence) return `${name} sequence ${sequence}, expected ${this.lastSequence}`;
+    if (sequence <= this.lastCheckpointSequence) return `${name} at sequence ${sequence} without a command before it`;
+    if (time !== this.lastTime) return `${name} time ${time}, expected the command's time ${this.lastTime}`;
     return undefined;
   }
 
@@ -73,7 +82,7 @@ export class SequenceChecker {
     if (kind === 'command') {
       this.nextSequence = sequence + 1n;
       this.lastTime = time;
-    } else {
+    } else if (kind !== 'deferredCheckpoint') {
       this.lastCheckpointSequence = sequence;
     }
     return undefined;
