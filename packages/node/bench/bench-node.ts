@@ -2,8 +2,9 @@
 // snapshot of 10,000,000 resting orders), on the perpetual exchange: every order passes the margin check,
 // every fill settles into positions, fees, the insurance fund. Run: `npm run bench:node` (all parts) or
 // `npm run bench:node -- throughput|replay|startup [--commands N] [--orders N] [--startup-directory DIR]
-// [--loads 1,100,1000,20000,many]` (DIR keeps the start-up data: built on the first run, reused by the
-// next ones; --loads picks throughput loads by window, "many" being the submitMany one).
+// [--loads 1,100,1000,20000,many,journal]` (DIR keeps the start-up data: built on the first run, reused
+// by the next ones; --loads picks throughput loads by window, "many" being the submitMany one and
+// "journal" the journal alone, without the exchange).
 //
 // Every number is measured through the real node: ExchangeNode.submit (encode, sequence, apply, journal
 // append, fdatasync'ed group commit, acknowledgement), with its follower thread running. Each load also
@@ -16,8 +17,8 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { defaultLimits, type PriceTicks, type SizeLots } from "@perpdex/core";
-import type { ExchangeCommandInput } from "@perpdex/protocol";
-import { ExchangeNode, demoMarket, silentLogger, type GenesisConfig, type NodeLogger } from "../src/index.ts";
+import { encodeCommandBinary, type ExchangeCommandInput } from "@perpdex/protocol";
+import { ExchangeNode, Journal, demoMarket, silentLogger, type GenesisConfig, type NodeLogger } from "../src/index.ts";
 import { dataPaths, lockDataDirectory } from "../src/data-directory.ts";
 import { readLog } from "../src/log-reader.ts";
 import { LogState } from "../src/log-state.ts";
@@ -31,7 +32,7 @@ const { values, positionals } = parseArgs({
     commands: { type: "string" },
     orders: { type: "string" },
     directory: { type: "string" },
-    // Which throughput loads to run, by window ("1,100,1000,20000,many"; default all): for profiling one.
+    // Which throughput loads to run, by window ("1,100,1000,20000,many,journal"; default all): for profiling one.
     loads: { type: "string" },
     // Keep the start-up data directory here (built once, reused by later runs, never deleted).
     "startup-directory": { type: "string" },
@@ -42,7 +43,7 @@ const parts = positionals.length === 0 ? ["throughput", "replay", "startup"] : p
 const throughputCommands = Number(values.commands ?? 2_000_000);
 const startupOrders = Number(values.orders ?? 10_000_000);
 const scratchRoot = values.directory ?? os.tmpdir();
-const loadsChosen = new Set((values.loads ?? "1,100,1000,20000,many").split(","));
+const loadsChosen = new Set((values.loads ?? "1,100,1000,20000,many,journal").split(","));
 
 function scratch(prefix: string): string {
   return mkdtempSync(path.join(scratchRoot, prefix));
@@ -182,10 +183,11 @@ async function throughput(dataDirectory: string): Promise<void> {
   if (loadsChosen.has("many")) {
     report(`200,000 commands, submitMany 10 × 100`, await driveGroups(node, 200_000, 100, 10));
   }
+  if (loadsChosen.has("journal")) await journalAlone(scratchRoot);
   const journal = node.statistics.journal;
   const records = journal.recordsWritten - before.recordsWritten;
   const syncs = journal.fileSyncs - before.fileSyncs;
-  console.log(`journal: ${records.toLocaleString("en-US")} records, ${syncs.toLocaleString("en-US")} fdatasyncs (${Math.round(records / syncs)} records per sync)`);
+  if (syncs > 0) console.log(`journal: ${records.toLocaleString("en-US")} records, ${syncs.toLocaleString("en-US")} fdatasyncs (${Math.round(records / syncs)} records per sync)`);
   const exchange = node.exchange;
   let positions = 0;
   for (const position of exchange.positionsByKey.values()) if (position.size !== 0) positions += 1;
@@ -194,6 +196,50 @@ async function throughput(dataDirectory: string): Promise<void> {
       `insurance fund ${(exchange.treasury.insuranceFund / 1e6).toFixed(2)} USD, fee treasury ${(exchange.treasury.feeTreasury / 1e6).toFixed(2)} USD`,
   );
   await node.close();
+}
+
+// The journal alone, without the exchange: the same stream's commands, encoded beforehand, appended with
+// their sequence and time (1,000 in flight), each acknowledged once its group's fdatasync returns. The
+// node's rate above is this plus the exchange's apply and the follower's replay on the same two cores.
+async function journalAlone(root: string): Promise<void> {
+  const commands = 200_000;
+  const window = 1_000;
+  const directory = mkdtempSync(path.join(root, "perpdex-bench-journal-"));
+  try {
+    const stream = new BenchStream(1);
+    const payloads = Array.from({ length: commands }, () => encodeCommandBinary(stream.next()));
+    const journal = await Journal.open({ directory, logger: { info: () => {}, warn: () => {}, error: () => {} } });
+    const timeBase = 1_767_225_600_000_000_000n;
+    const latencyMs = new Float64Array(commands);
+    let next = 0;
+    let acknowledged = 0;
+    const cpuStarted = cpuMicroseconds();
+    const started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const appendOne = (): void => {
+        const index = next++;
+        const submittedAt = performance.now();
+        journal.append({ sequence: BigInt(index + 1), time: timeBase + BigInt(index), payload: payloads[index]! }).then(() => {
+          latencyMs[index] = performance.now() - submittedAt;
+          acknowledged += 1;
+          if (next < commands) appendOne();
+          else if (acknowledged === commands) resolve();
+        }, reject);
+      };
+      for (let index = 0; index < window; index += 1) appendOne();
+    });
+    const seconds = (performance.now() - started) / 1_000;
+    const cpu = (cpuMicroseconds() - cpuStarted) / commands;
+    const sorted = latencyMs.slice().sort();
+    const { fileSyncs } = journal.statistics;
+    console.log(
+      `${"journal alone, 200,000 commands, 1000 in flight".padEnd(34)} ${formatRate(commands / seconds).padStart(12)}  ` +
+        `ack p50 ${percentile(sorted, 0.5).toFixed(2)} ms  p99 ${percentile(sorted, 0.99).toFixed(2)} ms  ${fileSyncs} fdatasyncs  CPU ${cpu.toFixed(1)} µs/command`,
+    );
+    await journal.close();
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
