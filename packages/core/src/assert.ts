@@ -5,8 +5,16 @@ export class AssertionFailed extends Error {
   override readonly name = "AssertionFailed";
 }
 
-export function assert(condition: boolean, message = "assertion failed"): asserts condition {
-  if (!condition) throw new AssertionFailed(message);
+// The body is a test and a call, a dozen bytes of bytecode: the optimizer inlines a function by its
+// bytecode size against a budget per compiled function, and hot functions hold dozens of asserts. With
+// the throw (and the default message) in line, each assert cost about three times as much of that
+// budget, and the calls it crowded out stayed calls.
+export function assert(condition: boolean, message?: string): asserts condition {
+  if (!condition) assertionFailed(message);
+}
+
+function assertionFailed(message = "assertion failed"): never {
+  throw new AssertionFailed(message);
 }
 
 export function unreachable(value: never): never {

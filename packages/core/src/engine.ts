@@ -66,6 +66,8 @@ export interface IncomingOrder {
   readonly limit: PriceTicks;
   /** The resting order a cancel-replace removes first, or noSlot. */
   readonly replacing: number;
+  /** spec.side === "buy" (validated). */
+  readonly buy: boolean;
 }
 
 /** One fill, reused for every fill of the engine (read it during the call, do not keep it). */
@@ -112,6 +114,9 @@ const selfTradeCode: Readonly<Record<SelfTradePrevention, number>> = {
   cancelBoth: 2,
 };
 
+/** The placeholder element of a new event list (see Engine.begin); never left in one. */
+const noEvent = null as unknown as ExchangeEvent;
+
 // How an incoming order's matching ended.
 const outcomeOpen = 0;
 const outcomeSelfTrade = 1;
@@ -153,6 +158,9 @@ export class Engine {
   private takerAccount: Account = null as unknown as Account;
   private takerOrderId = 0;
   private takerBuys = false;
+  /** The incoming order's time in force and self-trade mode, resolved to literals by validation. */
+  private takerTimeInForce: TimeInForce = "GTC";
+  private takerSelfTrade: SelfTradePrevention = "cancelIncoming";
   private takerLimit = 0;
   private takerSelfTradeMode = 0;
 
@@ -171,6 +179,7 @@ export class Engine {
     spec: null as unknown as OrderSpec,
     limit: 0 as PriceTicks,
     replacing: noSlot,
+    buy: false,
   };
   private readonly fillRecord: Fill = {
     market: null as unknown as Market,
@@ -195,6 +204,10 @@ export class Engine {
       replacing: noSlot,
       knownMarkets: this.marketsBySymbol,
       accountCount: 0,
+      buy: false,
+      limitOrder: false,
+      timeInForce: "GTC",
+      selfTrade: "cancelIncoming",
     };
     assert(this.limits.batchItemsMax >= 1 && this.limits.batchItemsMax <= orderIdsPerCommand);
   }
@@ -237,24 +250,29 @@ export class Engine {
    */
   begin(command: { readonly sequence: number; readonly time: TimeNs }): void {
     // Messages are built only on failure: a template literal per command costs more than the check.
-    if (command.sequence !== this.lastSequence + 1) {
-      throw new AssertionFailed(`sequence gap: ${command.sequence} after ${this.lastSequence}`);
-    }
+    if (command.sequence !== this.lastSequence + 1) this.sequenceGap(command.sequence);
     assert(command.sequence < sequenceMax, "sequence beyond the order id space");
     assert(typeof command.time === "bigint" && command.time > this.lastTime, "exchange time must increase");
     // A fresh array is cheaper than truncating (length = 0 is a runtime call), and lets a consumer keep
     // the previous command's events. Most commands emit one event, and `[]` grows to 17 slots on its
     // first push: a one-element literal emptied by pop keeps a one-slot backing store instead (in
-    // optimized code), a seventh of the garbage.
-    const events: ExchangeEvent[] = [null as unknown as ExchangeEvent];
+    // optimized code), a seventh of the garbage. The element is a variable, not a literal: a literal's
+    // elements are shared copy-on-write with the boilerplate, and pop would copy them in a builtin call.
+    const events: ExchangeEvent[] = [noEvent];
     events.pop();
     this.events = events;
     this.sequence = command.sequence;
     this.time = command.time;
     this.lastSequence = command.sequence;
     this.lastTime = command.time;
-    // GTD orders whose time has come leave the book before anything else is matched.
-    this.expireDue();
+    // GTD orders whose time has come leave the book before anything else is matched (the test here,
+    // the work out of line: few commands find an expiry due).
+    const due = this.expiries.peekTime();
+    if (due !== null && due <= this.time) this.expireDue();
+  }
+
+  private sequenceGap(sequence: number): never {
+    throw new AssertionFailed(`sequence gap: ${sequence} after ${this.lastSequence}`);
   }
 
   /** The current command's sequence and time (valid between begin and the end of the command). */
@@ -340,7 +358,10 @@ export class Engine {
       return rejection;
     }
     assert(market !== undefined);
-    const limit = this.limitPrice(market, spec, spec.side === "buy", replacing);
+    const buy = context.buy;
+    const timeInForce = context.timeInForce;
+    const selfTrade = context.selfTrade;
+    const limit = context.limitOrder ? (spec.price as PriceTicks) : this.marketLimitPrice(market, spec, buy, replacing);
     let size = spec.size as number;
     if (this.observer !== null) {
       // One object, refilled per order (the observer reads it only during the call).
@@ -351,6 +372,7 @@ export class Engine {
       incoming.spec = spec;
       incoming.limit = limit;
       incoming.replacing = replacing;
+      incoming.buy = buy;
       const vetted = this.observer.checkOrder(incoming);
       if (typeof vetted !== "number") {
         this.emitRejected(orderId, address, spec, vetted);
@@ -361,10 +383,17 @@ export class Engine {
     }
     if (replacing !== noSlot) this.removeWithEvent(replacing, "REPLACED", "user");
     const account = existing ?? this.accounts.create(address);
+    this.takerBuys = buy;
+    this.takerTimeInForce = timeInForce;
+    this.takerSelfTrade = selfTrade;
     this.execute(market, account, spec, orderId, limit, size as SizeLots);
     return accepted;
   }
 
+  /**
+   * Matches and rests an order that passed every check. takerBuys, takerTimeInForce and takerSelfTrade
+   * hold its side, time in force and self-trade mode as validation resolved them.
+   */
   private execute(
     market: Market,
     account: Account,
@@ -373,9 +402,9 @@ export class Engine {
     limit: PriceTicks,
     size: SizeLots,
   ): void {
-    const buy = spec.side === "buy";
-    const timeInForce = spec.timeInForce ?? (spec.type === "market" ? "IOC" : "GTC");
-    const selfTrade = spec.selfTradePrevention ?? "cancelIncoming";
+    const buy = this.takerBuys;
+    const timeInForce = this.takerTimeInForce;
+    const selfTrade = this.takerSelfTrade;
     this.events.push({
       type: "OrderAccepted",
       sequence: this.sequence,
@@ -403,7 +432,6 @@ export class Engine {
     if (timeInForce !== "FOK" || this.canFill(opposite, account.index, limit, selfTradeMode)) {
       this.takerAccount = account;
       this.takerOrderId = orderId;
-      this.takerBuys = buy;
       this.takerLimit = limit;
       this.takerSelfTradeMode = selfTradeMode;
       this.match(market, opposite);
@@ -412,11 +440,10 @@ export class Engine {
   }
 
   /**
-   * A limit order's own price; a market order's price is its slippage bound (and its own limit, if any),
-   * measured from the best opposite price as it will be once a replaced order is gone.
+   * A market order's price: its slippage bound (and its own limit, if any), measured from the best
+   * opposite price as it will be once a replaced order is gone. (A limit order's is its own price.)
    */
-  private limitPrice(market: Market, spec: OrderSpec, buy: boolean, replacing: number): PriceTicks {
-    if (spec.type === "limit") return spec.price as PriceTicks;
+  private marketLimitPrice(market: Market, spec: OrderSpec, buy: boolean, replacing: number): PriceTicks {
     const best = bestExcluding(buy ? market.asks : market.bids, replacing);
     assert(best > 0, "market order validated against an empty book");
     const slippage = spec.slippagePpm ?? market.spec.marketOrderSlippagePpm;
@@ -547,7 +574,7 @@ export class Engine {
     const makerAccountIndex = pool.account[slot]!;
     this.emitFill(makerOrderId, makerAccount, market.symbol, tradeIndex, price, size, makerFilled, makerLeft, true);
     this.fillingSlot = slot;
-    if (makerLeft === 0) this.removeOrder(slot);
+    if (makerLeft === 0) this.removeFromLevel(slot, this.takerBuys ? market.asks : market.bids, level);
     else {
       this.observer?.orderReduced(slot, size);
       pool.remaining[slot] = makerLeft;
@@ -626,7 +653,7 @@ export class Engine {
   ): void {
     const pool = this.pool;
     const slot = pool.allocate();
-    const sell = spec.side === "sell";
+    const sell = !this.takerBuys;
     pool.orderId[slot] = orderId;
     pool.account[slot] = account.index;
     pool.market[slot] = market.index;
@@ -638,7 +665,7 @@ export class Engine {
       postOnly: spec.postOnly === true,
       reduceOnly: spec.reduceOnly === true,
       timeInForce: timeInForceCode[timeInForce],
-      selfTrade: selfTradeCode[spec.selfTradePrevention ?? "cancelIncoming"],
+      selfTrade: selfTradeCode[this.takerSelfTrade],
     });
     this.appendToLevel((sell ? market.asks : market.bids).levelAt(price), slot);
     this.pushToAccount(account, slot);
@@ -703,11 +730,18 @@ export class Engine {
   /** Takes a resting order off the book and out of every index. Emits nothing. */
   private removeOrder(slot: number): void {
     const pool = this.pool;
-    this.observer?.orderRemoved(slot);
     const market = this.markets[pool.market[slot]!]!;
     const side = flagIsSell(pool.flags[slot]!) ? market.asks : market.bids;
     const level = side.find(pool.price[slot]!);
     assert(level !== undefined, "resting order without a level");
+    this.removeFromLevel(slot, side, level);
+  }
+
+  /** removeOrder for a caller that holds the order's side and level (a fill: no lookup by price). */
+  private removeFromLevel(slot: number, side: BookSide, level: PriceLevel): void {
+    const pool = this.pool;
+    assert(level.price === pool.price[slot], "an order leaves its own level");
+    this.observer?.orderRemoved(slot);
     const next = pool.next[slot]!;
     const previous = pool.previous[slot]!;
     if (previous === noSlot) level.head = next;
@@ -826,7 +860,9 @@ export class Engine {
   /** The slot of the account's open order named by `ref` in `market`, or a rejection. */
   private resolve(address: string, marketSymbol: string | undefined, ref: OrderRef): number | Rejection {
     const slot = this.ownedSlot(address, ref);
-    if (slot !== noSlot && (marketSymbol === undefined || this.markets[this.pool.market[slot]!]!.symbol === marketSymbol)) return slot;
+    // The market by `market`, whose last symbol is usually this very string object (one pointer compare
+    // where comparing it with the listed symbol compares characters), then by index.
+    if (slot !== noSlot && (marketSymbol === undefined || this.market(marketSymbol)?.index === this.pool.market[slot])) return slot;
     // Another account's order is reported exactly like a missing one: ids reveal nothing.
     return this.notFound(address, marketSymbol, ref);
   }

@@ -155,13 +155,15 @@ export class Exchange implements MatchingObserver {
       const denied = this.agents.authorize(command as AgentSigned, command.time);
       if (denied !== null) return denied;
     }
+    // The commonest first: a decoded command's type is not an internalized string, so each case the
+    // switch passes is a string comparison by content.
     switch (command.type) {
-      case "createMarket":
-        return this.createMarket(command);
       case "placeOrder":
         return engine.placeOrder(command.account, command.order, 0, noSlot);
       case "cancelOrder":
         return engine.cancelOrder(command.account, command.market, command);
+      case "createMarket":
+        return this.createMarket(command);
       case "cancelAll":
         return engine.cancelAll(command);
       case "reduceOrder":
@@ -369,12 +371,7 @@ export class Exchange implements MatchingObserver {
     // The liquidation engine's own reduce-only IOC order (sized to the position) skips the trader's checks.
     if (this.liquidations.executing) return order.spec.size;
     const account = order.account;
-    if (account === undefined) {
-      return reject("MARGIN_INSUFFICIENT", `account ${order.address} has no collateral; deposit first`);
-    }
-    if (account.status !== "active") {
-      return reject("ACCOUNT_NOT_ACTIVE", `account ${account.address} is ${account.status} and cannot trade`);
-    }
+    if (account === undefined || account.status !== "active") return inactiveAccount(order.address, account);
     const position = this.position(account, order.market.index);
     const liquidating = this.liquidations.refuseOrder(order, position);
     if (liquidating !== null) return liquidating;
@@ -390,7 +387,7 @@ export class Exchange implements MatchingObserver {
   /** Reduce-only: never increases |position|, reserves nothing; an oversize order is cut to the position. */
   private checkReduceOnly(order: IncomingOrder, position: Position | undefined): number | Rejection {
     const size = position?.size ?? 0;
-    const buy = order.spec.side === "buy";
+    const buy = order.buy;
     if (size === 0 || (buy ? size > 0 : size < 0)) {
       return reject(
         "ORDER_REDUCE_ONLY_WOULD_INCREASE",
@@ -406,7 +403,7 @@ export class Exchange implements MatchingObserver {
     // (resting and filling register one).
     const position = existing ?? this.unlistedPosition(account, order.market.index);
     const { spec } = order;
-    const buy = spec.side === "buy";
+    const buy = order.buy;
     // A sell may fill above its limit (price improvement); its exposure is priced at the best bid then.
     const bestBid = order.market.bids.bestPrice();
     const price = buy ? order.limit : Math.max(order.limit, bestBid);
@@ -422,14 +419,7 @@ export class Exchange implements MatchingObserver {
     if (limited !== null) return limited;
     const exposure = notional(price, exposureLots, perpMarket.quotePerTickLot);
     const leverageMax = leverageMaxAtValues(exposure, perpMarket.profile, perpMarket.spec.leverageMax);
-    if (position.leverage > leverageMax) {
-      return reject(
-        "LEVERAGE_EXCEEDS_TIER",
-        `a position of ${formatQuote(exposure)} USD in ${order.market.symbol} allows at most ${leverageMax}x; ` +
-          `lower the leverage (now ${position.leverage}x) or the size`,
-        { leverageMax: String(leverageMax) },
-      );
-    }
+    if (position.leverage > leverageMax) return leverageExceedsTier(exposure, order.market.symbol, leverageMax, position.leverage);
     const reservedAfter = this.orderMargins.of(totals, buy ? 1 : -1, spec.size, orderNotional);
     const takerFee = spec.postOnly === true ? 0 : this.settlement.takerFeeBound(account, orderNotional, this.marketAdmin.feeRatesOf(order.market.index));
     // Off hours an equity market asks more initial margin of an opening order (perp/sessions.ts).
@@ -437,13 +427,7 @@ export class Exchange implements MatchingObserver {
     // Isolated margin leaves the cross pool as a withdrawal would: unrealised cross profit cannot fund it
     // (it would leave cash owing what only a paper gain backs).
     const available = (position.mode === "cross" ? freeCollateral(account, this) : withdrawable(account, this)) + released;
-    if (required > available) {
-      return reject(
-        "MARGIN_INSUFFICIENT",
-        `the order needs ${formatQuote(required)} USDC of margin and fees; ${formatQuote(Math.max(0, available))} USDC is available`,
-        { required: formatQuote(required), available: formatQuote(available) },
-      );
-    }
+    if (required > available) return marginInsufficient(required, available);
     return spec.size;
   }
 
@@ -543,6 +527,30 @@ export class Exchange implements MatchingObserver {
     if (market === undefined) return reject("MARKET_NOT_FOUND", `market ${String(symbol)} is not listed`);
     return this.perpMarkets[market.index]!;
   }
+}
+
+// The pre-trade check's rejections, built out of line: every order runs the check, few are refused,
+// and a smaller check is one the optimizer inlines.
+
+function inactiveAccount(address: string, account: Account | undefined): Rejection {
+  if (account === undefined) return reject("MARGIN_INSUFFICIENT", `account ${address} has no collateral; deposit first`);
+  return reject("ACCOUNT_NOT_ACTIVE", `account ${account.address} is ${account.status} and cannot trade`);
+}
+
+function leverageExceedsTier(exposure: QuoteUnits, symbol: string, leverageMax: number, leverage: number): Rejection {
+  return reject(
+    "LEVERAGE_EXCEEDS_TIER",
+    `a position of ${formatQuote(exposure)} USD in ${symbol} allows at most ${leverageMax}x; ` + `lower the leverage (now ${leverage}x) or the size`,
+    { leverageMax: String(leverageMax) },
+  );
+}
+
+function marginInsufficient(required: QuoteUnits, available: QuoteUnits): Rejection {
+  return reject(
+    "MARGIN_INSUFFICIENT",
+    `the order needs ${formatQuote(required)} USDC of margin and fees; ${formatQuote(Math.max(0, available))} USDC is available`,
+    { required: formatQuote(required), available: formatQuote(available) },
+  );
 }
 
 /** Flat, without orders and without margin: nothing left to keep (its settings stay in account.settings). */

@@ -1,7 +1,7 @@
 import { isAddress, type Account } from "./accounts.ts";
 import type { BookSide } from "./book/book-side.ts";
 import { noSlot, type OrderPool } from "./book/order-pool.ts";
-import type { OrderSpec } from "./commands.ts";
+import type { OrderSpec, SelfTradePrevention, TimeInForce } from "./commands.ts";
 import type { EngineLimits } from "./engine.ts";
 import type { Market } from "./market.ts";
 import { reject, type Rejection } from "./rejections.ts";
@@ -23,6 +23,18 @@ export interface OrderContext {
   replacing: number;
   readonly knownMarkets: ReadonlyMap<string, Market>;
   accountCount: number;
+  // What validateShape read of the spec, once: set when it passes, read by the later checks and by the
+  // engine. A decoded command's strings are not internalized, so every comparison of spec.side,
+  // spec.type or spec.timeInForce with a literal compares characters (a builtin call); these hold
+  // booleans and the literals themselves, whose comparisons are pointer compares.
+  /** spec.side === "buy". */
+  buy: boolean;
+  /** spec.type === "limit" (else "market"). */
+  limitOrder: boolean;
+  /** spec.timeInForce, or its default (GTC for a limit order, IOC for a market order), as a literal. */
+  timeInForce: TimeInForce;
+  /** spec.selfTradePrevention, or its default cancelIncoming, as a literal. */
+  selfTrade: SelfTradePrevention;
 }
 
 const clientOrderIdPattern = /^[\x21-\x7e]{1,64}$/;
@@ -40,10 +52,10 @@ export function validateOrder(context: OrderContext): Rejection | null {
   }
   if (market === undefined) return unknownMarket(spec.market, context.knownMarkets);
   return (
-    validateShape(spec) ??
+    validateShape(spec, context) ??
     validateSize(spec, market) ??
-    validatePrice(spec, market) ??
-    validateExpiry(spec, context.time) ??
+    validatePrice(spec, market, context.limitOrder) ??
+    validateExpiry(spec, context.timeInForce, context.time) ??
     validateClientOrderId(context) ??
     validateOpenOrderLimit(context) ??
     validateAgainstBook(context, market)
@@ -56,21 +68,27 @@ function unknownMarket(symbol: unknown, known: ReadonlyMap<string, Market>): Rej
   return reject("MARKET_NOT_FOUND", `market ${String(symbol)} is not listed; listed: ${listed}${more}`);
 }
 
-function validateShape(spec: OrderSpec): Rejection | null {
-  if (spec.side !== "buy" && spec.side !== "sell") {
-    return reject("ORDER_TYPE_INVALID", `side must be "buy" or "sell"`);
-  }
-  const timeInForce = spec.timeInForce;
-  if (spec.type === "limit") {
-    const known = timeInForce === "GTC" || timeInForce === "IOC" || timeInForce === "FOK" || timeInForce === "GTD";
-    if (timeInForce !== undefined && !known) {
+function validateShape(spec: OrderSpec, context: OrderContext): Rejection | null {
+  const side = spec.side;
+  let buy: boolean;
+  if (side === "buy") buy = true;
+  else if (side === "sell") buy = false;
+  else return reject("ORDER_TYPE_INVALID", `side must be "buy" or "sell"`);
+  const given = spec.timeInForce;
+  const timeInForce = given === undefined ? undefined : timeInForceLiteral(given);
+  let limitOrder: boolean;
+  const type = spec.type;
+  if (type === "limit") {
+    limitOrder = true;
+    if (given !== undefined && timeInForce === undefined) {
       return reject("ORDER_TYPE_INVALID", `timeInForce of a limit order must be GTC, IOC, FOK or GTD`);
     }
     if (spec.slippagePpm !== undefined) {
       return reject("ORDER_TYPE_INVALID", `slippagePpm applies to market orders only`);
     }
-  } else if (spec.type === "market") {
-    if (timeInForce !== undefined && timeInForce !== "IOC" && timeInForce !== "FOK") {
+  } else if (type === "market") {
+    limitOrder = false;
+    if (given !== undefined && timeInForce !== "IOC" && timeInForce !== "FOK") {
       return reject("ORDER_TYPE_INVALID", `timeInForce of a market order must be IOC or FOK`);
     }
     const slippage = spec.slippagePpm;
@@ -80,20 +98,48 @@ function validateShape(spec: OrderSpec): Rejection | null {
   } else {
     return reject("ORDER_TYPE_INVALID", `type must be "limit" or "market"`);
   }
-  const resting = spec.type === "limit" && (timeInForce === undefined || timeInForce === "GTC" || timeInForce === "GTD");
+  const resting = limitOrder && (timeInForce === undefined || timeInForce === "GTC" || timeInForce === "GTD");
   if (spec.postOnly === true && !resting) {
     return reject("ORDER_POST_ONLY_NOT_RESTING", `post-only needs a limit order with GTC or GTD time in force`);
   }
   const stp = spec.selfTradePrevention;
-  if (stp !== undefined && stp !== "cancelIncoming" && stp !== "cancelResting" && stp !== "cancelBoth") {
+  const selfTrade = stp === undefined ? "cancelIncoming" : selfTradeLiteral(stp);
+  if (selfTrade === undefined) {
     return reject("ORDER_TYPE_INVALID", `selfTradePrevention must be cancelIncoming, cancelResting or cancelBoth`);
   }
+  context.buy = buy;
+  context.limitOrder = limitOrder;
+  context.timeInForce = timeInForce ?? (limitOrder ? "GTC" : "IOC");
+  context.selfTrade = selfTrade;
   return null;
+}
+
+/** The literal equal to `value`, or undefined when it names no time in force. */
+function timeInForceLiteral(value: unknown): TimeInForce | undefined {
+  if (value === "GTC") return "GTC";
+  if (value === "IOC") return "IOC";
+  if (value === "FOK") return "FOK";
+  if (value === "GTD") return "GTD";
+  return undefined;
+}
+
+/** The literal equal to `value`, or undefined when it names no self-trade prevention. */
+function selfTradeLiteral(value: unknown): SelfTradePrevention | undefined {
+  if (value === "cancelIncoming") return "cancelIncoming";
+  if (value === "cancelResting") return "cancelResting";
+  if (value === "cancelBoth") return "cancelBoth";
+  return undefined;
 }
 
 function validateSize(spec: OrderSpec, market: Market): Rejection | null {
   const size = spec.size;
   const { minOrderLots, maxOrderLots } = market.spec;
+  if (Number.isInteger(size) && size >= minOrderLots && size >= 1 && size <= maxOrderLots) return null;
+  return sizeRejection(size, minOrderLots, maxOrderLots);
+}
+
+/** Why validateSize refuses `size` (built out of line: every order is checked, few are refused). */
+function sizeRejection(size: number, minOrderLots: number, maxOrderLots: number): Rejection {
   if (!Number.isInteger(size) || size < 1) {
     return reject("SIZE_NOT_POSITIVE", `size must be a whole number of lots from ${minOrderLots} to ${maxOrderLots}`);
   }
@@ -102,18 +148,15 @@ function validateSize(spec: OrderSpec, market: Market): Rejection | null {
       minimum: String(minOrderLots),
     });
   }
-  if (size > maxOrderLots) {
-    return reject("SIZE_ABOVE_MAX", `size ${size} lots is above the maximum of ${maxOrderLots} lots`, {
-      maximum: String(maxOrderLots),
-    });
-  }
-  return null;
+  return reject("SIZE_ABOVE_MAX", `size ${size} lots is above the maximum of ${maxOrderLots} lots`, {
+    maximum: String(maxOrderLots),
+  });
 }
 
-function validatePrice(spec: OrderSpec, market: Market): Rejection | null {
+function validatePrice(spec: OrderSpec, market: Market, limitOrder: boolean): Rejection | null {
   const price = spec.price;
   if (price === undefined) {
-    return spec.type === "limit" ? reject("PRICE_NOT_POSITIVE", `a limit order needs a price`) : null;
+    return limitOrder ? reject("PRICE_NOT_POSITIVE", `a limit order needs a price`) : null;
   }
   if (!Number.isInteger(price) || price < 1) {
     return reject("PRICE_NOT_POSITIVE", `price must be a whole, positive number of ticks`);
@@ -121,24 +164,27 @@ function validatePrice(spec: OrderSpec, market: Market): Rejection | null {
   if (price > int32Max) {
     return reject("PRICE_TOO_LARGE", `price must be at most ${int32Max} ticks`, { maximum: String(int32Max) });
   }
-  if (spec.type === "market") return null;
+  if (!limitOrder) return null;
   const lowest = market.bandLowest();
   const highest = market.bandHighest();
-  if (price < lowest || price > highest) {
-    return reject(
-      "PRICE_OUTSIDE_BAND",
-      `price ${price} ticks is outside the band ${lowest} to ${highest} ticks around the reference price ${market.referencePrice}`,
-      { lowest: String(lowest), highest: String(highest), reference: String(market.referencePrice) },
-    );
-  }
+  if (price < lowest || price > highest) return outsideBand(price, lowest, highest, market.referencePrice);
   return null;
+}
+
+function outsideBand(price: number, lowest: number, highest: number, reference: number): Rejection {
+  return reject(
+    "PRICE_OUTSIDE_BAND",
+    `price ${price} ticks is outside the band ${lowest} to ${highest} ticks around the reference price ${reference}`,
+    { lowest: String(lowest), highest: String(highest), reference: String(reference) },
+  );
 }
 
 /** The latest expiry a GTD order may carry: the state encoding stores it as a signed 64-bit integer. */
 const expiresAtMax = 0x7fff_ffff_ffff_ffffn;
 
-function validateExpiry(spec: OrderSpec, time: TimeNs): Rejection | null {
-  const gtd = spec.timeInForce === "GTD";
+function validateExpiry(spec: OrderSpec, timeInForce: TimeInForce, time: TimeNs): Rejection | null {
+  // Only a given GTD resolves to GTD (no order type defaults to it).
+  const gtd = timeInForce === "GTD";
   if (!gtd) {
     return spec.expiresAt === undefined
       ? null
@@ -168,9 +214,9 @@ function validateClientOrderId(context: OrderContext): Rejection | null {
 function validateOpenOrderLimit(context: OrderContext): Rejection | null {
   // Only an order that can rest takes a place; IOC, FOK and market orders must stay possible at the
   // limit (closing a position, for one).
-  const { spec } = context;
-  const timeInForce = spec.timeInForce ?? "GTC";
-  if (spec.type !== "limit" || (timeInForce !== "GTC" && timeInForce !== "GTD")) return null;
+  // A limit order's resolved time in force is spec.timeInForce ?? "GTC".
+  const timeInForce = context.timeInForce;
+  if (!context.limitOrder || (timeInForce !== "GTC" && timeInForce !== "GTD")) return null;
   const open = (context.account?.openOrderCount ?? 0) - (context.replacing === noSlot ? 0 : 1);
   const max = context.limits.ordersPerAccountMax;
   if (open < max) return null;
@@ -178,11 +224,10 @@ function validateOpenOrderLimit(context: OrderContext): Rejection | null {
 }
 
 function validateAgainstBook(context: OrderContext, market: Market): Rejection | null {
-  const { spec } = context;
-  const buy = spec.side === "buy";
+  const { spec, buy } = context;
   const opposite = buy ? market.asks : market.bids;
   const best = bestExcluding(opposite, context.replacing);
-  if (spec.type === "market") {
+  if (!context.limitOrder) {
     return best === 0 ? reject("ORDER_NO_LIQUIDITY", `the ${buy ? "ask" : "bid"} side of ${market.symbol} is empty`) : null;
   }
   if (spec.postOnly !== true || best === 0) return null;
@@ -201,8 +246,10 @@ function validateAgainstBook(context: OrderContext, market: Market): Rejection |
 /** The best price of a side as it will be once the order in `excluded` (if any) is gone; 0 if empty. */
 export function bestExcluding(side: BookSide, excluded: number): number {
   const levels = side.levels;
-  const best = levels[levels.length - 1];
-  if (best === undefined) return 0;
+  const count = levels.length;
+  // Indexes stay in bounds: reading levels[-1] would make the site megamorphic (see BookSide.best).
+  if (count === 0) return 0;
+  const best = levels[count - 1]!;
   if (excluded === noSlot || best.orderCount !== 1 || best.head !== excluded) return best.price;
-  return levels[levels.length - 2]?.price ?? 0;
+  return count === 1 ? 0 : levels[count - 2]!.price;
 }

@@ -17,6 +17,12 @@ export class PriceLevel {
 }
 
 const sparesMax = 1024;
+/**
+ * Levels are inserted and removed near the touch, a few elements from the end of `levels`: up to this
+ * many elements are moved by a loop, which costs less than splice (a builtin call that also allocates
+ * the array it returns); farther from the end, splice's block move wins.
+ */
+const shiftedByHandMax = 32;
 
 export class BookSide {
   /** Sorted worst → best. */
@@ -27,7 +33,10 @@ export class BookSide {
   constructor(readonly isBid: boolean) {}
 
   best(): PriceLevel | undefined {
-    return this.levels[this.levels.length - 1];
+    // Never index -1: reading levels[-1] of an empty side is a named-property lookup that turns this
+    // site's element access megamorphic for good (a builtin call on every later read).
+    const count = this.levels.length;
+    return count === 0 ? undefined : this.levels[count - 1];
   }
 
   bestPrice(): number {
@@ -56,8 +65,15 @@ export class BookSide {
     level.orderCount = 0;
     this.byPrice.set(price, level);
     const position = this.insertPosition(price);
-    if (position === this.levels.length) this.levels.push(level);
-    else this.levels.splice(position, 0, level);
+    const levels = this.levels;
+    let at = levels.length;
+    if (at - position > shiftedByHandMax) {
+      levels.splice(position, 0, level);
+      return level;
+    }
+    levels.push(level);
+    for (; at > position; at -= 1) levels[at] = levels[at - 1]!;
+    levels[position] = level;
     return level;
   }
 
@@ -65,9 +81,18 @@ export class BookSide {
   remove(level: PriceLevel): void {
     assert(level.orderCount === 0 && level.head === noSlot, "removing a level that still has orders");
     this.byPrice.delete(level.price);
-    const last = this.levels.length - 1;
-    if (this.levels[last] === level) this.levels.pop();
-    else this.levels.splice(this.positionOf(level.price), 1);
+    const levels = this.levels;
+    const last = levels.length - 1;
+    if (levels[last] !== level) {
+      const position = this.positionOf(level.price);
+      if (last - position > shiftedByHandMax) {
+        levels.splice(position, 1);
+        if (this.spares.length < sparesMax) this.spares.push(level);
+        return;
+      }
+      for (let at = position; at < last; at += 1) levels[at] = levels[at + 1]!;
+    }
+    levels.pop();
     if (this.spares.length < sparesMax) this.spares.push(level);
   }
 

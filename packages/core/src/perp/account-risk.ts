@@ -52,7 +52,9 @@ export function markNotional(position: Position, perpMarket: PerpMarket): QuoteU
  */
 export function freeCollateral(account: Account, exchange: Exchange): QuoteUnits {
   let free = collateralValue(account, exchange.prices) - account.reserved;
-  for (const position of account.positions) {
+  const positions = account.positions;
+  for (let at = 0; at < positions.length; at += 1) {
+    const position = positions[at]!;
     if (position.mode !== "cross" || position.size === 0) continue;
     const perpMarket = exchange.perpMarkets[position.market.index]!;
     free += unrealizedPnl(position, perpMarket);
@@ -67,7 +69,9 @@ export function freeCollateral(account: Account, exchange: Exchange): QuoteUnits
  */
 export function withdrawable(account: Account, exchange: Exchange): QuoteUnits {
   let free = collateralValue(account, exchange.prices) - account.reserved;
-  for (const position of account.positions) {
+  const positions = account.positions;
+  for (let at = 0; at < positions.length; at += 1) {
+    const position = positions[at]!;
     if (position.mode !== "cross" || position.size === 0) continue;
     const perpMarket = exchange.perpMarkets[position.market.index]!;
     free += Math.min(0, unrealizedPnl(position, perpMarket));

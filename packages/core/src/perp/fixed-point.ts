@@ -221,6 +221,11 @@ export function notional(priceTicks: number, sizeLots: number, quotePerTickLot: 
     const value = priceSize * quotePerTickLot;
     if (Math.abs(value) <= Number.MAX_SAFE_INTEGER) return value === 0 ? 0 : value;
   }
+  return notionalWide(priceTicks, sizeLots, quotePerTickLot);
+}
+
+// The bigint path, out of line as multiplyDivideWide is: notional is called all over the order path.
+function notionalWide(priceTicks: number, sizeLots: number, quotePerTickLot: number): QuoteUnits {
   const exact = BigInt(priceTicks) * BigInt(sizeLots) * BigInt(quotePerTickLot);
   assert(exact >= minimumSafe && exact <= maximumSafe, "notional is not a safe integer");
   return Number(exact);

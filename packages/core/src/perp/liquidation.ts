@@ -57,6 +57,14 @@ const keyMultiplier = 4096;
 /** 2^50: sums of a few terms below it stay exact in doubles. */
 const termMax = 1_125_899_906_842_624;
 
+/** refuseOrder's rejection, built out of line (every order is checked, few are refused). */
+function liquidationInProgress(address: string, symbol: string): Rejection {
+  return reject(
+    "LIQUIDATION_IN_PROGRESS",
+    `${address} is below maintenance margin in ${symbol}; it cannot trade until liquidated or topped up (add margin or collateral)`,
+  );
+}
+
 function ascending(left: number, right: number): number {
   return left - right;
 }
@@ -137,7 +145,9 @@ export class Liquidations {
     if (!liquidatable) {
       // A liquidatable cross account places nothing at all: even an isolated order elsewhere would take
       // margin and fees out of the collateral its cross positions share.
-      for (const other of account.positions) {
+      const positions = account.positions;
+      for (let at = 0; at < positions.length; at += 1) {
+        const other = positions[at]!;
         if (other.mode === "cross" && other.size !== 0) {
           liquidatable = this.crossShortfall(account) < 0;
           break;
@@ -145,10 +155,7 @@ export class Liquidations {
       }
     }
     if (!liquidatable) return position === undefined ? null : this.refuseBeyondBankruptcy(order, position);
-    return reject(
-      "LIQUIDATION_IN_PROGRESS",
-      `${account.address} is below maintenance margin in ${this.exchange.engine.markets[marketIndex]!.symbol}; it cannot trade until liquidated or topped up (add margin or collateral)`,
-    );
+    return liquidationInProgress(account.address, this.exchange.engine.markets[marketIndex]!.symbol);
   }
 
   /**
@@ -158,7 +165,7 @@ export class Liquidations {
    */
   private refuseBeyondBankruptcy(order: IncomingOrder, position: Position): Rejection | null {
     const size = position.size;
-    const buy = order.spec.side === "buy";
+    const buy = order.buy;
     if (size === 0 || (buy ? size > 0 : size < 0)) return null;
     const exchange = this.exchange;
     const perpMarket = exchange.perpMarkets[position.market.index]!;
@@ -449,15 +456,16 @@ export class Liquidations {
   }
 
   beginCommand(): void {
-    this.refreshTouched();
-    this.search();
-    this.liquidateOverdue();
+    // Each step's test stays here and its work goes out of line: most commands have nothing to do in
+    // any of them, and this body then inlines into Exchange.apply as three tests.
+    if (this.touchedCount !== 0 || this.touchedAccountCount !== 0) this.refreshTouched();
+    if (this.exchange.marks.markEpoch !== this.searchedMarkEpoch) this.search();
+    if (this.pending.size !== 0) this.liquidateOverdue();
   }
 
   private refreshTouched(): void {
     const touchedCount = this.touchedCount;
     const touchedAccountCount = this.touchedAccountCount;
-    if (touchedCount === 0 && touchedAccountCount === 0) return;
     const touched = this.touched;
     const touchedAccounts = this.touchedAccounts;
     const exchange = this.exchange;
@@ -471,8 +479,9 @@ export class Liquidations {
     for (let at = 0; at < touchedAccountCount; at += 1) {
       const account = touchedAccounts[at]!;
       let cross = false;
-      for (const position of account.positions) {
-        if (position.mode === "cross") {
+      const positions = account.positions;
+      for (let index = 0; index < positions.length; index += 1) {
+        if (positions[index]!.mode === "cross") {
           cross = true;
           break;
         }

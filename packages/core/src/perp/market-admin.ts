@@ -140,6 +140,21 @@ export class MarketAdmin {
 
   /** Every order, reduce-only too: halts, pauses and the price grid. */
   gate(order: IncomingOrder): Rejection | null {
+    // Every order passes here: the rejections are built out of line (gateRejection), which keeps this
+    // body small enough for the optimizer to inline into the order check.
+    const index = order.market.index;
+    if (this.exchange.breakers.isTripped(index) || this.statuses[index] === "paused") return this.gateRejection(order);
+    const spec = this.exchange.perpMarkets[index]!.spec;
+    const priceIncrement = spec.priceIncrementTicks!;
+    const price = order.spec.price;
+    if (priceIncrement !== 1 && order.spec.type === "limit" && price !== undefined && price % priceIncrement !== 0) return this.gateRejection(order);
+    const sizeIncrement = spec.sizeIncrementLots!;
+    if (sizeIncrement !== 1 && order.spec.reduceOnly !== true && order.spec.size % sizeIncrement !== 0) return this.gateRejection(order);
+    return null;
+  }
+
+  /** Why `gate` refuses an order it found wanting: the first of its checks that fails. */
+  private gateRejection(order: IncomingOrder): Rejection {
     const index = order.market.index;
     const symbol = order.market.symbol;
     const breakers = this.exchange.breakers;
@@ -160,12 +175,10 @@ export class MarketAdmin {
       );
     }
     const sizeIncrement = spec.sizeIncrementLots!;
-    if (sizeIncrement !== 1 && order.spec.reduceOnly !== true && order.spec.size % sizeIncrement !== 0) {
-      return reject("SIZE_OFF_GRID", `${symbol} order sizes are multiples of ${sizeIncrement} lots (reduce-only orders excepted)`, {
-        sizeIncrementLots: String(sizeIncrement),
-      });
-    }
-    return null;
+    assert(sizeIncrement !== 1 && order.spec.reduceOnly !== true && order.spec.size % sizeIncrement !== 0, "gate refused a valid order");
+    return reject("SIZE_OFF_GRID", `${symbol} order sizes are multiples of ${sizeIncrement} lots (reduce-only orders excepted)`, {
+      sizeIncrementLots: String(sizeIncrement),
+    });
   }
 
   /**
@@ -173,27 +186,15 @@ export class MarketAdmin {
    * market's status, restricted mode and risk limits apply. An order that only reduces passes.
    */
   checkExposure(order: IncomingOrder, position: Position, sideLots: number, price: number, orderNotional: QuoteUnits): Rejection | null {
-    const buy = order.spec.side === "buy";
+    const buy = order.buy;
     if (addedExposureLots(position.size, buy, sideLots) === 0) return null;
     const perpMarket = this.exchange.perpMarkets[order.market.index]!;
-    const symbol = perpMarket.spec.symbol;
     if (this.statuses[perpMarket.index] === "reduceOnly") {
-      return reject("MARKET_REDUCE_ONLY", `new positions in ${symbol} are paused by an admin; only orders that reduce a position are accepted`);
+      return reject("MARKET_REDUCE_ONLY", `new positions in ${perpMarket.spec.symbol} are paused by an admin; only orders that reduce a position are accepted`);
     }
-    const breakers = this.exchange.breakers;
-    if (breakers.isRestricted(perpMarket.index)) {
-      const until = breakers.states[perpMarket.index]!.restrictedUntil;
-      if (order.spec.postOnly !== true) {
-        return reject("MARKET_RESTRICTED", `${symbol} is restricted after a circuit breaker until ${until} (exchange ns): orders that add exposure must be post-only`);
-      }
-      const leverageMax = breakers.restrictedLeverageMax(perpMarket);
-      if (position.leverage > leverageMax) {
-        return reject(
-          "MARKET_RESTRICTED",
-          `${symbol} is restricted after a circuit breaker until ${until} (exchange ns): at most ${leverageMax}x; lower the leverage (now ${position.leverage}x)`,
-          { leverageMax: String(leverageMax) },
-        );
-      }
+    if (this.exchange.breakers.isRestricted(perpMarket.index)) {
+      const restricted = this.checkRestricted(order, position, perpMarket);
+      if (restricted !== null) return restricted;
     }
     // One object refilled per order (checkRiskLimits reads it only during the call): none allocated.
     const riskOrder = this.riskOrder;
@@ -205,6 +206,25 @@ export class MarketAdmin {
     riskOrder.price = price;
     riskOrder.orderNotional = orderNotional;
     return checkRiskLimits(riskOrder);
+  }
+
+  /** Restricted mode (after a circuit breaker): exposure may grow only post-only, within a leverage cap. */
+  private checkRestricted(order: IncomingOrder, position: Position, perpMarket: PerpMarket): Rejection | null {
+    const breakers = this.exchange.breakers;
+    const symbol = perpMarket.spec.symbol;
+    const until = breakers.states[perpMarket.index]!.restrictedUntil;
+    if (order.spec.postOnly !== true) {
+      return reject("MARKET_RESTRICTED", `${symbol} is restricted after a circuit breaker until ${until} (exchange ns): orders that add exposure must be post-only`);
+    }
+    const leverageMax = breakers.restrictedLeverageMax(perpMarket);
+    if (position.leverage > leverageMax) {
+      return reject(
+        "MARKET_RESTRICTED",
+        `${symbol} is restricted after a circuit breaker until ${until} (exchange ns): at most ${leverageMax}x; lower the leverage (now ${position.leverage}x)`,
+        { leverageMax: String(leverageMax) },
+      );
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -128,8 +128,13 @@ export class Sessions {
 
   /** Time passes: crossing a calendar boundary closes or opens every equity market. */
   advance(): void {
+    // Runs at the start of every command: the test stays here, the work goes out of line, so the call
+    // inlines into Exchange.apply as one comparison.
+    if (this.exchange.time >= this.changesAt) this.advanceNow();
+  }
+
+  private advanceNow(): void {
     const time = this.exchange.time;
-    if (time < this.changesAt) return;
     const position = nyseSessionAt(time);
     this.changesAt = position.changesAt ?? time + 86_400_000_000_000n;
     if (position.open) this.openedAt = position.since ?? time;
