@@ -6,8 +6,8 @@
 // reference; packages/api/test/step-parse.test.ts checks that both agree.
 import { parseDecimal, priceTicksMax, sizeLotsMax } from "@perpdex/protocol";
 
-// The protocol's decimal grammar (decimal.ts decimalPattern) without the sign, bounded to 15 digits a part.
-const simpleDecimal = /^(0|[1-9][0-9]{0,14})(?:\.([0-9]{1,15}))?$/;
+// The grammar steps() accepts: the protocol's decimal grammar (decimal.ts decimalPattern) without the
+// sign, bounded to 15 digits a part, /^(0|[1-9][0-9]{0,14})(?:\.([0-9]{1,15}))?$/ (digitsOf reads it).
 const powersOfTen = Array.from({ length: 16 }, (_unused, exponent) => 10 ** exponent);
 const digitsMax = 15;
 
@@ -37,18 +37,54 @@ export class StepParser {
   /** The whole number of steps in `text` (1..stepsMax), or undefined when the exact path must decide. */
   steps(text: unknown): number | undefined {
     if (typeof text !== "string") return undefined;
-    const match = simpleDecimal.exec(text);
-    if (match === null) return undefined;
-    const integer = match[1]!;
-    const fraction = match[2] ?? "";
-    const scale = Math.max(fraction.length, this.stepScale);
-    if (integer.length + scale > digitsMax) return undefined;
-    const valueScaled = Number(integer + fraction) * powersOfTen[scale - fraction.length]!;
+    const digits = digitsOf(text);
+    if (digits < 0) return undefined;
+    const fractionLength = fractionLengthOf(text);
+    const scale = Math.max(fractionLength, this.stepScale);
+    const integerLength = fractionLength === 0 ? text.length : text.length - fractionLength - 1;
+    if (integerLength + scale > digitsMax) return undefined;
+    const valueScaled = digits * powersOfTen[scale - fractionLength]!;
     const stepScaled = this.stepUnits * powersOfTen[scale - this.stepScale]!;
     if (!Number.isSafeInteger(stepScaled) || valueScaled <= 0 || valueScaled % stepScaled !== 0) return undefined;
     const steps = valueScaled / stepScaled;
     return steps <= this.stepsMax ? steps : undefined;
   }
+}
+
+// `simpleDecimal` read character by character, without a match array or substrings (two per order, every
+// order): the integer and fraction digits as one whole number, or -1 when `text` does not match. At most
+// 15 digits a part, so the number stays exact only while integer and fraction together have at most 15
+// digits; steps() declines every longer text before it uses the number.
+function digitsOf(text: string): number {
+  const length = text.length;
+  const first = text.charCodeAt(0);
+  if (!(first >= 48 && first <= 57)) return -1;
+  let digits = first - 48;
+  let index = 1;
+  // A leading zero is the whole integer part ("0" or "0.…"); otherwise up to 15 digits.
+  if (first !== 48) {
+    for (; index < length && index < digitsMax; index += 1) {
+      const code = text.charCodeAt(index);
+      if (code < 48 || code > 57) break;
+      digits = digits * 10 + (code - 48);
+    }
+  }
+  if (index === length) return digits;
+  if (text.charCodeAt(index) !== 46) return -1;
+  const fractionStart = index + 1;
+  if (fractionStart === length || length - fractionStart > digitsMax) return -1;
+  for (index = fractionStart; index < length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code < 48 || code > 57) return -1;
+    digits = digits * 10 + (code - 48);
+  }
+  return digits;
+}
+
+// The number of fraction digits of a text digitsOf accepted (0 without a point).
+function fractionLengthOf(text: string): number {
+  const point = text.indexOf(".");
+  return point === -1 ? 0 : text.length - point - 1;
 }
 
 const tickParsers = new Map<string, StepParser>();

@@ -35,6 +35,15 @@ test("exact values: on the grid, off it, zero, malformed, too large", () => {
   assert.equal(parser.steps("1073741824"), undefined, "2^31 steps is above the maximum");
   assert.equal(parser.steps("1073741823.5"), 2_147_483_647);
   assert.equal(new StepParser("0.001", 2_147_483_647).steps("0.001"), 1);
+  // At most 15 digits a part, and the parts together within 15 digits at the step's scale.
+  const wide = new StepParser("1", Number.MAX_SAFE_INTEGER);
+  assert.equal(wide.steps("123456789012345"), 123_456_789_012_345);
+  assert.equal(wide.steps("1234567890123456"), undefined);
+  assert.equal(wide.steps("123456789012345.0"), undefined);
+  assert.equal(new StepParser("0.1", Number.MAX_SAFE_INTEGER).steps("0.123456789012345"), undefined);
+  assert.equal(new StepParser("0.00000000000001", Number.MAX_SAFE_INTEGER).steps("0.12345678901234"), 12_345_678_901_234);
+  assert.equal(new StepParser("0.000000000000001", Number.MAX_SAFE_INTEGER).steps("0.123456789012345"), undefined, "the integer 0 counts: 16 digits");
+  for (const text of ["", ".", "0.", "00", "0.5.", "1.2.3", "+1", "1,5", "１", "1\n", "9".repeat(40)]) assert.equal(parser.steps(text), undefined, JSON.stringify(text));
   for (const stepSize of stepSizes) {
     for (const text of ["0.001", "1", "1.5", "95000", "95000.01", "2147483.647", "2147483.648", "0.0000001", "123456789012345", "1.000000000000000", "5e2", " 1", "1 "]) {
       agrees(stepSize, text);

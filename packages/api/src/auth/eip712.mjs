@@ -146,6 +146,8 @@ function smallNatural(value) {
 }
 
 const twoTo32 = 2 ** 32;
+// TypedArray fill, not Buffer fill (whose wrapper validates its arguments and encodings on each call).
+const fillBytes = Uint8Array.prototype.fill;
 
 // Writes the 32-byte encoding of one value (an atomic type, or the hash of a struct) at `offset`.
 // Every word is written in place into the struct's buffer: no buffer per field, no concatenation.
@@ -160,12 +162,12 @@ function encodeInto(inner, atom, bits, value, types, out, offset) {
       return;
     case "bool":
       if (typeof value !== "boolean") throw new TypeError(`bool expects a boolean, got ${typeof value}`);
-      out.fill(0, offset, offset + 31);
+      fillBytes.call(out, 0, offset, offset + 31);
       out[offset + 31] = value ? 1 : 0;
       return;
     case "address":
       if (typeof value !== "string" || !addressPattern.test(value)) throw new TypeError(`address expects 0x and 40 hex digits, got ${String(value)}`);
-      out.fill(0, offset, offset + 12);
+      fillBytes.call(out, 0, offset, offset + 12);
       out.write(value.slice(2), offset + 12, 20, "hex");
       return;
     case "bytes":
@@ -176,7 +178,7 @@ function encodeInto(inner, atom, bits, value, types, out, offset) {
       const number = smallNatural(value);
       // In range for its width (a signed type's non-negative half): the common case, without bigints.
       if (number >= 0 && (bits >= 54 || number < 2 ** (atom === "uint" ? bits : bits - 1))) {
-        out.fill(0, offset, offset + 24);
+        fillBytes.call(out, 0, offset, offset + 24);
         out.writeUInt32BE(Math.floor(number / twoTo32), offset + 24);
         out.writeUInt32BE(number % twoTo32, offset + 28);
         return;
@@ -185,7 +187,7 @@ function encodeInto(inner, atom, bits, value, types, out, offset) {
       return;
     }
     case "bytesN":
-      out.fill(0, offset, offset + 32);
+      fillBytes.call(out, 0, offset, offset + 32);
       out.write(String(value).slice(2), offset, "hex");
       return;
     default:
@@ -244,14 +246,23 @@ function domainSeparator(domain) {
 
 const emptyDomain = {};
 
-/** The EIP-712 digest of typed data (what wallets sign), as 0x-prefixed hex. */
-export function hashTypedDataFast(typedData) {
+// The 0x1901 ‖ domain separator ‖ struct hash input of the digest, reused: keccak reads it at once.
+const digestInput = Buffer.alloc(66);
+digestInput[0] = 0x19;
+digestInput[1] = 0x01;
+
+/** The EIP-712 digest of typed data (what wallets sign), as 32 bytes (the verify worker recovers from them). */
+export function hashTypedDataBytes(typedData) {
   const { domain, types, primaryType, message } = typedData;
   if (types[primaryType] === undefined) throw new TypeError(`no type ${primaryType}`);
-  const input = Buffer.allocUnsafe(66);
-  input[0] = 0x19;
-  input[1] = 0x01;
-  input.set(domainSeparator(domain ?? emptyDomain), 2);
-  input.set(hashStruct(primaryType, message, types), 34);
-  return `0x${keccak(input).toString("hex")}`;
+  const separator = domainSeparator(domain ?? emptyDomain);
+  const structHash = hashStruct(primaryType, message, types);
+  digestInput.set(separator, 2);
+  digestInput.set(structHash, 34);
+  return keccak(digestInput);
+}
+
+/** The EIP-712 digest of typed data (what wallets sign), as 0x-prefixed hex. */
+export function hashTypedDataFast(typedData) {
+  return `0x${hashTypedDataBytes(typedData).toString("hex")}`;
 }

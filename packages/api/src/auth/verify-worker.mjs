@@ -7,7 +7,7 @@
 import { parentPort } from "node:worker_threads";
 import { createRequire } from "node:module";
 import { messageOfFields } from "@perpdex/protocol/action-message.mjs";
-import { hashTypedDataFast, keccak, nativeKeccak } from "./eip712.mjs";
+import { hashTypedDataBytes, keccak, nativeKeccak } from "./eip712.mjs";
 
 const require = createRequire(import.meta.url);
 let secp256k1;
@@ -29,12 +29,14 @@ function hexToBytes(hex, offset, length) {
 // `typedData`: parsed from JSON, bigints as decimal strings (the hasher reads integers from strings as
 // well as from bigints).
 function recover(typedData, signature) {
-  let hash;
+  let digest;
   try {
-    hash = hashTypedDataFast(typedData);
+    digest = hashTypedDataBytes(typedData);
   } catch (error) {
     return { hash: null, address: null, error: `typed data cannot be hashed: ${error.message}` };
   }
+  // Recovery reads the digest's bytes; the hex is for the answer (and a bad signature's message).
+  const hash = `0x${digest.toString("hex")}`;
   if (typeof signature !== "string" || !hexPairs.test(signature)) {
     return { hash, address: null, error: "signature must be 0x followed by 130 hex digits (r, s, v)" };
   }
@@ -43,7 +45,7 @@ function recover(typedData, signature) {
   const recovery = v >= 27 ? v - 27 : v;
   if (recovery !== 0 && recovery !== 1) return { hash, address: null, error: `signature v must be 27 or 28, got ${v}` };
   try {
-    const publicKey = secp256k1.ecdsaRecover(compact, recovery, hexToBytes(hash, 0, 32), false);
+    const publicKey = secp256k1.ecdsaRecover(compact, recovery, digest, false);
     const address = `0x${keccak(Buffer.from(publicKey.subarray(1))).subarray(12).toString("hex")}`;
     return { hash, address, error: null };
   } catch (error) {

@@ -66,19 +66,24 @@ interface OrderProgress {
   notionalTicksLots: number;
 }
 
-// One pass over a command's events: each order's final status, fills and remaining size.
-const progressByAck = new WeakMap<Acknowledgement, Map<number, OrderProgress>>();
+// One pass over a command's events: the final status, fills and remaining size of each order the command
+// placed, by its item (its order number is sequence × 256 + item; events of other orders, such as the
+// resting orders it filled, are not looked up). An array, built once per answer and handed to each
+// orderResult: a Map per command, found again through a WeakMap keyed by the acknowledgement, cost more
+// than the pass itself.
+type ProgressByItem = (OrderProgress | undefined)[];
 
-function progressOf(ack: Acknowledgement): Map<number, OrderProgress> {
-  let progress = progressByAck.get(ack);
-  if (progress !== undefined) return progress;
-  progress = new Map();
+function progressOf(ack: Acknowledgement): ProgressByItem {
+  const base = ack.sequence * 256;
+  const progress: ProgressByItem = [];
   for (const event of ack.events) {
     if (!("orderId" in event)) continue;
-    let entry = progress.get(event.orderId);
+    const item = event.orderId - base;
+    if (!(item >= 0 && item < 256)) continue;
+    let entry = progress[item];
     if (entry === undefined) {
       entry = { status: "open", filledLots: 0, remainingLots: 0, notionalTicksLots: 0 };
-      progress.set(event.orderId, entry);
+      progress[item] = entry;
     }
     entry.status = statusOf(event, entry.status);
     if (event.type === "OrderAccepted") entry.remainingLots = event.size;
@@ -89,11 +94,10 @@ function progressOf(ack: Acknowledgement): Map<number, OrderProgress> {
     }
     if (event.type === "OrderCanceled" || event.type === "OrderExpired") entry.remainingLots = 0;
   }
-  progressByAck.set(ack, progress);
   return progress;
 }
 
-function orderResult(context: ApiContext, ack: Acknowledgement, item: number, outcome: Rejection | { ok: true }, symbol: string, clientOrderId?: string): ItemResult {
+function orderResult(context: ApiContext, ack: Acknowledgement, progressByItem: ProgressByItem, item: number, outcome: Rejection | { ok: true }, symbol: string, clientOrderId?: string): ItemResult {
   const orderNumber = ack.sequence * 256 + item;
   // Built field by field (not by spreads): every order of every answer passes here.
   const result: ItemResult = { orderId: orderIdOf(orderNumber, ack.time) };
@@ -106,7 +110,7 @@ function orderResult(context: ApiContext, ack: Acknowledgement, item: number, ou
     if (outcome.details !== undefined) result.details = outcome.details;
     return result;
   }
-  const progress = progressOf(ack).get(orderNumber);
+  const progress = progressByItem[item];
   const filledLots = progress?.filledLots ?? 0;
   const remainingLots = progress?.remainingLots ?? 0;
   const grid = gridOf(context.node.exchange, symbol);
@@ -168,7 +172,8 @@ export function registerActionRoutes(app: FastifyInstance, context: ApiContext):
     respond: (ctx, ack, fields) => {
       const outcomes = itemResults(ack.result, fields.orders.length);
       if (fields.orders.length === 1 && !outcomes[0]!.ok) throw rejectionError(outcomes[0] as Rejection);
-      return { results: fields.orders.map((order, index) => orderResult(ctx, ack, index, outcomes[index]!, order.market, order.clientOrderId)) };
+      const progress = progressOf(ack);
+      return { results: fields.orders.map((order, index) => orderResult(ctx, ack, progress, index, outcomes[index]!, order.market, order.clientOrderId)) };
     },
   });
 
@@ -213,7 +218,7 @@ export function registerActionRoutes(app: FastifyInstance, context: ApiContext):
     },
     respond: (ctx, ack, fields) => {
       acceptedOrThrow(ack.result);
-      return { result: orderResult(ctx, ack, 0, { ok: true }, fields.order.market, fields.order.clientOrderId) };
+      return { result: orderResult(ctx, ack, progressOf(ack), 0, { ok: true }, fields.order.market, fields.order.clientOrderId) };
     },
   });
 
@@ -231,9 +236,10 @@ export function registerActionRoutes(app: FastifyInstance, context: ApiContext):
     respond: (ctx, ack, fields) => {
       const cancelCount = fields.cancels.length;
       const outcomes = itemResults(ack.result, cancelCount + fields.orders.length);
+      const progress = progressOf(ack);
       return {
         cancels: outcomes.slice(0, cancelCount).map((outcome) => (outcome.ok ? { ok: true } : { ok: false, code: outcome.code, message: outcome.message })),
-        orders: fields.orders.map((order, index) => orderResult(ctx, ack, cancelCount + index, outcomes[cancelCount + index]!, order.market, order.clientOrderId)),
+        orders: fields.orders.map((order, index) => orderResult(ctx, ack, progress, cancelCount + index, outcomes[cancelCount + index]!, order.market, order.clientOrderId)),
       };
     },
   });
