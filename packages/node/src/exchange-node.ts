@@ -570,16 +570,18 @@ export class ExchangeNode {
     if (healthy) this.status = "closing";
     this.ticks.stop();
     await this.journal.flush().catch(() => {});
+    // The log ends with a checkpoint, hashed here (intake is over), which the follower checks.
+    if (healthy && this.lastSequence > this.lastCheckpointSequence) this.checkpoint(true);
+    await this.journal.flush().catch(() => {});
     // Every durable command is acknowledged before close resolves, not a slice per turn.
     this.releaseDurable(Number.POSITIVE_INFINITY);
     // Frames gathered for the follower go before the stop message. The follower reports the hashes of
     // the checkpoint-due records it still had to reach before it stops.
     this.feed?.flush();
     const followerSequence = await this.follower?.stop({ finalSnapshot: healthy });
-    if (healthy) {
-      // The log ends with a checkpoint: hashed here, intake is over. Reported hashes follow while the
-      // segment has room (the command's reserved room holds one; any others wait for the next start).
-      if (this.lastSequence > this.lastCheckpointSequence) this.checkpoint(true);
+    if (healthy && this.deferredCheckpoints.length > 0) {
+      // Reported hashes follow while the segment has room; any others wait for the next start, whose
+      // recovery hashes those states again.
       while (this.deferredCheckpoints.length > 0 && this.journal.segmentRoomBytes >= checkpointRecordBytes) this.appendDeferredCheckpoint();
       await this.journal.flush().catch(() => {});
     }
