@@ -17,6 +17,7 @@ import type { RecordKind } from './format.ts';
 import {
   authBytesFormatMax,
   afterCommandRecordsBytes,
+  commandKindCode,
   encodeRecordParts,
   encodeSegmentHeader,
   payloadBytesFormatMax,
@@ -398,12 +399,15 @@ export class Journal {
     const problem = this.checker.take(kind, sequence, time);
     if (problem !== undefined) assert.fail(`journal: ${problem}`);
     const batch = this.batchFor(kind, sequence, recordBytes, previousTime);
-    const written = encodeRecordParts(batch.buffer, batch.bytesUsed, recordKindCode(kind), Number(sequence), time, payload, payloadBytes, auth);
+    const kindCode = kind === 'command' ? commandKindCode : recordKindCode(kind);
+    const written = encodeRecordParts(batch.buffer, batch.bytesUsed, kindCode, Number(sequence), time, payload, payloadBytes, auth);
     check(written === recordBytes, 'journal: record size differs from its encoding');
     batch.bytesUsed += recordBytes;
     batch.recordCount += 1;
-    // The batch's last command (a deferred checkpoint names an earlier one).
-    batch.lastSequence = this.checker.lastSequence;
+    // The batch's last command: a command's own sequence, or a checkpoint's; a deferred checkpoint names
+    // an earlier one.
+    if (kind !== 'deferredCheckpoint') batch.lastSequence = sequence;
+    else batch.lastSequence = this.checker.lastSequence;
     this.planned.bytes += recordBytes;
     this.pendingBytes += recordBytes;
     check(this.planned.bytes <= this.limits.segmentBytesMax, 'journal: segment over segmentBytesMax');
