@@ -158,9 +158,6 @@ export class Engine {
   private takerAccount: Account = null as unknown as Account;
   private takerOrderId = 0;
   private takerBuys = false;
-  /** The incoming order's time in force and self-trade mode, resolved to literals by validation. */
-  private takerTimeInForce: TimeInForce = "GTC";
-  private takerSelfTrade: SelfTradePrevention = "cancelIncoming";
   private takerLimit = 0;
   private takerSelfTradeMode = 0;
 
@@ -384,15 +381,13 @@ export class Engine {
     if (replacing !== noSlot) this.removeWithEvent(replacing, "REPLACED", "user");
     const account = existing ?? this.accounts.create(address);
     this.takerBuys = buy;
-    this.takerTimeInForce = timeInForce;
-    this.takerSelfTrade = selfTrade;
-    this.execute(market, account, spec, orderId, limit, size as SizeLots);
+    this.execute(market, account, spec, orderId, limit, size as SizeLots, timeInForce, selfTrade);
     return accepted;
   }
 
   /**
-   * Matches and rests an order that passed every check. takerBuys, takerTimeInForce and takerSelfTrade
-   * hold its side, time in force and self-trade mode as validation resolved them.
+   * Matches and rests an order that passed every check. takerBuys holds its side; its time in force and
+   * self-trade mode come as validation resolved them (defaults applied).
    */
   private execute(
     market: Market,
@@ -401,10 +396,10 @@ export class Engine {
     orderId: number,
     limit: PriceTicks,
     size: SizeLots,
+    timeInForce: TimeInForce,
+    selfTrade: SelfTradePrevention,
   ): void {
     const buy = this.takerBuys;
-    const timeInForce = this.takerTimeInForce;
-    const selfTrade = this.takerSelfTrade;
     this.events.push({
       type: "OrderAccepted",
       sequence: this.sequence,
@@ -429,11 +424,12 @@ export class Engine {
     this.takerOutcome = outcomeOpen;
     const opposite = buy ? market.asks : market.bids;
     const selfTradeMode = selfTradeCode[selfTrade];
+    // Matching reads it, and so does rest.
+    this.takerSelfTradeMode = selfTradeMode;
     if (timeInForce !== "FOK" || this.canFill(opposite, account.index, limit, selfTradeMode)) {
       this.takerAccount = account;
       this.takerOrderId = orderId;
       this.takerLimit = limit;
-      this.takerSelfTradeMode = selfTradeMode;
       this.match(market, opposite);
     }
     this.finishIncoming(market, account, spec, orderId, limit, timeInForce);
@@ -665,7 +661,7 @@ export class Engine {
       postOnly: spec.postOnly === true,
       reduceOnly: spec.reduceOnly === true,
       timeInForce: timeInForceCode[timeInForce],
-      selfTrade: selfTradeCode[this.takerSelfTrade],
+      selfTrade: this.takerSelfTradeMode,
     });
     this.appendToLevel((sell ? market.asks : market.bids).levelAt(price), slot);
     this.pushToAccount(account, slot);
