@@ -59,22 +59,34 @@ function percentile(sorted: Float64Array, fraction: number): number {
 }
 
 
-// Submits `count` commands with up to `window` in flight; every one must be accepted.
-async function submitAll(node: ExchangeNode, count: number, commandAt: (index: number) => ExchangeCommandInput, window = 20_000): Promise<void> {
+// The closed loop every load here runs: keeps up to `window` of `count` operations in flight, starting
+// the next as each settles. Returns each one's latency in milliseconds, by index.
+async function closedLoop(count: number, window: number, start: (index: number) => Promise<unknown>): Promise<Float64Array> {
+  const latencyMs = new Float64Array(count);
+  if (count === 0) return latencyMs;
   let next = 0;
-  let acknowledged = 0;
-  if (count === 0) return;
+  let settled = 0;
   await new Promise<void>((resolve, reject) => {
-    const submitOne = (): void => {
+    const startOne = (): void => {
       const index = next++;
-      node.submit(commandAt(index)).then((ack) => {
-        if (!ack.result.ok) reject(new Error(`command ${index} rejected: ${ack.result.code} ${ack.result.message}`));
-        acknowledged += 1;
-        if (next < count) submitOne();
-        else if (acknowledged === count) resolve();
+      const startedAt = performance.now();
+      start(index).then(() => {
+        latencyMs[index] = performance.now() - startedAt;
+        settled += 1;
+        if (next < count) startOne();
+        else if (settled === count) resolve();
       }, reject);
     };
-    for (let index = 0; index < Math.min(window, count); index += 1) submitOne();
+    for (let index = 0; index < Math.min(window, count); index += 1) startOne();
+  });
+  return latencyMs;
+}
+
+// Submits `count` commands with up to `window` in flight; every one must be accepted.
+async function submitAll(node: ExchangeNode, count: number, commandAt: (index: number) => ExchangeCommandInput, window = 20_000): Promise<void> {
+  await closedLoop(count, window, async (index) => {
+    const ack = await node.submit(commandAt(index));
+    if (!ack.result.ok) throw new Error(`command ${index} rejected: ${ack.result.code} ${ack.result.message}`);
   });
 }
 
@@ -101,25 +113,10 @@ function cpuMicroseconds(): number {
 // commands are the mixed stream unless `commandAt` makes them.
 async function drive(node: ExchangeNode, commands: number, window: number, commandAt?: (index: number) => ExchangeCommandInput): Promise<LoadResult> {
   const stream = new BenchStream(node.lastSequence + 1);
-  const latencyMs = new Float64Array(commands);
-  let next = 0;
-  let acknowledged = 0;
   const started = performance.now();
   const cpuStarted = cpuMicroseconds();
   const nodeThreadStarted = nodeThreadCpuMicroseconds();
-  await new Promise<void>((resolve, reject) => {
-    const submitOne = (): void => {
-      const index = next++;
-      const submittedAt = performance.now();
-      node.submit(commandAt === undefined ? stream.next() : commandAt(index)).then(() => {
-        latencyMs[index] = performance.now() - submittedAt;
-        acknowledged += 1;
-        if (next < commands) submitOne();
-        else if (acknowledged === commands) resolve();
-      }, reject);
-    };
-    for (let index = 0; index < Math.min(window, commands); index += 1) submitOne();
-  });
+  const latencyMs = await closedLoop(commands, window, (index) => node.submit(commandAt === undefined ? stream.next() : commandAt(index)));
   const cpuMicrosecondsPerCommand = (cpuMicroseconds() - cpuStarted) / commands;
   const nodeThreadMicrosecondsPerCommand = (nodeThreadCpuMicroseconds() - nodeThreadStarted) / commands;
   return { commands, seconds: (performance.now() - started) / 1_000, latencyMs, cpuMicrosecondsPerCommand, nodeThreadMicrosecondsPerCommand };
@@ -210,24 +207,11 @@ async function journalAlone(root: string): Promise<void> {
     const payloads = Array.from({ length: commands }, () => encodeCommandBinary(stream.next()));
     const journal = await Journal.open({ directory, logger: { info: () => {}, warn: () => {}, error: () => {} } });
     const timeBase = 1_767_225_600_000_000_000n;
-    const latencyMs = new Float64Array(commands);
-    let next = 0;
-    let acknowledged = 0;
     const cpuStarted = cpuMicroseconds();
     const started = performance.now();
-    await new Promise<void>((resolve, reject) => {
-      const appendOne = (): void => {
-        const index = next++;
-        const submittedAt = performance.now();
-        journal.append({ sequence: BigInt(index + 1), time: timeBase + BigInt(index), payload: payloads[index]! }).then(() => {
-          latencyMs[index] = performance.now() - submittedAt;
-          acknowledged += 1;
-          if (next < commands) appendOne();
-          else if (acknowledged === commands) resolve();
-        }, reject);
-      };
-      for (let index = 0; index < window; index += 1) appendOne();
-    });
+    const latencyMs = await closedLoop(commands, window, (index) =>
+      journal.append({ sequence: BigInt(index + 1), time: timeBase + BigInt(index), payload: payloads[index]! }),
+    );
     const seconds = (performance.now() - started) / 1_000;
     const cpu = (cpuMicroseconds() - cpuStarted) / commands;
     const sorted = latencyMs.slice().sort();

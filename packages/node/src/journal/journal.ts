@@ -309,12 +309,8 @@ export class Journal {
    * await journal.appendCheckpoint({ sequence: journal.lastSequence, stateHash: core.stateHash() });
    */
   appendCheckpoint(checkpoint: JournalAppendCheckpoint): Promise<void> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    assert.ok(!this.closing, 'journal: append after close');
     assert.equal(checkpoint.stateHash.length, stateHashBytes, 'journal: a state hash has 32 bytes');
-    const time = this.checker.lastTime;
-    const stateHash = checkpoint.stateHash;
-    return this.enqueue('checkpoint', checkpoint.sequence, time, stateHash, stateHash.length, undefined).durable;
+    return this.appendAfterCommand('checkpoint', checkpoint.sequence, checkpoint.stateHash);
   }
 
   /**
@@ -326,9 +322,7 @@ export class Journal {
    * await journal.appendCheckpointDue(journal.lastSequence);
    */
   appendCheckpointDue(sequence: bigint): Promise<void> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    assert.ok(!this.closing, 'journal: append after close');
-    return this.enqueue('checkpointDue', sequence, this.checker.lastTime, noBytes, 0, undefined).durable;
+    return this.appendAfterCommand('checkpointDue', sequence, noBytes);
   }
 
   /**
@@ -339,11 +333,16 @@ export class Journal {
    * await journal.appendDeferredCheckpoint({ sequence: 100_000n, stateHash });
    */
   appendDeferredCheckpoint(checkpoint: JournalAppendCheckpoint): Promise<void> {
+    assert.equal(checkpoint.stateHash.length, stateHashBytes, 'journal: a state hash has 32 bytes');
+    return this.appendAfterCommand('deferredCheckpoint', checkpoint.sequence, checkpoint.stateHash);
+  }
+
+  // A record that is not a command: it carries the time of the last command (the sequence checker
+  // decides whether it may come here).
+  private appendAfterCommand(kind: Exclude<RecordKind, 'command'>, sequence: bigint, payload: Uint8Array): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     assert.ok(!this.closing, 'journal: append after close');
-    assert.equal(checkpoint.stateHash.length, stateHashBytes, 'journal: a state hash has 32 bytes');
-    const stateHash = checkpoint.stateHash;
-    return this.enqueue('deferredCheckpoint', checkpoint.sequence, this.checker.lastTime, stateHash, stateHash.length, undefined).durable;
+    return this.enqueue(kind, sequence, this.checker.lastTime, payload, payload.length, undefined).durable;
   }
 
   /**
