@@ -496,10 +496,9 @@ export class Liquidations {
 
   /** Markets whose mark moved: pending is rechecked, and the index yields what the mark now crosses. */
   private search(): void {
+    // beginCommand calls it once the mark epoch has moved.
     const exchange = this.exchange;
-    const markEpoch = exchange.marks.markEpoch;
-    if (markEpoch === this.searchedMarkEpoch) return;
-    this.searchedMarkEpoch = markEpoch;
+    this.searchedMarkEpoch = exchange.marks.markEpoch;
     let moved = false;
     for (const perpMarket of exchange.perpMarkets) {
       if (this.searchedMark[perpMarket.index] !== perpMarket.markPrice) moved = true;
@@ -543,8 +542,8 @@ export class Liquidations {
   }
 
   /** The engine liquidates what nobody took within the grace period: oldest first, then by key. */
+  // beginCommand calls it when accounts are pending.
   private liquidateOverdue(): void {
-    if (this.pending.size === 0) return;
     const time = this.exchange.time;
     const due: [number, TimeNs][] = [];
     for (const [key, since] of this.pending) if (time >= since + this.parameters.gracePeriodNs) due.push([key, since]);
