@@ -180,11 +180,16 @@ export class ExchangeNode {
     // The follower reports to the node, which exists only once recovery is done; until then reports wait.
     let node: ExchangeNode | undefined;
     let fatalBeforeOpen: Error | undefined;
+    // Hashes the follower reports before the node exists: some may be of checkpoint-due records recovery
+    // left to it (below).
+    const earlyHashes: [sequence: number, stateHash: Uint8Array][] = [];
     const followerEvents = {
       onSnapshot: (report: SnapshotReport) => node?.onSnapshot(report),
       onFatal: (error: Error) => (node === undefined ? (fatalBeforeOpen ??= error) : node.fail(error)),
-      // Hashes of the checkpoints recovery replays are the node's own (below); only later ones count.
-      onCheckpointHash: (sequence: number, stateHash: Uint8Array) => node?.onCheckpointHash(sequence, stateHash),
+      onCheckpointHash: (sequence: number, stateHash: Uint8Array) => {
+        if (node === undefined) earlyHashes.push([sequence, stateHash]);
+        else node.onCheckpointHash(sequence, stateHash);
+      },
     };
     try {
       removeTemporarySnapshots(paths.snapshots);
@@ -199,6 +204,10 @@ export class ExchangeNode {
       for (const [sequence, stateHash] of [...replayed.summary.dueHashes].sort(([left], [right]) => left - right)) {
         node.deferredCheckpoints.push({ sequence, stateHash });
       }
+      // Those recovery did not hash (before the log's last checkpoint) take the follower's hash, which
+      // it reports as it replays the same records; hashes of other records are not awaited, so dropped.
+      for (const sequence of replayed.summary.dueUnhashed) node.awaitingHashes.add(sequence);
+      for (const [sequence, stateHash] of earlyHashes.splice(0)) node.onCheckpointHash(sequence, stateHash);
       if (settings.onApplied !== undefined) node.appliedListeners.push(settings.onApplied);
       if (fatalBeforeOpen !== undefined) throw fatalBeforeOpen;
       settings.logger.info(
@@ -208,6 +217,7 @@ export class ExchangeNode {
           snapshotSequence: starting.snapshot?.header.sequence ?? 0,
           replayedCommands: replayed.summary.commands,
           checkpointsVerified: replayed.summary.hashesVerified,
+          checkpointsLeftToFollower: replayed.summary.checkpointsNotHashed,
           journalOpenMs: journalMs,
           snapshotLoadMs: starting.milliseconds,
           replayMs: replayed.milliseconds,
@@ -658,10 +668,13 @@ function replayForRecovery(
   };
   if (follower === undefined) return replayJournal({ source, state, verifyCheckpoints: true, onRecord: notify });
   const frames = new FrameWriter();
+  // The follower checks every checkpoint of these records (a mismatch stops the node); the node hashes
+  // only at the last one, so it still refuses to go on from a state that departs from the log.
   const replayed = replayJournal({
     source,
     state,
     verifyCheckpoints: true,
+    verifyCheckpointsFrom: Number(source.journal.lastCheckpointSequence),
     onRecord: (record, result) => {
       notify(record, result);
       frames.addRecord(record);

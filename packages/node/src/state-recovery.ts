@@ -73,6 +73,8 @@ export function replayJournal(options: {
   source: LogSource;
   state: LogState;
   verifyCheckpoints: boolean;
+  /** Hash only at checkpoints of this sequence or later (replay.ts says when that is enough). */
+  verifyCheckpointsFrom?: number;
   onRecord?: (record: JournalRecord, result: CommandResult | undefined) => void;
 }): JournalReplayed {
   const started = performance.now();
@@ -81,6 +83,7 @@ export function replayJournal(options: {
     state: options.state,
     records,
     verifyCheckpoints: options.verifyCheckpoints,
+    ...(options.verifyCheckpointsFrom === undefined ? {} : { verifyCheckpointsFrom: options.verifyCheckpointsFrom }),
     ...(options.onRecord === undefined ? {} : { onRecord: options.onRecord }),
   });
   return { summary, milliseconds: Math.round(performance.now() - started) };

@@ -6,7 +6,7 @@
 // cleanly (closed, busy, malformed, a genesis command)
 // without consuming a sequence.
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, rmSync, truncateSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { getPriority } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
@@ -21,7 +21,7 @@ import {
   genesisCommands,
   type ExchangeNodeOptions,
 } from "../src/index.ts";
-import { decodeRecord, segmentHeaderBytes, type RecordKind } from "../src/journal/format.ts";
+import { decodeRecord, encodeRecord, segmentHeaderBytes, type RecordKind } from "../src/journal/format.ts";
 import { Journal } from "../src/journal/journal.ts";
 import { replayTool } from "../src/tools.ts";
 import { RecordingLogger, alice, bob, delay, deposit, funding, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
@@ -337,6 +337,91 @@ test("node: with a follower, checkpoints are hashed off the node's thread and jo
   const completed = await replayTool({ dataDirectory, logger: new RecordingLogger(), verify: true, fromSnapshot: false });
   assert.equal(completed.ok, true);
   assert.equal(completed.checkpointsUnconfirmed, 0);
+});
+
+// Rewrites every journal segment through `change`, which sees each record and returns its bytes to
+// keep (the same, altered, or none). Records carry their own checksums, so a segment without some of
+// them still reads as a whole log.
+function rewriteJournal(dataDirectory: string, change: (bytes: Buffer, record: { kind: RecordKind; sequence: bigint; time: bigint }) => Buffer | undefined): void {
+  const directory = path.join(dataDirectory, "journal");
+  for (const name of readdirSync(directory).filter((entry) => entry.endsWith(".journal"))) {
+    const file = path.join(directory, name);
+    const bytes = readFileSync(file);
+    const kept: Buffer[] = [bytes.subarray(0, segmentHeaderBytes)];
+    for (let offset = segmentHeaderBytes; offset < bytes.length; ) {
+      const decoded = decodeRecord(bytes, offset, bytes.length);
+      assert.equal(decoded.status, "valid");
+      if (decoded.status !== "valid") break;
+      const record = Buffer.from(bytes.subarray(offset, offset + decoded.recordBytes));
+      const changed = change(record, decoded);
+      if (changed !== undefined) kept.push(changed);
+      offset += decoded.recordBytes;
+    }
+    writeFileSync(file, Buffer.concat(kept));
+  }
+}
+
+// 75 commands with a follower and a checkpoint every 10: checkpoint-due records at 10, 20, … 70, each
+// with its deferred checkpoint, and a final checkpoint at 75. The snapshots are dropped, so a restart
+// replays the whole log.
+async function checkpointedLog(dataDirectory: string): Promise<string> {
+  const node = await ExchangeNode.open(options(dataDirectory, new RecordingLogger(), { follower: true, checkpointEvery: 10 }));
+  await Promise.all(funding.map((input) => node.submit(input)));
+  for (let round = 0; round < 5; round += 1) {
+    await Promise.all(Array.from({ length: 13 }, (_, index) => node.submit(place(index % 2 ? alice : bob, limitOrder(index % 2 ? "buy" : "sell", 1 + index)))));
+    await delay(30);
+  }
+  assert.equal(node.lastSequence, 75);
+  const hash = node.stateHash();
+  await node.close();
+  rmSync(path.join(dataDirectory, "snapshots"), { recursive: true, force: true });
+  return hash;
+}
+
+test("node: with a follower, recovery hashes only at the log's last checkpoint; the follower checks the others and hashes the due records a stop left without", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  const hash = await checkpointedLog(dataDirectory);
+  // A follower that lagged behind when the node stopped: the due records at 10 and 20 have no hash.
+  rewriteJournal(dataDirectory, (bytes, record) => (record.kind === "deferredCheckpoint" && record.sequence <= 20n ? undefined : bytes));
+  const before = await replayTool({ dataDirectory, logger: new RecordingLogger(), verify: true, fromSnapshot: false });
+  assert.equal(before.ok, true);
+  assert.equal(before.checkpointsUnconfirmed, 2);
+
+  const logger = new RecordingLogger();
+  const node = await ExchangeNode.open(options(dataDirectory, logger, { follower: true, checkpointEvery: 1_000 }));
+  const recovered = logger.lines.find((line) => line.message === "node: recovered")?.object;
+  assert.equal(recovered?.replayedCommands, 75);
+  assert.equal(recovered?.checkpointsVerified, 1, "the node hashed the state once, at the final checkpoint (75)");
+  assert.equal(recovered?.checkpointsLeftToFollower, 7, "the due records at 10 … 70");
+  assert.equal(node.stateHash(), hash);
+  await node.submit(deposit(alice, 1));
+  await node.close();
+  assert.equal(logger.lines.filter((line) => line.level === "error").length, 0, "the follower found every checkpoint right");
+  const records = await journalRecords(dataDirectory);
+  const deferred = records.filter((record) => record.kind === "deferredCheckpoint").map((record) => Number(record.sequence));
+  assert.ok(deferred.includes(10) && deferred.includes(20), `the follower's hashes of 10 and 20 were journaled: ${deferred.join(", ")}`);
+  const after = await replayTool({ dataDirectory, logger: new RecordingLogger(), verify: true, fromSnapshot: false });
+  assert.equal(after.ok, true);
+  assert.equal(after.checkpointsUnconfirmed, 0);
+});
+
+test("node: a recorded hash recovery left to the follower that the replay does not reach stops the node", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  await checkpointedLog(dataDirectory);
+  // The deferred checkpoint of 10 records a hash no replay reaches; its checksums are valid.
+  rewriteJournal(dataDirectory, (bytes, record) => {
+    if (record.kind !== "deferredCheckpoint" || record.sequence !== 10n) return bytes;
+    encodeRecord(bytes, 0, { kind: "deferredCheckpoint", sequence: record.sequence, time: record.time, payload: new Uint8Array(32).fill(0xee) });
+    return bytes;
+  });
+  const logger = new RecordingLogger();
+  // The node's own check (at 75) passes, so it starts; the follower's check of 10 then stops it.
+  const node = await ExchangeNode.open(options(dataDirectory, logger, { follower: true, checkpointEvery: 1_000 }));
+  const divergence = (): Record<string, unknown> | undefined => logger.lines.find((line) => line.message === "follower: state hash differs from the node's checkpoint")?.object;
+  for (let waited = 0; divergence() === undefined && waited < 20_000; waited += 20) await delay(20);
+  assert.equal(divergence()?.sequence, 10);
+  await assert.rejects(node.submit(deposit(alice, 1)), NodeClosedError);
+  await node.close();
 });
 
 // The nice value of every thread of this process (field 19 of /proc/self/task/<tid>/stat).

@@ -269,6 +269,11 @@ export class Journal {
     return this.checker.lastTime;
   }
 
+  /** The sequence of the last checkpoint or checkpoint-due record in the journal; its first sequence - 1 when there is none. */
+  get lastCheckpointSequence(): bigint {
+    return this.checker.checkpointSequence;
+  }
+
   /** The sequence of the last command known durable: every command up to it was acknowledged. */
   get durableSequence(): bigint {
     return this.durableSequenceValue;
