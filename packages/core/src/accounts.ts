@@ -34,6 +34,8 @@ export class Account {
    * before scanning, one pointer away instead of three. Not state.
    */
   positionHint: Position | null = null;
+  /** `positions` by market index, kept once the account has had more than a few (Exchange.position). Not state. */
+  positionsByMarket: Map<number, Position> | null = null;
   /** Σ reserved over positions, µUSD. */
   reserved = 0;
   /** Margin mode and leverage chosen per market index; only non-default choices are kept. */

@@ -19,6 +19,7 @@ import type { PerpCommand } from "./perp/perp-commands.ts";
 import { PerpMarket, validatePerpSpec, type PerpMarketSpec } from "./perp/perp-market.ts";
 import { MarkPricer } from "./perp/mark-pricer.ts";
 import { Position } from "./perp/position.ts";
+import { accountPositionsScannedMax, PositionDirectory } from "./perp/position-directory.ts";
 import { Settlement } from "./perp/settlement.ts";
 import { Oracles } from "./perp/oracle-monitor.ts";
 import { Sessions } from "./perp/sessions.ts";
@@ -29,8 +30,6 @@ import type { TimeNs } from "./units.ts";
 /** Every command the perpetual exchange takes: the book's and its own. */
 export type ExchangeCommand = Command | PerpCommand;
 
-/** Up to this many positions, an account's own list is scanned instead of looking up positionsByKey. */
-const accountPositionsScannedMax = 8;
 
 /** Money outside accounts: the insurance fund and the fee treasury, µUSD. */
 export class Treasury {
@@ -57,7 +56,8 @@ export class Exchange implements MatchingObserver {
   readonly perpMarkets: PerpMarket[] = [];
   readonly prices = new CollateralPrices();
   readonly treasury = new Treasury();
-  readonly positionsByKey = new Map<number, Position>();
+  /** Every registered position, by account index × 4096 + market index (position-directory.ts). */
+  readonly positionsByKey: PositionDirectory;
   readonly settlement: Settlement;
   readonly funding: FundingLedger;
   readonly marks: MarkPricer;
@@ -81,6 +81,7 @@ export class Exchange implements MatchingObserver {
   constructor(options: { limits?: Partial<EngineLimits>; engine?: Engine } = {}) {
     this.engine = options.engine ?? new Engine(options.limits === undefined ? {} : { limits: options.limits });
     this.engine.attach(this);
+    this.positionsByKey = new PositionDirectory(this.engine.accounts.list, (account, marketIndex) => this.position(account, marketIndex));
     this.funding = new FundingLedger(this);
     this.settlement = new Settlement(this);
     this.marks = new MarkPricer(this);
@@ -284,11 +285,11 @@ export class Exchange implements MatchingObserver {
   // ---------------------------------------------------------------------------------------------
   // Positions
 
-  /** Positions are keyed by account index × 4096 + market index (marketsMax ≤ 4096). */
+  /** The account's registered position in the market, if any. */
   position(account: Account, marketIndex: number): Position | undefined {
-    // account.positions holds exactly the account's entries of positionsByKey (registerPosition and
-    // maybeForget keep both), and its positionHint is one of them or null. An account has a few
-    // positions, usually one: the hint, then a scan, beat hashing a key (and touch less memory).
+    // account.positions holds the account's positions (registerPosition and maybeForget keep it, and its
+    // positionsByMarket map once it has more than a few), and positionHint is one of them or null. An
+    // account has a few positions, usually one: the hint, then a scan, beat hashing a key.
     const hint = account.positionHint;
     if (hint !== null && hint.market.index === marketIndex) return hint;
     const positions = account.positions;
@@ -302,7 +303,7 @@ export class Exchange implements MatchingObserver {
         }
       }
     } else {
-      found = this.positionsByKey.get(account.index * 4096 + marketIndex);
+      found = account.positionsByMarket!.get(marketIndex);
     }
     if (found !== undefined) account.positionHint = found;
     return found;
@@ -319,18 +320,19 @@ export class Exchange implements MatchingObserver {
    * the lookup `positionFor` makes first; a pair listed twice fails an assertion.
    */
   restorePosition(account: Account, marketIndex: number): Position {
-    const count = this.positionsByKey.size;
-    const position = this.registerPosition(account, marketIndex);
-    assert(this.positionsByKey.size === count + 1, "snapshot: a position listed twice");
-    return position;
+    assert(this.position(account, marketIndex) === undefined, "snapshot: a position listed twice");
+    return this.registerPosition(account, marketIndex);
   }
 
   private registerPosition(account: Account, marketIndex: number): Position {
     const position = this.unlistedPosition(account, marketIndex);
     this.funding.opened(position);
-    this.positionsByKey.set(account.index * 4096 + marketIndex, position);
-    account.positions.push(position);
+    const positions = account.positions;
+    positions.push(position);
+    if (account.positionsByMarket !== null) account.positionsByMarket.set(marketIndex, position);
+    else if (positions.length > accountPositionsScannedMax) account.positionsByMarket = new Map(positions.map((held) => [held.market.index, held]));
     account.positionHint = position;
+    this.positionsByKey.size += 1;
     return position;
   }
 
@@ -350,11 +352,12 @@ export class Exchange implements MatchingObserver {
     if (!isForgettable(position)) return;
     assert(position.reserved === 0 && position.entryNotional === 0, "a flat position holds nothing");
     const account = position.account;
-    this.positionsByKey.delete(account.index * 4096 + position.market.index);
     const at = account.positions.indexOf(position);
     assert(at >= 0);
     account.positions.splice(at, 1);
+    account.positionsByMarket?.delete(position.market.index);
     if (account.positionHint === position) account.positionHint = null;
+    this.positionsByKey.size -= 1;
   }
 
   /** Recomputes the margin a position's open orders reserve, keeping the account total in step. */

@@ -348,10 +348,11 @@ export class Liquidations {
   /** Snapshot restore: every open position enters the index; pending was restored with the state. */
   rebuild(): void {
     this.clearStale();
-    for (const position of this.exchange.positionsByKey.values()) {
-      if (position.mode === "isolated") this.reindexIsolated(position);
+    const accounts = this.exchange.engine.accounts.list;
+    for (const account of accounts) {
+      for (const position of account.positions) if (position.mode === "isolated") this.reindexIsolated(position);
     }
-    for (const account of this.exchange.engine.accounts.list) this.reindexCross(account);
+    for (const account of accounts) this.reindexCross(account);
     this.searchedMark.length = 0;
     this.searchedMarkEpoch = -1;
   }
@@ -472,7 +473,7 @@ export class Liquidations {
     const accounts = exchange.engine.accounts.list;
     for (let at = 0; at < touchedCount; at += 1) {
       const key = touched[at]!;
-      // The key's account and market: the same position positionsByKey holds, without hashing.
+      // The key's account and market: the position positionsByKey.get(key) finds, without its checks.
       const position = exchange.position(accounts[Math.floor(key / keyMultiplier)]!, key % keyMultiplier);
       if (position === undefined || position.mode === "isolated") this.refresh(position, key);
     }

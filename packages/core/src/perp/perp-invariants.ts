@@ -6,6 +6,7 @@ import { orderMargin } from "./account-risk.ts";
 import { notional } from "./fixed-point.ts";
 import type { Position } from "./position.ts";
 import { checkOracleInvariants } from "./oracle-monitor.ts";
+import { accountPositionsScannedMax } from "./position-directory.ts";
 
 // The exchange's invariants (design.md 1, 2, 5, 7), checked in full after every command by tests and the
 // simulator. Money is checked exactly: with S = Σ signed entry notional (+long, −short) and F the funding
@@ -83,8 +84,12 @@ function checkPositions(exchange: Exchange): void {
       reserved += position.reserved;
     }
     if (account.reserved !== reserved) fail(`${account.address} reserves ${account.reserved} in total, positions ${reserved}`);
+    const byMarket = account.positionsByMarket;
+    if (byMarket === null ? account.positions.length > accountPositionsScannedMax : byMarket.size !== account.positions.length) {
+      fail(`${account.address} holds ${account.positions.length} positions, its map by market ${byMarket?.size ?? "none"}`);
+    }
   }
-  check(mapped === exchange.positionsByKey.size, `position map holds ${exchange.positionsByKey.size}, accounts ${mapped}`);
+  check(mapped === exchange.positionsByKey.size, `position directory counts ${exchange.positionsByKey.size}, accounts hold ${mapped}`);
 }
 
 /** A position's order totals equal the sums over the account's resting orders in that market. */
