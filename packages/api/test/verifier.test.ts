@@ -1,13 +1,14 @@
 // The signature verifier under a burst: more requests than its workers may hold at once (each holds at
-// most two batches of at most 256) wait on the engine's thread and still resolve, each to its own
-// signer, with malformed signatures failing only themselves; closing rejects what still waits.
+// most two batches of at most 256 requests and about messageCharsMax characters) wait on the engine's
+// thread and still resolve, each to its own signer, with malformed signatures failing only themselves;
+// closing rejects what still waits. messageLength cuts the queue into messages.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { test } from "node:test";
 import { actionTypedData } from "@perpdex/protocol";
 import { hashTypedDataFast, keccak } from "../src/auth/eip712.mjs";
-import { AuthVerifier } from "../src/auth/verifier.ts";
+import { AuthVerifier, messageLength } from "../src/auth/verifier.ts";
 
 const require = createRequire(import.meta.url);
 const secp256k1 = require("secp256k1/bindings") as {
@@ -58,8 +59,50 @@ for (const threads of [1, 2]) {
   });
 }
 
+test("a message carries at most 256 requests and, past its first, no more than its characters allow", () => {
+  const cases: readonly { readonly lengths: readonly number[]; readonly charsMax: number; readonly expected: number }[] = [
+    { lengths: [], charsMax: 100, expected: 0 },
+    { lengths: [10, 20, 30], charsMax: 100, expected: 3 },
+    { lengths: [10, 20, 30], charsMax: 60, expected: 3 },
+    { lengths: [10, 20, 30], charsMax: 59, expected: 2 },
+    { lengths: [40, 40, 40, 40], charsMax: 100, expected: 2 },
+    // A request longer than the limit still travels, alone.
+    { lengths: [500, 10], charsMax: 100, expected: 1 },
+    { lengths: [10, 500], charsMax: 100, expected: 1 },
+    { lengths: Array.from({ length: 300 }, () => 1), charsMax: 100_000, expected: 256 },
+    { lengths: Array.from({ length: 300 }, () => 1), charsMax: 100, expected: 100 },
+  ];
+  for (const { lengths, charsMax, expected } of cases) {
+    const items = lengths.map((length) => "x".repeat(length));
+    const total = lengths.reduce((sum, length) => sum + length, 0);
+    assert.equal(messageLength(items, total, charsMax), expected, `${lengths.length} requests of ${lengths.slice(0, 4).join(", ")}… within ${charsMax}`);
+  }
+});
+
+for (const messageCharsMax of [1, 2_000]) {
+  test(`with messages of at most ${messageCharsMax} characters a burst still resolves each request to its own signer`, async () => {
+    const verifier = await AuthVerifier.start({ threads: 1, messageCharsMax });
+    const keepAlive = setInterval(() => {}, 1_000);
+    try {
+      const requests = signedRequests(400);
+      const results = await Promise.all(requests.map((request) => verifier.recover(request.typedData, request.signature)));
+      requests.forEach((request, index) => assert.equal(results[index]!.address, request.expected, `request ${index}`));
+    } finally {
+      clearInterval(keepAlive);
+      await verifier.close();
+    }
+  });
+}
+
+test("a verifier refuses a message size that is not a positive integer", async () => {
+  for (const messageCharsMax of [0, -1, 1.5, Number.NaN]) {
+    await assert.rejects(AuthVerifier.start({ threads: 1, messageCharsMax }), RangeError);
+  }
+});
+
 test("closing the verifier rejects the recoveries still waiting for a worker", async () => {
-  const verifier = await AuthVerifier.start({ threads: 1 });
+  // Messages as large as 256 requests: all 200 wait for the end of the turn.
+  const verifier = await AuthVerifier.start({ threads: 1, messageCharsMax: 1 << 24 });
   // Fewer than a batch: all still queued for the end of the turn when close() comes (terminating a
   // worker in the middle of native hashing is not what this test is about).
   const requests = signedRequests(200);
