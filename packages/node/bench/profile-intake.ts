@@ -4,7 +4,7 @@
 // process's other threads (follower, libuv's fdatasync pool, V8's helpers), read from /proc (Linux):
 // CPU time holds up on a busy machine where rates and wall-clock profiles do not. With --profile, also
 // writes a .cpuprofile of the node's thread.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import os from "node:os";
 import path from "node:path";
@@ -47,6 +47,15 @@ async function closedLoop(node: ExchangeNode, count: number): Promise<void> {
   });
 }
 
+// A thread's name and its id less the process id (Linux): threads are numbered as they start, V8's helpers first, then libuv's pool on first use of the disk, then the follower.
+function threadName(thread: string): string {
+  try {
+    return `${readFileSync(`/proc/self/task/${thread}/comm`, "utf8").trim()}#${Number(thread) - process.pid}`;
+  } catch {
+    return thread;
+  }
+}
+
 const directory = mkdtempSync(path.join(os.tmpdir(), "perpdex-profile-"));
 try {
   const node = await ExchangeNode.open({ dataDirectory: directory, logger: silentLogger, tickIntervalMs: 0 });
@@ -72,19 +81,21 @@ try {
   }
   const threadsStarted = threadCpuMicroseconds();
   const cpuStarted = process.cpuUsage();
+  const batchesStarted = node.statistics.journal.batchesWritten;
   const started = performance.now();
   await closedLoop(node, commands);
   const seconds = (performance.now() - started) / 1_000;
+  const batches = node.statistics.journal.batchesWritten - batchesStarted;
   const cpu = process.cpuUsage(cpuStarted);
   const threads = threadCpuMicroseconds();
   const mainThread = String(process.pid);
   const mainMicroseconds = threads.get(mainThread)! - threadsStarted.get(mainThread)!;
   let otherMicroseconds = 0;
-  const others: number[] = [];
+  const others: { name: string; microseconds: number }[] = [];
   for (const [thread, microseconds] of threads) {
     if (thread === mainThread) continue;
     otherMicroseconds += microseconds - (threadsStarted.get(thread) ?? 0);
-    others.push(microseconds - (threadsStarted.get(thread) ?? 0));
+    others.push({ name: threadName(thread), microseconds: microseconds - (threadsStarted.get(thread) ?? 0) });
   }
   if (heapSession !== undefined) {
     const { profile } = await heapSession.post("HeapProfiler.stopSampling");
@@ -103,7 +114,9 @@ try {
       (out === undefined ? "" : `; profile ${out}`),
   );
   // The busiest other threads: the follower first, as a rule.
-  console.log(`other threads, busiest first (µs/command): ${others.sort((a, b) => b - a).slice(0, 6).map(perCommand).join(", ")}`);
+  const busiest = others.sort((a, b) => b.microseconds - a.microseconds).slice(0, 6);
+  console.log(`journal: ${batches} batches, ${Math.round(commands / batches)} commands a batch`);
+  console.log(`other threads, busiest first (µs/command): ${busiest.map((thread) => `${thread.name} ${perCommand(thread.microseconds)}`).join(", ")}`);
   await node.close();
 } finally {
   rmSync(directory, { recursive: true, force: true });

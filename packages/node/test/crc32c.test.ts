@@ -2,7 +2,17 @@
 // the bit-at-a-time reference on seeded random inputs of every length and alignment.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { crc32c, crc32cFinal, crc32cInitial, crc32cReference, crc32cUpdate } from '../src/journal/crc32c.ts';
+import {
+  crc32c,
+  crc32cCopyUpdate,
+  crc32cFinal,
+  crc32cFinalBits,
+  crc32cInitial,
+  crc32cReference,
+  crc32cUpdate,
+  crc32cUpdateU32,
+  crc32cUpdateU32Pair,
+} from '../src/journal/crc32c.ts';
 
 const encoder = new TextEncoder();
 
@@ -42,5 +52,32 @@ test('crc32c: matches the bitwise reference on random inputs, whole and in piece
     assert.equal(crc32c(bytes, start), expected, `seed ${seed} round ${round}`);
     const register = crc32cUpdate(crc32cUpdate(crc32cInitial, bytes, start, split), bytes, split, bytes.length);
     assert.equal(crc32cFinal(register), expected, `seed ${seed} round ${round} split`);
+  }
+});
+
+test('crc32c: words folded from numbers and bytes copied while hashed match the bitwise reference', () => {
+  const seed = 0x0c0ffee5;
+  const next = generator(seed);
+  for (let round = 0; round < 300; round++) {
+    const low = next();
+    const high = next();
+    const payload = Uint8Array.from({ length: next() % 200 }, () => next() & 0xff);
+    // The same bytes laid out: low and high little-endian, then the payload.
+    const bytes = new Uint8Array(8 + payload.length);
+    new DataView(bytes.buffer).setUint32(0, low, true);
+    new DataView(bytes.buffer).setUint32(4, high, true);
+    bytes.set(payload, 8);
+    const expected = crc32cReference(bytes);
+    // Unsigned and signed forms of a word are the same 32 bits.
+    for (const [first, second] of [[low, high], [low | 0, high | 0]] as const) {
+      const copy = new Uint8Array(payload.length + 3);
+      let register = crc32cUpdateU32Pair(crc32cInitial, first, second);
+      register = crc32cCopyUpdate(register, payload, 0, payload.length, copy, 3);
+      assert.equal(crc32cFinal(register), expected, `seed ${seed} round ${round} pair`);
+      assert.equal(crc32cFinalBits(register) >>> 0, expected, `seed ${seed} round ${round} bits`);
+      assert.deepEqual(copy.subarray(3), payload, `seed ${seed} round ${round} copy`);
+      const byWords = crc32cUpdate(crc32cUpdateU32(crc32cUpdateU32(crc32cInitial, first), second), bytes, 8, bytes.length);
+      assert.equal(crc32cFinal(byWords), expected, `seed ${seed} round ${round} words`);
+    }
   }
 });

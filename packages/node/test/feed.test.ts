@@ -103,3 +103,22 @@ test("feed: a message larger than the copy limit hands its buffer over whole, an
   assert.deepEqual([...readFrames(first)].map((record) => Number(record.sequence)), Array.from({ length: 100 }, (_, index) => index + 1));
   assert.deepEqual([...readFrames(writer.take())].map((record) => record.sequence), [101n]);
 });
+
+test("feed: every message taken can be transferred (as the follower's are), large or small, and the writer goes on", () => {
+  const writer = new FrameWriter();
+  const payload = new Uint8Array(1_000).fill(3);
+  let sequence = 0;
+  // Large (handed over whole), small (copied), large again, small again: each message owns its memory.
+  for (const count of [100, 3, 200, 1, 2]) {
+    const first = sequence + 1;
+    for (let index = 0; index < count; index += 1) writer.add("command", BigInt(++sequence), BigInt(sequence), payload);
+    const frames = writer.take();
+    assert.equal(frames.byteOffset, 0);
+    const moved = structuredClone(frames, { transfer: [frames.buffer as ArrayBuffer] });
+    assert.equal(frames.byteLength, 0, "the taken buffer is the one transferred");
+    assert.deepEqual(
+      [...readFrames(moved)].map((record) => Number(record.sequence)),
+      Array.from({ length: count }, (_, index) => first + index),
+    );
+  }
+});

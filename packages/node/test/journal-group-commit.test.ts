@@ -168,3 +168,31 @@ test('journal: the durable observer learns of a failure once, and appendCommand 
   assert.throws(() => journal.appendCommand(3, timeFor(3n), payloadFor(3n), payloadFor(3n).length, undefined));
   await assert.rejects(journal.close());
 });
+
+test('journal: appendCommand keeps the sequence checker rules, mixed with append and checkpoints', async (context) => {
+  const directory = temporaryDirectory(context);
+  const journal = await Journal.open({ directory, logger: new RecordingLogger() });
+  journal.observeDurable({ durable: () => {}, failed: () => assert.fail('no failure expected') });
+  const command = (sequence: number): void =>
+    journal.appendCommand(sequence, timeFor(BigInt(sequence)), payloadFor(BigInt(sequence)), payloadFor(BigInt(sequence)).length, undefined);
+  command(1);
+  command(2);
+  assert.equal(journal.lastSequence, 2n);
+  assert.equal(journal.lastTime, timeFor(2n));
+  // A checkpoint right behind command 2, then the generic append and appendCommand take turns.
+  const checkpoint = journal.appendCheckpoint({ sequence: 2n, stateHash: stateHashFor(2n) });
+  assert.equal(journal.lastCheckpointSequence, 2n);
+  const appended = journal.append({ sequence: 3n, time: timeFor(3n), payload: payloadFor(3n) });
+  command(4);
+  // A gap, a repeat and a time that does not increase are refused with the checker's reason, changing nothing.
+  assert.throws(() => command(6), /command sequence 6, expected 5/);
+  assert.throws(() => command(4), /command sequence 4, expected 5/);
+  assert.throws(() => journal.appendCommand(5, timeFor(4n), payloadFor(5n), payloadFor(5n).length, undefined), /does not exceed the previous time/);
+  assert.throws(() => journal.appendCheckpoint({ sequence: 3n, stateHash: stateHashFor(3n) }), /checkpoint sequence 3, expected 4/);
+  command(5);
+  await Promise.all([checkpoint, appended, journal.flush()]);
+  assert.equal(journal.lastSequence, 5n);
+  assert.equal(journal.durableSequence, 5n);
+  assertRecords([...journal.read({ fromSequence: 1n })].filter((record) => record.kind === 'command'), { from: 1n, to: 5n });
+  await journal.close();
+});

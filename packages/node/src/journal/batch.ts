@@ -16,7 +16,7 @@ export interface Batch {
   bytesUsed: number;
   recordCount: number;
   /** The last command sequence in this batch or, if it holds only checkpoints, before it. */
-  lastSequence: bigint;
+  lastSequence: number;
   /** Settles once the batch is durable (or the journal failed). */
   readonly durable: Promise<void>;
   readonly resolve: () => void;
@@ -29,7 +29,7 @@ export interface BatchStart {
   readonly createsSegment: boolean;
   readonly fileOffset: number;
   readonly buffer: Buffer;
-  readonly lastSequence: bigint;
+  readonly lastSequence: number;
 }
 
 /** An empty batch with its promise. */

@@ -41,7 +41,8 @@ export const crc32cInitial = 0xffffffff;
 
 /**
  * Folds `bytes[start, end)` into a running CRC32C register (not yet finalized), so one checksum can
- * cover several regions without copying them together.
+ * cover several regions without copying them together. A register is a signed 32-bit integer (a small
+ * integer to V8, never a heap number); `crc32cFinal` turns it into the checksum.
  *
  * @example
  * const register = crc32cUpdate(crc32cUpdate(crc32cInitial, header, 0, 24), payload, 0, payload.length);
@@ -68,12 +69,108 @@ export function crc32cUpdate(register: number, bytes: Uint8Array, start: number,
   for (; index < end; index++) {
     crc = lookup[(crc ^ bytes[index]!) & 0xff]! ^ (crc >>> 8);
   }
-  return crc >>> 0;
+  return crc;
+}
+
+/**
+ * Folds the four bytes of the 32-bit `value` (unsigned or signed: the same bits), little-endian (a u32
+ * field as the journal stores it), into a running register: the bytes come from the number, not from memory, so a record's header is hashed
+ * without reading back what was just written. Same result as `crc32cUpdate` over those four bytes.
+ *
+ * @example
+ * crc32cUpdateU32(crc32cInitial, 0x04030201) === crc32cUpdate(crc32cInitial, Uint8Array.of(1, 2, 3, 4), 0, 4);
+ */
+export function crc32cUpdateU32(register: number, value: number): number {
+  const crc = register ^ value;
+  const lookup = table;
+  return lookup[3 * 256 + (crc & 0xff)]! ^ lookup[2 * 256 + ((crc >>> 8) & 0xff)]! ^ lookup[256 + ((crc >>> 16) & 0xff)]! ^ lookup[crc >>> 24]!;
+}
+
+/**
+ * Folds eight bytes into a running register: the u32 `low`, then the u32 `high`, each little-endian
+ * (one slicing-by-8 step). Same result as `crc32cUpdate` over those eight bytes.
+ *
+ * @example
+ * crc32cUpdateU32Pair(crc32cInitial, 1, 2) === crc32cUpdate(crc32cInitial, Uint8Array.of(1, 0, 0, 0, 2, 0, 0, 0), 0, 8);
+ */
+export function crc32cUpdateU32Pair(register: number, low: number, high: number): number {
+  const crc = register ^ low;
+  const lookup = table;
+  return (
+    lookup[7 * 256 + (crc & 0xff)]! ^
+    lookup[6 * 256 + ((crc >>> 8) & 0xff)]! ^
+    lookup[5 * 256 + ((crc >>> 16) & 0xff)]! ^
+    lookup[4 * 256 + (crc >>> 24)]! ^
+    lookup[3 * 256 + (high & 0xff)]! ^
+    lookup[2 * 256 + ((high >>> 8) & 0xff)]! ^
+    lookup[256 + ((high >>> 16) & 0xff)]! ^
+    lookup[high >>> 24]!
+  );
+}
+
+/**
+ * Copies `source[start, end)` to `target[targetStart…]` and folds the bytes into a running register, in
+ * one pass (each byte is loaded once): `crc32cUpdate` over the copy, without reading it back.
+ *
+ * @example
+ * const register = crc32cCopyUpdate(crc32cInitial, payload, 0, payload.length, record, 32);
+ */
+export function crc32cCopyUpdate(register: number, source: Uint8Array, start: number, end: number, target: Uint8Array, targetStart: number): number {
+  let crc = register | 0;
+  let index = start;
+  let at = targetStart;
+  const lookup = table;
+  for (; index + 8 <= end; index += 8, at += 8) {
+    const b0 = source[index]!;
+    const b1 = source[index + 1]!;
+    const b2 = source[index + 2]!;
+    const b3 = source[index + 3]!;
+    const b4 = source[index + 4]!;
+    const b5 = source[index + 5]!;
+    const b6 = source[index + 6]!;
+    const b7 = source[index + 7]!;
+    target[at] = b0;
+    target[at + 1] = b1;
+    target[at + 2] = b2;
+    target[at + 3] = b3;
+    target[at + 4] = b4;
+    target[at + 5] = b5;
+    target[at + 6] = b6;
+    target[at + 7] = b7;
+    crc ^= b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
+    crc =
+      lookup[7 * 256 + (crc & 0xff)]! ^
+      lookup[6 * 256 + ((crc >>> 8) & 0xff)]! ^
+      lookup[5 * 256 + ((crc >>> 16) & 0xff)]! ^
+      lookup[4 * 256 + (crc >>> 24)]! ^
+      lookup[3 * 256 + b4]! ^
+      lookup[2 * 256 + b5]! ^
+      lookup[256 + b6]! ^
+      lookup[b7]!;
+  }
+  for (; index < end; index++, at++) {
+    const byte = source[index]!;
+    target[at] = byte;
+    crc = lookup[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+  }
+  return crc;
 }
 
 /** Turns a running register into the checksum value. */
 export function crc32cFinal(register: number): number {
   return (register ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * `crc32cFinal` as a signed 32-bit integer: the same 32 bits, for a writer that stores them byte by byte
+ * or a reader that compares them with a signed load (a checksum of 2^31 or more is a heap number to V8
+ * wherever it is not kept in a register).
+ *
+ * @example
+ * crc32cFinalBits(register) >>> 0 === crc32cFinal(register);
+ */
+export function crc32cFinalBits(register: number): number {
+  return ~register;
 }
 
 /**

@@ -55,7 +55,7 @@
 // bytes directly: the sequence as two u32 halves from a number, the time with one bigint write.
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { crc32c, crc32cFinal, crc32cInitial, crc32cUpdate } from './crc32c.ts';
+import { crc32c, crc32cCopyUpdate, crc32cFinalBits, crc32cInitial, crc32cUpdate, crc32cUpdateU32, crc32cUpdateU32Pair } from './crc32c.ts';
 
 /** The format version this code writes and reads. */
 export const formatVersion = 2;
@@ -163,7 +163,7 @@ export interface RecordFields {
 }
 
 const twoTo32 = 0x1_0000_0000;
-// A typical command: copied byte by byte, cheaper than a view and a set() for so few bytes.
+// A typical command: copied byte by byte while it is hashed, cheaper than a view and a set() for so few bytes.
 const smallPayloadBytes = 128;
 
 /** Writes a record at `target[offset]` and returns the bytes written. */
@@ -177,6 +177,9 @@ export function encodeRecord(target: Buffer, offset: number, fields: RecordField
 /**
  * `encodeRecord` for the journal's hot path: the kind as its code, the sequence as a safe integer, the
  * payload as the first `payloadBytes` of a (reused) buffer. Returns the bytes written.
+ *
+ * The header checksum is folded from the field values as they are written (not read back from the
+ * bytes), and a small payload is copied and folded into the record checksum in one pass.
  */
 export function encodeRecordParts(
   target: Buffer,
@@ -188,37 +191,59 @@ export function encodeRecordParts(
   payloadBytes: number,
   auth: Uint8Array | undefined,
 ): number {
-  assert.ok(payloadBytes <= payload.length);
   const authBytes = auth === undefined ? 0 : auth.length;
   const recordBytes = recordOverheadBytes + payloadBytes + authBytes;
-  assert.ok(payloadBytes <= payloadBytesFormatMax && authBytes <= authBytesFormatMax);
-  assert.ok(Number.isSafeInteger(sequence) && sequence >= 1);
-  if (kindCode !== kindCodes.command) {
-    assert.ok(kindFromCode(kindCode) !== undefined && payloadBytes === payloadBytesOfKind(kindCode) && authBytes === 0);
+  // One test per record for what only a caller's bug gets wrong (assert.ok allocates its arguments).
+  if (
+    !(payloadBytes >= 0 && payloadBytes <= payload.length && payloadBytes <= payloadBytesFormatMax && authBytes <= authBytesFormatMax) ||
+    !(Number.isSafeInteger(sequence) && sequence >= 1 && offset >= 0 && offset + recordBytes <= target.length)
+  ) {
+    assert.fail(`journal: record fields out of range (sequence ${sequence}, payload ${payloadBytes} of ${payload.length} bytes, auth ${authBytes} bytes, at ${offset} of ${target.length})`);
   }
-  assert.ok(offset + recordBytes <= target.length);
-  target[offset] = recordMagic;
-  target[offset + 1] = kindCode;
-  target[offset + 2] = 0;
-  target[offset + 3] = 0;
+  if (kindCode !== kindCodes.command && !(kindFromCode(kindCode) !== undefined && payloadBytes === payloadBytesOfKind(kindCode) && authBytes === 0)) {
+    assert.fail(`journal: a record of kind ${kindCode} cannot carry ${payloadBytes} payload and ${authBytes} auth bytes`);
+  }
+  // A BigUint64Array would wrap a negative or oversized time silently.
+  if (time < 0n || time > u64Max) throw new RangeError(`${time} does not fit in a u64`);
+  // The time's two u32 halves through the scratch array: no bigint arithmetic.
+  u64Scratch[0] = time;
+  const timeLow = u64Words[lowWord]!;
+  const timeHigh = u64Words[1 - lowWord]!;
+  // Every word is kept a signed 32-bit integer (the same bits): an unsigned one of 2^31 or more would be
+  // a heap number, allocated at every call that takes it.
+  const sequenceLow = sequence | 0;
+  const sequenceHigh = Math.floor(sequence / twoTo32);
+  // Bytes 0–3: magic, kind, two reserved zero bytes.
+  const firstWord = recordMagic | (kindCode << 8);
+  putU32(target, offset, firstWord);
   putU32(target, offset + 4, payloadBytes);
   putU32(target, offset + 8, authBytes);
-  putU32(target, offset + 12, sequence % twoTo32);
-  putU32(target, offset + 16, Math.floor(sequence / twoTo32));
-  putU64(target, offset + 20, time);
-  // The record checksum continues from the header checksum's register, so the header is hashed once.
-  const headerRegister = crc32cUpdate(crc32cInitial, target, offset, offset + headerChecksumOffset);
-  putU32(target, offset + headerChecksumOffset, crc32cFinal(headerRegister));
+  putU32(target, offset + 12, sequenceLow);
+  putU32(target, offset + 16, sequenceHigh);
+  putU32(target, offset + 20, timeLow);
+  putU32(target, offset + 24, timeHigh);
+  // The same seven words, folded into the header checksum; the record checksum continues from its
+  // register, so the header is hashed once.
+  let register = crc32cUpdateU32Pair(crc32cInitial, firstWord, payloadBytes);
+  register = crc32cUpdateU32Pair(register, authBytes, sequenceLow);
+  register = crc32cUpdateU32Pair(register, sequenceHigh, timeLow);
+  register = crc32cUpdateU32(register, timeHigh);
+  const headerChecksum = crc32cFinalBits(register);
+  putU32(target, offset + headerChecksumOffset, headerChecksum);
+  register = crc32cUpdateU32(register, headerChecksum);
   const payloadStart = offset + recordHeaderBytes;
   if (payloadBytes <= smallPayloadBytes) {
-    for (let index = 0; index < payloadBytes; index++) target[payloadStart + index] = payload[index]!;
+    register = crc32cCopyUpdate(register, payload, 0, payloadBytes, target, payloadStart);
   } else {
     target.set(payloadBytes === payload.length ? payload : payload.subarray(0, payloadBytes), payloadStart);
+    register = crc32cUpdate(register, target, payloadStart, payloadStart + payloadBytes);
   }
-  if (auth !== undefined && authBytes > 0) target.set(auth, payloadStart + payloadBytes);
   const bodyEnd = payloadStart + payloadBytes + authBytes;
-  const recordRegister = crc32cUpdate(headerRegister, target, offset + headerChecksumOffset, bodyEnd);
-  putU32(target, bodyEnd, crc32cFinal(recordRegister));
+  if (auth !== undefined && authBytes > 0) {
+    target.set(auth, payloadStart + payloadBytes);
+    register = crc32cUpdate(register, target, payloadStart + payloadBytes, bodyEnd);
+  }
+  putU32(target, bodyEnd, crc32cFinalBits(register));
   return recordBytes;
 }
 
@@ -245,7 +270,7 @@ export function decodeRecord(source: Buffer, offset: number, end: number): Recor
   assert.ok(offset <= end && end <= source.length);
   if (end - offset < recordHeaderBytes) return { status: 'short', bytesNeeded: recordHeaderBytes };
   const headerRegister = crc32cUpdate(crc32cInitial, source, offset, offset + headerChecksumOffset);
-  if (crc32cFinal(headerRegister) !== u32At(source, offset + headerChecksumOffset)) {
+  if (crc32cFinalBits(headerRegister) !== i32At(source, offset + headerChecksumOffset)) {
     return { status: 'headerInvalid', reason: 'record header checksum mismatch' };
   }
   const payloadBytes = u32At(source, offset + 4);
@@ -255,7 +280,7 @@ export function decodeRecord(source: Buffer, offset: number, end: number): Recor
   if (end - offset < recordBytes) return { status: 'short', bytesNeeded: recordBytes };
   const bodyEnd = offset + recordHeaderBytes + payloadBytes + authBytes;
   const recordRegister = crc32cUpdate(headerRegister, source, offset + headerChecksumOffset, bodyEnd);
-  if (crc32cFinal(recordRegister) !== u32At(source, bodyEnd)) {
+  if (crc32cFinalBits(recordRegister) !== i32At(source, bodyEnd)) {
     return { status: 'checksumInvalid', recordBytes };
   }
   return {
@@ -279,7 +304,7 @@ export function decodeRecord(source: Buffer, offset: number, end: number): Recor
 export function recordBytesAt(source: Buffer, offset: number, end: number): number {
   if (end - offset < recordHeaderBytes) return 0;
   const headerRegister = crc32cUpdate(crc32cInitial, source, offset, offset + headerChecksumOffset);
-  if (crc32cFinal(headerRegister) !== u32At(source, offset + headerChecksumOffset)) return -1;
+  if (crc32cFinalBits(headerRegister) !== i32At(source, offset + headerChecksumOffset)) return -1;
   const payloadBytes = u32At(source, offset + 4);
   const authBytes = u32At(source, offset + 8);
   if (!isHeaderSound(source, offset, payloadBytes, authBytes)) return -1;
@@ -287,7 +312,7 @@ export function recordBytesAt(source: Buffer, offset: number, end: number): numb
   if (end - offset < recordBytes) return 0;
   const bodyEnd = offset + recordHeaderBytes + payloadBytes + authBytes;
   const recordRegister = crc32cUpdate(headerRegister, source, offset + headerChecksumOffset, bodyEnd);
-  return crc32cFinal(recordRegister) === u32At(source, bodyEnd) ? recordBytes : -1;
+  return crc32cFinalBits(recordRegister) === i32At(source, bodyEnd) ? recordBytes : -1;
 }
 
 // `recordHeaderProblem(...) === undefined` without building a reason: the replay loop asks for every
@@ -299,6 +324,11 @@ function isHeaderSound(source: Uint8Array, offset: number, payloadBytes: number,
   if (u32At(source, offset + 16) >= 0x20_0000) return false;
   if (kind === kindCodes.command) return true;
   return kind !== undefined && kind >= kindCodes.checkpoint && kind <= kindCodes.deferredCheckpoint && payloadBytes === payloadBytesOfKind(kind) && authBytes === 0;
+}
+
+// The same four bytes as a signed 32-bit integer (never a heap number): for comparing checksums.
+function i32At(source: Uint8Array, at: number): number {
+  return source[at]! | (source[at + 1]! << 8) | (source[at + 2]! << 16) | (source[at + 3]! << 24);
 }
 
 // A little-endian u32 from four byte loads: cheaper than Buffer.readUInt32LE's argument checks.
@@ -373,26 +403,17 @@ function sequenceAt(source: Buffer, at: number): bigint {
 // plain way.
 const u64Scratch = new BigUint64Array(1);
 const u64ScratchBytes = new Uint8Array(u64Scratch.buffer);
+// The same eight bytes as two 32-bit halves (signed: never a heap number); the low half is the first on
+// a little-endian host.
+const u64Words = new Int32Array(u64Scratch.buffer);
 const littleEndianHost = os.endianness() === 'LE';
+const lowWord = littleEndianHost ? 0 : 1;
 
 function u64At(source: Buffer, at: number): bigint {
   if (!littleEndianHost) return source.readBigUInt64LE(at);
   const bytes = u64ScratchBytes;
   for (let index = 0; index < 8; index++) bytes[index] = source[at + index]!;
   return u64Scratch[0]!;
-}
-
-// The writing side of `u64At`. The range check stands in for Buffer.writeBigUInt64LE's: a BigUint64Array
-// would wrap a negative or oversized value silently.
-function putU64(target: Buffer, at: number, value: bigint): void {
-  if (value < 0n || value > u64Max) throw new RangeError(`${value} does not fit in a u64`);
-  if (!littleEndianHost) {
-    target.writeBigUInt64LE(value, at);
-    return;
-  }
-  u64Scratch[0] = value;
-  const bytes = u64ScratchBytes;
-  for (let index = 0; index < 8; index++) target[at + index] = bytes[index]!;
 }
 
 function putU32(target: Uint8Array, at: number, value: number): void {

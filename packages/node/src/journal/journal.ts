@@ -189,8 +189,15 @@ export class Journal {
   private readonly limits: JournalLimits;
   private readonly segments: JournalSegment[];
   private handle: FileHandle;
-  // Checks and tracks what was appended (not yet necessarily durable).
+  // Checks and tracks what was appended (not yet necessarily durable). Read it through `sequenceChecker`.
   private readonly checker: SequenceChecker;
+  // The command side of the checker, in numbers: `appendCommand` (the node's hot path, one call per
+  // command) checks each command by the checker's rule (the next sequence, a later time) here, without
+  // the bigints `take` costs, and the checker is moved past those commands (its `advance`, as recovery
+  // does after its own scan) before anything else reads or feeds it.
+  private nextCommandSequence: number;
+  private lastCommandTime: bigint;
+  private checkerBehind = false;
   private planned: PlannedSegment;
   private readonly batches: Batch[] = [];
   private readonly spareBuffers: Buffer[] = [];
@@ -220,6 +227,8 @@ export class Journal {
     this.segments = parts.segments;
     this.handle = parts.handle;
     this.checker = parts.checker;
+    this.nextCommandSequence = Number(parts.checker.nextSequence);
+    this.lastCommandTime = parts.checker.lastTime;
     const last = parts.segments.at(-1)!;
     this.planned = { segment: last, bytes: last.bytes, headerQueued: true };
     this.durableSequenceValue = parts.checker.lastSequence;
@@ -261,17 +270,17 @@ export class Journal {
 
   /** The sequence of the last command appended (durable or not); 0 when the journal is empty. */
   get lastSequence(): bigint {
-    return this.checker.lastSequence;
+    return this.sequenceChecker.lastSequence;
   }
 
   /** The time of the last command appended; 0 when the journal is empty. */
   get lastTime(): bigint {
-    return this.checker.lastTime;
+    return this.lastCommandTime;
   }
 
   /** The sequence of the last checkpoint or checkpoint-due record in the journal; its first sequence - 1 when there is none. */
   get lastCheckpointSequence(): bigint {
-    return this.checker.checkpointSequence;
+    return this.sequenceChecker.checkpointSequence;
   }
 
   /** The sequence of the last command known durable: every command up to it was acknowledged. */
@@ -347,7 +356,7 @@ export class Journal {
   private appendAfterCommand(kind: Exclude<RecordKind, 'command'>, sequence: bigint, payload: Uint8Array): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     assert.ok(!this.closing, 'journal: append after close');
-    return this.enqueue(kind, sequence, this.checker.lastTime, payload, payload.length, undefined).durable;
+    return this.enqueue(kind, sequence, this.lastCommandTime, payload, payload.length, undefined).durable;
   }
 
   /**
@@ -367,7 +376,28 @@ export class Journal {
     check(payloadBytes + authBytes <= this.limits.payloadBytesMax, 'journal: payload and auth over payloadBytesMax');
     check(authBytes <= this.limits.authBytesMax, 'journal: auth over authBytesMax');
     check(time <= u64Max, 'journal: time over u64');
-    this.enqueue('command', BigInt(sequence), time, payload, payloadBytes, auth);
+    // The checker's rule for a command, in numbers; a refusal goes through the checker for its reason.
+    if (sequence !== this.nextCommandSequence || time <= this.lastCommandTime) {
+      this.enqueue('command', BigInt(sequence), time, payload, payloadBytes, auth);
+      return;
+    }
+    const recordBytes = recordBytesFor(payloadBytes, authBytes);
+    check(this.pendingBytes + recordBytes <= this.limits.pendingBytesMax, 'journal: pendingBytesMax exceeded');
+    const previousTime = this.lastCommandTime;
+    this.nextCommandSequence = sequence + 1;
+    this.lastCommandTime = time;
+    this.checkerBehind = true;
+    this.place(commandKindCode, sequence, time, payload, payloadBytes, auth, recordBytes, previousTime, sequence);
+  }
+
+  // The checker, moved past the commands `appendCommand` took since it was last read.
+  private get sequenceChecker(): SequenceChecker {
+    if (this.checkerBehind) {
+      this.checkerBehind = false;
+      const checker = this.checker;
+      checker.advance({ nextSequence: BigInt(this.nextCommandSequence), lastTime: this.lastCommandTime, checkpointSequence: checker.checkpointSequence });
+    }
+    return this.checker;
   }
 
   /**
@@ -396,22 +426,42 @@ export class Journal {
     const authBytes = auth === undefined ? 0 : auth.length;
     const recordBytes = recordBytesFor(payloadBytes, authBytes);
     check(this.pendingBytes + recordBytes <= this.limits.pendingBytesMax, 'journal: pendingBytesMax exceeded');
+    const checker = this.sequenceChecker;
     // A new segment's header holds the time before its first command: read before the checker moves on.
-    const previousTime = this.checker.lastTime;
+    const previousTime = checker.lastTime;
     // Same check as every reader applies after decoding: both sides of the disk boundary. A refusal is
     // a bug in the caller and stops the process, so checking and taking in one call is safe.
-    const problem = this.checker.take(kind, sequence, time);
+    const problem = checker.take(kind, sequence, time);
     if (problem !== undefined) assert.fail(`journal: ${problem}`);
-    const batch = this.batchFor(kind, sequence, recordBytes, previousTime);
+    if (kind === 'command') {
+      this.nextCommandSequence = Number(sequence) + 1;
+      this.lastCommandTime = time;
+    }
     const kindCode = kind === 'command' ? commandKindCode : recordKindCode(kind);
-    const written = encodeRecordParts(batch.buffer, batch.bytesUsed, kindCode, Number(sequence), time, payload, payloadBytes, auth);
+    // The batch's last command: a command's own sequence, or a checkpoint's; a deferred checkpoint names
+    // an earlier one.
+    const lastSequence = kind === 'deferredCheckpoint' ? this.nextCommandSequence - 1 : Number(sequence);
+    return this.place(kindCode, Number(sequence), time, payload, payloadBytes, auth, recordBytes, previousTime, lastSequence);
+  }
+
+  // Encodes a record the checker took into the batch it belongs to.
+  private place(
+    kindCode: number,
+    sequence: number,
+    time: bigint,
+    payload: Uint8Array,
+    payloadBytes: number,
+    auth: Uint8Array | undefined,
+    recordBytes: number,
+    previousTime: bigint,
+    lastSequence: number,
+  ): Batch {
+    const batch = this.batchFor(kindCode === commandKindCode, sequence, recordBytes, previousTime);
+    const written = encodeRecordParts(batch.buffer, batch.bytesUsed, kindCode, sequence, time, payload, payloadBytes, auth);
     check(written === recordBytes, 'journal: record size differs from its encoding');
     batch.bytesUsed += recordBytes;
     batch.recordCount += 1;
-    // The batch's last command: a command's own sequence, or a checkpoint's; a deferred checkpoint names
-    // an earlier one.
-    if (kind !== 'deferredCheckpoint') batch.lastSequence = sequence;
-    else batch.lastSequence = this.checker.lastSequence;
+    batch.lastSequence = lastSequence;
     this.planned.bytes += recordBytes;
     this.pendingBytes += recordBytes;
     check(this.planned.bytes <= this.limits.segmentBytesMax, 'journal: segment over segmentBytesMax');
@@ -422,11 +472,12 @@ export class Journal {
   // The batch the record goes into: the newest queued one if it has room and targets the same
   // segment, else a new one. A command that would overfill the segment starts a new segment first,
   // keeping room for the checkpoints that may follow it; so every segment starts with a command.
-  private batchFor(kind: RecordKind, sequence: bigint, recordBytes: number, previousTime: bigint): Batch {
+  private batchFor(command: boolean, sequence: number, recordBytes: number, previousTime: bigint): Batch {
     const planned = this.planned;
     const hasRecords = planned.bytes > segmentHeaderBytes;
-    if (kind === 'command' && hasRecords && planned.bytes + recordBytes + afterCommandRecordsBytes > this.limits.segmentBytesMax) {
-      const segment = { name: segmentName(sequence), firstSequence: sequence, previousTime, bytes: 0 };
+    if (command && hasRecords && planned.bytes + recordBytes + afterCommandRecordsBytes > this.limits.segmentBytesMax) {
+      const firstSequence = BigInt(sequence);
+      const segment = { name: segmentName(firstSequence), firstSequence, previousTime, bytes: 0 };
       this.planned = { segment, bytes: segmentHeaderBytes, headerQueued: false };
     }
     const tail = this.batches.at(-1);
@@ -446,7 +497,7 @@ export class Journal {
     const buffer = this.spareBuffers.pop() ?? Buffer.allocUnsafe(this.limits.batchBytesMax);
     const createsSegment = !planned.headerQueued;
     const fileOffset = createsSegment ? 0 : planned.bytes;
-    const batch = createBatch({ segment: planned.segment, createsSegment, fileOffset, buffer, lastSequence: this.checker.lastSequence });
+    const batch = createBatch({ segment: planned.segment, createsSegment, fileOffset, buffer, lastSequence: this.nextCommandSequence - 1 });
     if (createsSegment) {
       const { firstSequence, previousTime } = planned.segment;
       encodeSegmentHeader(buffer, 0, { firstSequence, previousTime });
@@ -496,10 +547,10 @@ export class Journal {
   private settle(batch: Batch): void {
     const recordsStart = batch.createsSegment ? segmentHeaderBytes : 0;
     this.pendingBytes -= batch.bytesUsed - recordsStart;
-    this.durableSequenceValue = batch.lastSequence;
+    this.durableSequenceValue = BigInt(batch.lastSequence);
     if (this.observer !== undefined) {
       try {
-        this.observer.durable(batch.buffer.subarray(recordsStart, batch.bytesUsed), Number(batch.lastSequence));
+        this.observer.durable(batch.buffer.subarray(recordsStart, batch.bytesUsed), batch.lastSequence);
       } catch (error) {
         this.logger.error({ error: (error as Error).message }, 'journal: the durable observer threw');
       }
