@@ -26,6 +26,7 @@ export interface Candle {
 export const candleIntervals = { "1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000 } as const;
 export type CandleInterval = keyof typeof candleIntervals;
 export const candleIntervalNames = Object.keys(candleIntervals) as CandleInterval[];
+const candleIntervalMs: readonly number[] = candleIntervalNames.map((name) => candleIntervals[name]);
 
 /** A mark/index observation (from MarkPriceUpdated). */
 export interface MarkRecord {
@@ -53,14 +54,24 @@ export class MarketHistory {
   readonly candles = new Map<CandleInterval, Ring<Candle>>(candleIntervalNames.map((name) => [name, new Ring<Candle>(candlesKept)]));
   readonly marks = new Ring<MarkRecord>(marksKept);
   readonly funding = new Ring<FundingRecord>(fundingKept);
+  // The rings of `candles` in candleIntervalNames' order, and each one's newest candle (the one a trade
+  // updates): no map lookup nor ring arithmetic per trade and interval.
+  private readonly candleRings = candleIntervalNames.map((name) => this.candles.get(name)!);
+  private readonly lastCandles: (Candle | undefined)[] = candleIntervalNames.map(() => undefined);
+  // The last trade time seen and its milliseconds (a command's trades share its time).
+  private lastTradeTime = -1n;
+  private lastTradeMs = 0;
 
   addTrade(trade: TradeRecord): void {
     this.trades.push(trade);
-    const timeMs = Number(trade.time / 1_000_000n);
-    for (const name of candleIntervalNames) {
-      const ring = this.candles.get(name)!;
-      const startMs = timeMs - (timeMs % candleIntervals[name]);
-      const last = ring.last();
+    if (trade.time !== this.lastTradeTime) {
+      this.lastTradeTime = trade.time;
+      this.lastTradeMs = Number(trade.time / 1_000_000n);
+    }
+    const timeMs = this.lastTradeMs;
+    for (let interval = 0; interval < candleIntervalNames.length; interval += 1) {
+      const startMs = timeMs - (timeMs % candleIntervalMs[interval]!);
+      const last = this.lastCandles[interval];
       if (last !== undefined && last.startMs === startMs) {
         last.high = Math.max(last.high, trade.price);
         last.low = Math.min(last.low, trade.price);
@@ -68,7 +79,9 @@ export class MarketHistory {
         last.volumeLots += trade.size;
         last.trades += 1;
       } else {
-        ring.push({ startMs, open: trade.price, high: trade.price, low: trade.price, close: trade.price, volumeLots: trade.size, trades: 1 });
+        const candle: Candle = { startMs, open: trade.price, high: trade.price, low: trade.price, close: trade.price, volumeLots: trade.size, trades: 1 };
+        this.candleRings[interval]!.push(candle);
+        this.lastCandles[interval] = candle;
       }
     }
   }

@@ -147,6 +147,17 @@ const traderCommandTypes: ReadonlySet<string> = new Set([
 ]);
 
 const liquidationEventPattern = /liquidat|adl|deleverag/i;
+// The pattern's answer per event type (a handful of types; position events pass here on every trade).
+const liquidationEventTypes = new Map<string, boolean>();
+
+function isLiquidationEventType(type: string): boolean {
+  let known = liquidationEventTypes.get(type);
+  if (known === undefined) {
+    known = liquidationEventPattern.test(type);
+    liquidationEventTypes.set(type, known);
+  }
+  return known;
+}
 
 /** JSON-safe copy: bigints become decimal strings. */
 export function jsonSafe(value: object): Record<string, unknown> {
@@ -179,19 +190,29 @@ export class ReadModel {
   lastSequence = 0;
   lastTime = 0n;
   private readonly listeners: Listener[] = [];
-  // Per command: trades by event index and fills by trade index (fees arrive in TradeSettled).
-  private readonly commandTrades = new Map<number, { takerSide: "buy" | "sell" }>();
+  // Per command, in event order: each trade's event index, taker side and how many fills the command
+  // had before it (its fills come after it, and TradeSettled looks for them from there), and the
+  // fills, whose fees arrive in TradeSettled. Parallel arrays emptied per command: no object per trade.
+  private readonly commandTradeIndexes: number[] = [];
+  private readonly commandTradeTakerSides: ("buy" | "sell")[] = [];
+  private readonly commandTradeFillStarts: number[] = [];
   private readonly commandFills: FillRecord[] = [];
   // The account of each of commandFills.
   private readonly commandFillAccounts: string[] = [];
+  // The market last looked up by apply (a command's events name one market, mostly).
+  private lastMarketSymbol: string | null = null;
+  private lastMarketHistory: MarketHistory | null = null;
 
   /** History of a market (created on first use). */
   market(symbol: string): MarketHistory {
+    if (symbol === this.lastMarketSymbol) return this.lastMarketHistory!;
     let history = this.markets.get(symbol);
     if (history === undefined) {
       history = new MarketHistory();
       this.markets.set(symbol, history);
     }
+    this.lastMarketSymbol = symbol;
+    this.lastMarketHistory = history;
     return history;
   }
 
@@ -236,7 +257,9 @@ export class ReadModel {
       });
     }
     if (applied.replaying && applied.auth !== undefined) this.rememberNonce(applied.auth);
-    this.commandTrades.clear();
+    this.commandTradeIndexes.length = 0;
+    this.commandTradeTakerSides.length = 0;
+    this.commandTradeFillStarts.length = 0;
     this.commandFills.length = 0;
     this.commandFillAccounts.length = 0;
     for (const event of applied.events) this.applyEvent(event);
@@ -296,13 +319,15 @@ export class ReadModel {
         });
         return;
       case "TradeExecuted":
-        this.commandTrades.set(event.index, { takerSide: event.takerSide });
+        this.commandTradeIndexes.push(event.index);
+        this.commandTradeTakerSides.push(event.takerSide);
+        this.commandTradeFillStarts.push(this.commandFills.length);
         this.market(event.market).addTrade({ sequence: event.sequence, index: event.index, time: event.time, price: event.price, size: event.size, takerSide: event.takerSide });
         return;
       case "OrderPartiallyFilled":
       case "OrderFilled": {
-        const trade = this.commandTrades.get(event.tradeIndex);
-        const takerSide = trade?.takerSide ?? "buy";
+        const trade = this.commandTrade(event.tradeIndex);
+        const takerSide = trade === -1 ? "buy" : this.commandTradeTakerSides[trade]!;
         const side = event.maker ? (takerSide === "buy" ? "sell" : "buy") : takerSide;
         const order = this.openOrders.get(event.orderId);
         const fill: FillRecord = {
@@ -331,9 +356,17 @@ export class ReadModel {
         }
         return;
       }
-      case "TradeSettled":
-        for (const fill of this.commandFills) if (fill.tradeIndex === event.tradeIndex) fill.fee = fill.maker ? event.makerFee : event.takerFee;
+      case "TradeSettled": {
+        // A trade's fills follow its TradeExecuted: look from there (from the start for a trade the
+        // command did not execute, which no fill of this command names either).
+        const trade = this.commandTrade(event.tradeIndex);
+        const fills = this.commandFills;
+        for (let at = trade === -1 ? 0 : this.commandTradeFillStarts[trade]!; at < fills.length; at += 1) {
+          const fill = fills[at]!;
+          if (fill.tradeIndex === event.tradeIndex) fill.fee = fill.maker ? event.makerFee : event.takerFee;
+        }
         return;
+      }
       case "OrderCanceled":
       case "OrderExpired": {
         const order = this.openOrders.get(event.orderId);
@@ -378,7 +411,7 @@ export class ReadModel {
   // Liquidation and ADL events (packages/core/src/perp/liquidation*.ts, adl*.ts) carry an account.
   private maybeLiquidation(event: ExchangeEvent): void {
     const fields = event as unknown as { type: string; account?: unknown };
-    if (!liquidationEventPattern.test(fields.type) || typeof fields.account !== "string") return;
+    if (!isLiquidationEventType(fields.type) || typeof fields.account !== "string") return;
     this.account(fields.account).liquidations.push(this.accountEvent(event));
   }
 
@@ -394,6 +427,14 @@ export class ReadModel {
     } catch {
       // Another writer's envelope (not a perpdex signed request): nothing to remember.
     }
+  }
+
+  // Position in the command's trades of the trade with this event index, or -1. The newest first: a
+  // fill or a settlement names the trade just executed, mostly.
+  private commandTrade(tradeIndex: number): number {
+    const indexes = this.commandTradeIndexes;
+    for (let at = indexes.length - 1; at >= 0; at -= 1) if (indexes[at] === tradeIndex) return at;
+    return -1;
   }
 
   private closeOrder(order: OrderRecord): void {

@@ -14,15 +14,41 @@ import type { Exchange, ExchangeEvent } from "@perpdex/core";
 import { bookChecksum, bookChecksumLevels, type BookLevel } from "@perpdex/protocol";
 import { StepFormatter } from "./step-format.ts";
 
-/** One price level: whole ticks and lots, and both as the wire writes them (cached). */
+/**
+ * One price level: whole ticks and lots, and both as the wire writes them. The texts are formatted when
+ * first read (a snapshot, the checksum) and cached: most levels come and go, and change size many
+ * times, without anyone reading them.
+ */
 export class MirrorLevel {
   lots = 0;
-  sizeText = "0";
+  private priceCache: string | null = null;
+  private sizeCache = "0";
+  private sizeCacheLots = 0;
+
   constructor(
     readonly ticks: number,
-    /** Rewritten when a stock split changes the market's tick size. */
-    public priceText: string,
+    private readonly book: MirrorBook,
   ) {}
+
+  /** The price as the wire writes it, on the book's current grid. */
+  get priceText(): string {
+    if (this.priceCache === null) this.priceCache = this.book.prices.format(this.ticks);
+    return this.priceCache;
+  }
+
+  /** The size as the wire writes it ("0" once the level is empty). */
+  get sizeText(): string {
+    if (this.lots !== this.sizeCacheLots) {
+      this.sizeCacheLots = this.lots;
+      this.sizeCache = this.lots === 0 ? "0" : this.book.sizes.format(this.lots);
+    }
+    return this.sizeCache;
+  }
+
+  /** A stock split changed the tick size: the same ticks are another price now. */
+  regrid(): void {
+    this.priceCache = null;
+  }
 }
 
 /** One side of a mirrored book; levels sorted worst → best, like the core's BookSide. */
@@ -46,7 +72,7 @@ export class MirrorSide {
     let level = this.byTicks.get(ticks);
     if (level === undefined) {
       if (lots <= 0) throw new Error(`book mirror ${book.symbol}: removing ${-lots} lots from an empty level ${ticks}`);
-      level = new MirrorLevel(ticks, book.prices.format(ticks));
+      level = new MirrorLevel(ticks, book);
       this.byTicks.set(ticks, level);
       this.levels.splice(this.insertPosition(ticks), 0, level);
     }
@@ -57,10 +83,7 @@ export class MirrorSide {
       const last = this.levels.length - 1;
       if (this.levels[last] === level) this.levels.pop();
       else this.levels.splice(this.levels.indexOf(level), 1);
-      level.sizeText = "0";
-      return;
     }
-    level.sizeText = book.sizes.format(level.lots);
   }
 
   /** The best `count` levels, best first, as wire pairs. */
@@ -115,7 +138,7 @@ export class MirrorBook {
   regrid(tickSize: string): void {
     this.tickSize = tickSize;
     this.prices = new StepFormatter(tickSize);
-    for (const side of [this.bids, this.asks]) for (const level of side.levels) level.priceText = this.prices.format(level.ticks);
+    for (const side of [this.bids, this.asks]) for (const level of side.levels) level.regrid();
     this.snapshotNeeded = true;
   }
 
@@ -238,7 +261,8 @@ export class BookMirror {
     this.incoming = null;
     for (const event of events) this.applyEvent(event);
     this.settleIncoming();
-    const touched = [...this.touched].filter((book) => book.snapshotNeeded || book.changedBids.size + book.changedAsks.size > 0);
+    const touched: MirrorBook[] = [];
+    for (const book of this.touched) if (book.snapshotNeeded || book.changedBids.size + book.changedAsks.size > 0) touched.push(book);
     this.touched.clear();
     return touched;
   }

@@ -54,11 +54,11 @@ export class PrivateFeed {
 
   /** Publishes one command's private updates (the read model has applied it). */
   apply(sequence: number, time: bigint, events: readonly ExchangeEvent[]): void {
-    const timeText = time.toString();
     this.lastSequence = sequence;
-    this.lastTimeText = timeText;
+    this.lastTime = time;
     // Nobody listens to any account: nothing to collect (every command passes here).
     if (this.margins.size === 0 && !this.hub.hasKind("orders") && !this.hub.hasKind("fills") && !this.hub.hasKind("positions") && !this.hub.hasKind("balances")) return;
+    const timeText = time.toString();
     const touched = new Map<string, AccountTouch>();
     let pricesMoved = false;
     for (const event of events) {
@@ -139,7 +139,7 @@ export class PrivateFeed {
     if (skipped && this.recheckTimer === null) {
       this.recheckTimer = setTimeout(() => {
         this.recheckTimer = null;
-        this.recheckMargins(new Map(), this.lastSequence, this.lastTimeText);
+        this.recheckMargins(new Map(), this.lastSequence, this.lastTime.toString());
       }, marginRecheckIntervalMs);
       this.recheckTimer.unref();
     }
@@ -147,7 +147,7 @@ export class PrivateFeed {
 
   private recheckTimer: NodeJS.Timeout | null = null;
   private lastSequence = 0;
-  private lastTimeText = "0";
+  private lastTime = 0n;
 
   /** Stops the deferred margin check (the server is closing). */
   close(): void {
