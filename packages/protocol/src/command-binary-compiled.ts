@@ -131,13 +131,72 @@ function readString(): string {
 // on accounts numbered in their last hex digits, this polynomial gives each its own slot, where
 // word-wise multiplicative hashes measured worse.
 function stringSlot(start: number, length: number): number {
+  return bytesHash(source, start, length);
+}
+
+function bytesHash(bytes: Uint8Array, start: number, length: number): number {
   const stop = start + length;
-  const bytes = source;
   let hash = length;
   for (let index = length > stringHashBytesMax ? stop - stringHashBytesMax : start; index < stop; index += 1) {
     hash = (Math.imul(hash, 31) + bytes[index]!) | 0;
   }
   return hash;
+}
+
+// Command and batch item types are read against a table of the known names instead of the string cache
+// and a map: the bytes' hash picks the one name they can be, a comparison confirms it, and the decoder
+// gets that name and the shape's decoder in one step. The names are the shape tables' keys, internalized
+// strings, so the core's comparisons of `type` with its literals are pointer compares. Any other bytes
+// are refused, as the map lookup refused them (every name is ASCII, so no other UTF-8 matches one).
+interface TypeTable {
+  /** By slot: the type's name, "" for an empty slot. */
+  readonly names: readonly string[];
+  /** By slot: the shape's decoder, undefined for an empty slot. */
+  readonly decoders: readonly (ShapeDecoder | undefined)[];
+  readonly mask: number;
+}
+
+// Slots of a type table: the first power of two from typeSlotsMin at which no two names share a slot.
+const typeSlotsMin = 64;
+const typeSlotsMax = 65_536;
+
+function typeTable(decoders: ReadonlyMap<string, ShapeDecoder>): TypeTable {
+  const encoded = [...decoders.keys()].map((name) => {
+    const bytes = textEncoder.encode(name);
+    if (bytes.length !== name.length) throw new Error(`command-binary: type name ${JSON.stringify(name)} is not ASCII`);
+    return { name, hash: bytesHash(bytes, 0, bytes.length) };
+  });
+  // Bounded: slots double up to typeSlotsMax.
+  for (let slots = typeSlotsMin; slots <= typeSlotsMax; slots *= 2) {
+    const names = new Array<string>(slots).fill("");
+    const slotDecoders = new Array<ShapeDecoder | undefined>(slots).fill(undefined);
+    let collided = false;
+    for (const { name, hash } of encoded) {
+      const slot = hash & (slots - 1);
+      if (slotDecoders[slot] !== undefined) {
+        collided = true;
+        break;
+      }
+      names[slot] = name;
+      slotDecoders[slot] = decoders.get(name);
+    }
+    if (!collided) return { names, decoders: slotDecoders, mask: slots - 1 };
+  }
+  throw new Error(`command-binary: no type table of at most ${typeSlotsMax} slots gives every type its own slot`);
+}
+
+// Reads a type string and returns its slot in `table`; refuses bytes that name none of its types.
+function readType(table: TypeTable): number {
+  const length = readVarint();
+  const start = position;
+  const stop = start + length;
+  if (stop > end) refuse();
+  position = stop;
+  const slot = stringSlot(start, length) & table.mask;
+  const name = table.names[slot]!;
+  if (name.length !== length || table.decoders[slot] === undefined) refuse();
+  for (let index = 0; index < length; index += 1) if (name.charCodeAt(index) !== source[start + index]) refuse();
+  return slot;
 }
 
 // Whether the cached bytes at `first` equal `source[start, start + length)`: whole words from the end,
@@ -216,17 +275,17 @@ function readUnits(): bigint {
 }
 
 type ShapeDecoder = (type: string) => Record<string, unknown>;
-let itemDecoders: Map<string, ShapeDecoder> | undefined;
+let itemTypes: TypeTable | undefined;
 
 function readItems(): unknown[] {
   const count = readVarint();
   if (count > batchItemsWireMax) refuse();
+  const types = itemTypes!;
   const items: unknown[] = [];
   // Bounded by batchItemsWireMax.
   for (let index = 0; index < count; index += 1) {
-    const type = readString();
-    const decoder = itemDecoders!.get(type) ?? refuse();
-    items.push(decoder(type));
+    const slot = readType(types);
+    items.push(types.decoders[slot]!(types.names[slot]!));
   }
   return items;
 }
@@ -551,9 +610,9 @@ function encoderSource(number: number, fields: readonly GeneratedField[], shape:
 }
 
 interface CompiledTables {
-  readonly commandDecoders: Map<string, ShapeDecoder>;
+  readonly commandTypes: TypeTable;
   readonly commandEncoders: Map<string, ShapeEncoder>;
-  readonly itemDecoders: Map<string, ShapeDecoder>;
+  readonly itemTypes: TypeTable;
   readonly itemEncoders: Map<string, ShapeEncoder>;
   /** The generated source, for reading. */
   readonly source: string;
@@ -586,9 +645,9 @@ function compileTables(): CompiledTables {
   const commandPairs = split(built.commands);
   const itemPairs = split(built.items);
   return {
-    commandDecoders: commandPairs.decoders,
+    commandTypes: typeTable(commandPairs.decoders),
     commandEncoders: commandPairs.encoders,
-    itemDecoders: itemPairs.decoders,
+    itemTypes: typeTable(itemPairs.decoders),
     itemEncoders: itemPairs.encoders,
     source,
   };
@@ -607,7 +666,7 @@ function compiled(): CompiledTables | null {
     tables = null;
   }
   if (tables !== null) {
-    itemDecoders = tables.itemDecoders;
+    itemTypes = tables.itemTypes;
     itemEncoders = tables.itemEncoders;
   }
   return tables;
@@ -639,9 +698,9 @@ function decodeCompiled(bytes: Uint8Array, start: number, stop: number): LogComm
   end = stop;
   if (position >= end || source[position] !== binaryVersion) refuse();
   position += 1;
-  const type = readString();
-  const decoder = tables!.commandDecoders.get(type) ?? refuse();
-  const object = decoder(type);
+  const types = tables!.commandTypes;
+  const slot = readType(types);
+  const object = types.decoders[slot]!(types.names[slot]!);
   if (position !== end) refuse();
   return object as unknown as LogCommandInput;
 }

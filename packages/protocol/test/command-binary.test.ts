@@ -323,3 +323,56 @@ test("binary codec: cached strings come back only for the same bytes, at any off
     { numRuns: 300, seed: 20_261_127 },
   );
 });
+
+// The fast path reads command and batch item types against a table of the known names (the bytes' hash
+// picks one, a comparison confirms it): bytes that differ from a name anywhere — also where the hash does
+// not look, before its last eight bytes — or are not ASCII must be refused as the reference refuses them,
+// and an accepted type is the name itself.
+test("binary codec: the fast path takes a type only for the exact bytes of a known name (differential)", () => {
+  const encoder = new TextEncoder();
+  const withType = (bytes: Uint8Array, typeAt: number, typeLength: number, type: Uint8Array): Uint8Array => {
+    const changed = new Uint8Array(bytes.length - typeLength + type.length);
+    changed.set(bytes.subarray(0, typeAt - 1));
+    changed[typeAt - 1] = type.length;
+    changed.set(type, typeAt);
+    changed.set(bytes.subarray(typeAt + typeLength), typeAt + type.length);
+    return changed;
+  };
+  // Every name with each byte changed (to its neighbours and to a non-ASCII byte), cut short, extended,
+  // or replaced by every other name of its table, and the empty type.
+  const variantsOf = (name: string, names: readonly string[]): Uint8Array[] => {
+    const bytes = encoder.encode(name);
+    const variants: Uint8Array[] = [new Uint8Array(0), bytes.subarray(0, bytes.length - 1), encoder.encode(`${name}x`), encoder.encode(`x${name}`)];
+    for (let at = 0; at < bytes.length; at += 1) {
+      for (const replacement of [bytes[at]! + 1, bytes[at]! - 1, 0xc3, 0x80]) {
+        const variant = Uint8Array.from(bytes);
+        variant[at] = replacement;
+        variants.push(variant);
+      }
+    }
+    for (const other of names) variants.push(encoder.encode(other));
+    return variants;
+  };
+  const check = (bytes: Uint8Array, expectedType: string, typeAt: (decoded: LogCommandInput) => unknown): void => {
+    const fast = verdictOf(() => decodeCompiled(bytes, 0, bytes.length));
+    const reference = verdictOf(() => decodeCommandBinaryReference(bytes, 0, bytes.length));
+    assert.deepStrictEqual(fast, reference);
+    if (fast.accepted) assert.equal(typeAt(fast.value as LogCommandInput), expectedType);
+  };
+  const commandNames = Object.keys(commandShapes);
+  const cancelAll = encodeCommandBinary({ type: "cancelAll", account: `0x${"1".repeat(40)}` });
+  for (const name of commandNames) {
+    for (const type of variantsOf(name, commandNames)) {
+      check(withType(cancelAll, 2, "cancelAll".length, type), new TextDecoder().decode(type), (decoded) => decoded.type);
+    }
+  }
+  const itemNames = Object.keys(batchItemShapes);
+  const batch = encodeCommandBinary({ type: "batch", account: `0x${"1".repeat(40)}`, items: [{ type: "cancelOrder", market: "M", orderId: 1 }] });
+  const itemTypeAt = Buffer.from(batch).indexOf("cancelOrder");
+  assert.ok(itemTypeAt > 0);
+  for (const name of itemNames) {
+    for (const type of variantsOf(name, itemNames)) {
+      check(withType(batch, itemTypeAt, "cancelOrder".length, type), new TextDecoder().decode(type), (decoded) => (decoded as unknown as { items: { type: string }[] }).items[0]!.type);
+    }
+  }
+});
