@@ -54,10 +54,8 @@ export class MarketHistory {
   readonly candles = new Map<CandleInterval, Ring<Candle>>(candleIntervalNames.map((name) => [name, new Ring<Candle>(candlesKept)]));
   readonly marks = new Ring<MarkRecord>(marksKept);
   readonly funding = new Ring<FundingRecord>(fundingKept);
-  // The rings of `candles` in candleIntervalNames' order, and each one's newest candle (the one a trade
-  // updates): no map lookup nor ring arithmetic per trade and interval.
+  // The rings of `candles` in candleIntervalNames' order: no map lookup per trade and interval.
   private readonly candleRings = candleIntervalNames.map((name) => this.candles.get(name)!);
-  private readonly lastCandles: (Candle | undefined)[] = candleIntervalNames.map(() => undefined);
   // The last trade time seen and its milliseconds (a command's trades share its time).
   private lastTradeTime = -1n;
   private lastTradeMs = 0;
@@ -71,7 +69,8 @@ export class MarketHistory {
     const timeMs = this.lastTradeMs;
     for (let interval = 0; interval < candleIntervalNames.length; interval += 1) {
       const startMs = timeMs - (timeMs % candleIntervalMs[interval]!);
-      const last = this.lastCandles[interval];
+      const ring = this.candleRings[interval]!;
+      const last = ring.last();
       if (last !== undefined && last.startMs === startMs) {
         last.high = Math.max(last.high, trade.price);
         last.low = Math.min(last.low, trade.price);
@@ -79,9 +78,7 @@ export class MarketHistory {
         last.volumeLots += trade.size;
         last.trades += 1;
       } else {
-        const candle: Candle = { startMs, open: trade.price, high: trade.price, low: trade.price, close: trade.price, volumeLots: trade.size, trades: 1 };
-        this.candleRings[interval]!.push(candle);
-        this.lastCandles[interval] = candle;
+        ring.push({ startMs, open: trade.price, high: trade.price, low: trade.price, close: trade.price, volumeLots: trade.size, trades: 1 });
       }
     }
   }
