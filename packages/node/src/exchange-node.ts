@@ -115,6 +115,8 @@ export class ExchangeNode {
   // Commands journaled but not yet durable, released in sequence order as the journal syncs them.
   private readonly pending = new PendingAcknowledgements();
   private lastCheckpointSequence = 0;
+  // The last command's events array, to check that the next command gets a fresh one.
+  private lastEvents: readonly ExchangeEvent[] = noEvents;
   // Checkpoint-due records journaled whose hash the follower has not reported yet, and reported (or
   // recovered) hashes waiting to be journaled as deferred checkpoints, one behind each next command.
   private readonly awaitingHashes = new Set<number>();
@@ -362,16 +364,20 @@ export class ExchangeNode {
     const sequence = sequencer.lastSequence;
     const time = sequencer.lastTime;
     let result: CommandResult;
+    let produced: readonly ExchangeEvent[];
     try {
       result = this.state.apply(stamp(command, sequence, time));
+      // The core gives every command a fresh events array (Engine.begin), so the acknowledgement keeps
+      // it as it is, without a copy. An array handed out again would rewrite acknowledged events.
+      produced = this.exchange.events;
+      if (produced === this.lastEvents) assert.fail(`command ${sequence}: the exchange reused the previous command's events array`);
     } catch (error) {
       // A core assertion: a bug. The command is not journaled, so a restart does not meet it again.
       this.fail(error as Error);
       throw error;
     }
-    // The exchange reuses its event array for the next command.
-    const produced = this.exchange.events;
-    const events = produced.length === 0 ? noEvents : produced.slice();
+    this.lastEvents = produced;
+    const events = produced.length === 0 ? noEvents : produced;
     try {
       this.journal.appendCommand(sequence, time, this.scratch, payloadBytes, auth);
     } catch (error) {

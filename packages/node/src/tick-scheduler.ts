@@ -30,6 +30,12 @@ export class TickScheduler {
   private expiryTimer: NodeJS.Timeout | undefined;
   private scheduledExpiry: bigint | null = null;
   private running = false;
+  // Bound once: expiryAt runs after every command, and a closure in it made V8 allocate that call's
+  // context every time, early returns included.
+  private readonly expire = (): void => {
+    this.scheduledExpiry = null;
+    this.options.submitTick();
+  };
 
   constructor(options: TickSchedulerOptions) {
     this.options = options;
@@ -56,9 +62,6 @@ export class TickScheduler {
     if (this.options.intervalMs > 0 && delayMs > this.options.intervalMs) return;
     clearTimeout(this.expiryTimer);
     this.scheduledExpiry = expiresAt;
-    this.expiryTimer = setTimeout(() => {
-      this.scheduledExpiry = null;
-      this.options.submitTick();
-    }, Math.max(0, delayMs));
+    this.expiryTimer = setTimeout(this.expire, Math.max(0, delayMs));
   }
 }

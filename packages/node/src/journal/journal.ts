@@ -210,6 +210,10 @@ export class Journal {
   private durableSequenceValue: bigint;
   private observer: DurableObserver | undefined;
   private lastDurable: Promise<void> = Promise.resolve();
+  private readonly flushLater = (): void => {
+    this.flushScheduled = false;
+    void this.flushBatches();
+  };
   private readonly counters: MutableStatistics = {
     batchesWritten: 0,
     recordsWritten: 0,
@@ -510,14 +514,13 @@ export class Journal {
   }
 
   // setImmediate, not a microtask: appends arriving in the same turn of the event loop (one per socket
-  // read callback) join the first batch instead of each syncing alone.
+  // read callback) join the first batch instead of each syncing alone. Called for every record: the
+  // callback is bound once, since a closure here made V8 allocate this call's context on every call,
+  // early return included (about 40 bytes a command).
   private scheduleFlush(): void {
     if (this.flushing || this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      void this.flushBatches();
-    });
+    setImmediate(this.flushLater);
   }
 
   private async flushBatches(): Promise<void> {
