@@ -1,9 +1,9 @@
 // Signature recovery off the engine's thread. Plain JavaScript on purpose: a worker thread does not
 // inherit tsx's loader, and this file needs none. Each message is a batch of (typed data, signature)
 // pairs; each reply holds, in order, the EIP-712 hash and the recovered address (null when the
-// signature cannot be recovered). Hashing is eip712.mjs (native Keccak); recovery is libsecp256k1 (the
-// `secp256k1` package's prebuilt native binding, which ships inside the npm package: no download, no
-// compiler).
+// signature cannot be recovered). Hashing is eip712.mjs (hash-wasm's Keccak-256, WebAssembly inlined in
+// its npm package); recovery is libsecp256k1 (the `secp256k1` package's prebuilt native binding, which
+// ships inside the npm package: no download, no compiler).
 import { parentPort } from "node:worker_threads";
 import { createRequire } from "node:module";
 import { messageOfFields } from "@perpdex/protocol/action-message.mjs";
