@@ -19,7 +19,8 @@ export function marketSpecOf(exchange: Exchange, symbol: string): { index: numbe
 
 /** An order request as the core's OrderSpec. `field` prefixes messages (orders[3].price). */
 export function orderSpecOf(exchange: Exchange, order: OrderRequest, field: string): OrderSpec {
-  const market = marketSpecOf(exchange, order.market);
+  // The listed market's own spec (marketSpecOf answers a new object, and throws the 404 for an unlisted one).
+  const market = exchange.engine.market(order.market)?.spec ?? marketSpecOf(exchange, order.market);
   let price: number | undefined;
   if (order.price !== undefined) {
     price = tickParserOf(market.tickSize).steps(order.price);

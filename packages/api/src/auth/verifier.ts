@@ -174,10 +174,27 @@ export class AuthVerifier {
    */
   recoverSignedBody(primaryType: string, definitions: ActionTypes, body: string, signature: string): Promise<RecoveredBody> {
     if (this.closed) return Promise.reject(new Error("the signature verifier is closed"));
+    const item = `${this.signedBodyPrefix(primaryType, definitions)}${body}}`;
     return new Promise<RecoveredBody>((resolve, reject) => {
-      const item = `{"d":${this.definitionId(this.constantText(definitions.domain))},"t":${this.definitionId(this.constantText(definitions.types))},"primaryType":${JSON.stringify(primaryType)},"body":${body}}`;
       this.enqueue(item, signature, { resolve: resolve as (recovered: Recovered) => void, reject });
     });
+  }
+
+  // The start of a signed body's item, up to the body: the same for every request of one action type.
+  private readonly signedBodyPrefixes = new WeakMap<ActionTypes, Map<string, string>>();
+
+  private signedBodyPrefix(primaryType: string, definitions: ActionTypes): string {
+    let byType = this.signedBodyPrefixes.get(definitions);
+    if (byType === undefined) {
+      byType = new Map();
+      this.signedBodyPrefixes.set(definitions, byType);
+    }
+    let prefix = byType.get(primaryType);
+    if (prefix === undefined) {
+      prefix = `{"d":${this.definitionId(this.constantText(definitions.domain))},"t":${this.definitionId(this.constantText(definitions.types))},"primaryType":${JSON.stringify(primaryType)},"body":`;
+      byType.set(primaryType, prefix);
+    }
+    return prefix;
   }
 
   // Queues one request; a full message leaves at once (when a worker has room), the rest at the end of
@@ -308,7 +325,7 @@ export class AuthVerifier {
 
   /**
    * Stops the workers. Recoveries not yet sent to a worker fail; those a worker holds are answered first:
-   * terminating a worker inside the native keccak or secp256k1 call can abort the whole process.
+   * terminating a worker inside a native secp256k1 call can abort the whole process.
    */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -13,8 +13,7 @@ import type { ApiContext } from "../context.ts";
 import { assetUnitsOf, cancelItemOf, marketSpecOf, microUsdOf, orderIdOf, orderRefOf, orderSpecOf } from "../convert.ts";
 import { ApiError, badRequest, rejectionError } from "../errors.ts";
 import type { RateCategory } from "../rate-limit/rate-limiter.ts";
-import { gridOf } from "../views.ts";
-import { authenticateBody } from "./signed.ts";
+import { authenticateBody, chargeAccount } from "./signed.ts";
 import { StepFormatter } from "../ws/step-format.ts";
 
 /** One item's outcome on the wire. */
@@ -35,7 +34,9 @@ const agentActions: ReadonlySet<ActionType> = new Set(["PlaceOrders", "CancelOrd
 
 function register<Type extends ActionType>(app: FastifyInstance, context: ApiContext, route: ActionRoute<Type>): void {
   app.post(route.path, { config: { rateCategory: route.category, perAccount: true }, schema: { body: actionRequestSchemas[route.type] } }, async (request: FastifyRequest) => {
-    const auth = await authenticateBody(context, request, route.type, route.category);
+    const auth = await authenticateBody(context, request, route.type);
+    const charging = chargeAccount(context, request, route.category, auth.account);
+    if (charging !== null) await charging;
     if (auth.agent !== null && !agentActions.has(route.type)) {
       throw new ApiError({ status: 403, code: "AGENT_NOT_APPROVED", message: `agent keys may place and cancel orders only; ${route.type} needs the account's wallet` });
     }
@@ -113,7 +114,8 @@ function orderResult(context: ApiContext, ack: Acknowledgement, progressByItem: 
   const progress = progressByItem[item];
   const filledLots = progress?.filledLots ?? 0;
   const remainingLots = progress?.remainingLots ?? 0;
-  const grid = gridOf(context.node.exchange, symbol);
+  // The market's spec itself (gridOf copies its tick and lot sizes into a new object).
+  const grid = context.node.exchange.engine.market(symbol)!.spec;
   result.ok = true;
   result.status = progress?.status ?? "open";
   result.filled = filledLots === 0 ? "0" : stepFormatter(grid.lotSize).format(filledLots);
@@ -165,8 +167,13 @@ export function registerActionRoutes(app: FastifyInstance, context: ApiContext):
     category: "orderPlacement",
     command: (ctx, fields, auth) => {
       const exchange = ctx.node.exchange;
+      if (fields.orders.length === 1) {
+        // Most requests place one order: no array of specs, no spread (field by field, in the same order).
+        const command: Record<string, unknown> = { type: "placeOrder", account: auth.account, order: orderSpecOf(exchange, fields.orders[0]!, "orders[0]") };
+        if (auth.agent !== null) command.agent = auth.agent;
+        return command as unknown as ExchangeCommandInput;
+      }
       const orders = fields.orders.map((order, index) => orderSpecOf(exchange, order, `orders[${index}]`));
-      if (orders.length === 1) return { type: "placeOrder", account: auth.account, order: orders[0]!, ...agentField(auth) } as ExchangeCommandInput;
       return { type: "batch", account: auth.account, items: orders.map((order) => ({ type: "placeOrder", order })), ...agentField(auth) } as ExchangeCommandInput;
     },
     respond: (ctx, ack, fields) => {
