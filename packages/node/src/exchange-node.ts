@@ -16,6 +16,7 @@ import { genesisCommands } from "./genesis.ts";
 import { afterCommandRecordsBytes, checkpointRecordBytes, recordOverheadBytes } from "./journal/format.ts";
 import type { DurableObserver, Journal, JournalStatistics } from "./journal/journal.ts";
 import type { JournalRecord } from "./journal/journal-reader.ts";
+import { recordEndOf } from "./journal/record-cursor.ts";
 import type { LogSource } from "./log-reader.ts";
 import type { LogCommand, LogState } from "./log-state.ts";
 import type { NodeLogger } from "./logger.ts";
@@ -672,7 +673,8 @@ function replayForRecovery(
     const command = commandOfRecord(record.sequence, record.time, record.payload);
     onApplied({ sequence: Number(record.sequence), time: record.time, command, result, events: state.exchange.events, auth: record.auth, replaying: true });
   };
-  if (follower === undefined) return replayJournal({ source, state, verifyCheckpoints: true, onRecord: notify });
+  const notifying = onApplied === undefined ? {} : { onRecord: notify };
+  if (follower === undefined) return replayJournal({ source, state, verifyCheckpoints: true, ...notifying });
   const frames = new FrameWriter();
   // The follower checks every checkpoint of these records (a mismatch stops the node); the node hashes
   // only at the last one, so it still refuses to go on from a state that departs from the log.
@@ -681,9 +683,10 @@ function replayForRecovery(
     state,
     verifyCheckpoints: true,
     verifyCheckpointsFrom: Number(source.journal.lastCheckpointSequence),
-    onRecord: (record, result) => {
-      notify(record, result);
-      frames.addRecord(record);
+    ...notifying,
+    // The records as the journal wrote them (the follower's frames are records; it skips auth envelopes).
+    onRecordAt: (cursor) => {
+      frames.addRecords(cursor.bytes.subarray(cursor.start, recordEndOf(cursor.bytes, cursor.start)));
       if (frames.byteLength >= recoveryFramesBytes) follower.send(frames.take());
     },
   });

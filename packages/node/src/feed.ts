@@ -5,8 +5,8 @@
 // Records are posted only once durable, so the follower — and every snapshot it writes — never holds a
 // command the journal could still lose. The follower does not check the checksums (the bytes never
 // leave the process's memory), and the frames recovery builds from records it replays carry zeros there.
-import assert from "node:assert/strict";
 import { recordHeaderBytes, recordKindCode, recordMagic, recordOverheadBytes } from "./journal/format.ts";
+import { FrameCursor } from "./journal/frame-cursor.ts";
 import type { JournalRecord } from "./journal/journal-reader.ts";
 
 // Offsets within a record (journal/format.ts).
@@ -15,10 +15,6 @@ const payloadLengthOffset = 4;
 const authLengthOffset = 8;
 const sequenceOffset = 12;
 const timeOffset = 20;
-const kindCommand = recordKindCode("command");
-const kindCheckpoint = recordKindCode("checkpoint");
-const kindCheckpointDue = recordKindCode("checkpointDue");
-const kindDeferredCheckpoint = recordKindCode("deferredCheckpoint");
 const noBytes = new Uint8Array(0);
 const twoTo32 = 0x1_0000_0000;
 // Small to start: at low load a message holds a few records; the buffer doubles as needed.
@@ -100,31 +96,8 @@ export class FrameWriter {
  * for (const record of readFrames(message.frames)) apply(record);
  */
 export function* readFrames(bytes: Uint8Array): Generator<JournalRecord, void, undefined> {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 0;
-  // Bounded by the buffer: every frame advances by at least its header.
-  while (at < bytes.length) {
-    assert.ok(at + recordHeaderBytes <= bytes.length, "feed: truncated frame header");
-    assert.equal(view.getUint8(at), recordMagic, "feed: frame magic missing");
-    const kind = view.getUint8(at + kindOffset);
-    const payloadBytes = view.getUint32(at + payloadLengthOffset, true);
-    const authBytes = view.getUint32(at + authLengthOffset, true);
-    const sequenceNumber = view.getUint32(at + sequenceOffset + 4, true) * twoTo32 + view.getUint32(at + sequenceOffset, true);
-    const sequence = BigInt(sequenceNumber);
-    const time = view.getBigUint64(at + timeOffset, true);
-    const start = at + recordHeaderBytes;
-    const end = at + recordOverheadBytes + payloadBytes + authBytes;
-    assert.ok(end <= bytes.length, "feed: truncated frame payload");
-    const payload = bytes.subarray(start, start + payloadBytes);
-    if (kind === kindCommand) yield { kind: "command", sequence, time, payload, auth: undefined };
-    else if (kind === kindCheckpoint) yield { kind: "checkpoint", sequence, time, stateHash: payload };
-    else if (kind === kindCheckpointDue) yield { kind: "checkpointDue", sequence, time };
-    else {
-      assert.equal(kind, kindDeferredCheckpoint, "feed: unknown frame kind");
-      yield { kind: "deferredCheckpoint", sequence, time, stateHash: payload };
-    }
-    at = end;
-  }
+  const cursor = new FrameCursor(bytes);
+  while (cursor.advance()) yield cursor.record();
 }
 
 /** How a DurableFeed gathers durable records into messages. */

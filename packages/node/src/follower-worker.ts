@@ -8,8 +8,9 @@ import { readlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { CheckpointMismatchError } from "./errors.ts";
-import { readFrames } from "./feed.ts";
-import type { JournalRecord } from "./journal/journal-reader.ts";
+import { commandKindCode } from "./journal/format.ts";
+import { FrameCursor } from "./journal/frame-cursor.ts";
+import type { RecordCursor } from "./journal/record-cursor.ts";
 import type { FollowerStart, FromFollower, ToFollower } from "./follower-protocol.ts";
 import { LogState } from "./log-state.ts";
 import { replayRecords } from "./replay.ts";
@@ -73,9 +74,9 @@ function snapshot(reason: string): void {
 // Hashes taken at checkpoint-due records, until their deferred checkpoint comes back in a later message.
 const dueHashes = new Map<number, Uint8Array>();
 
-function onRecord(record: JournalRecord, _result: unknown, dueHash: Uint8Array | undefined): void {
-  if (dueHash !== undefined) send({ type: "checkpointHash", sequence: Number(record.sequence), stateHash: dueHash });
-  if (record.kind === "command" && !diverged && state.lastSequence - lastSnapshotSequence >= start.snapshotEvery) snapshot("commands");
+function onRecordAt(cursor: RecordCursor, _result: unknown, dueHash: Uint8Array | undefined): void {
+  if (dueHash !== undefined) send({ type: "checkpointHash", sequence: cursor.sequence, stateHash: dueHash });
+  if (cursor.kindCode === commandKindCode && !diverged && state.lastSequence - lastSnapshotSequence >= start.snapshotEvery) snapshot("commands");
 }
 
 function snapshotIfDue(): void {
@@ -89,7 +90,8 @@ function applyFrames(frames: Uint8Array): void {
   try {
     // A message can carry many batches (the node gathers them): snapshots stay every snapshotEvery
     // commands by checking after each command, not only after each message.
-    replayRecords({ state, records: readFrames(frames), verifyCheckpoints: true, dueHashes, onRecord });
+    // The frames are read in place (FrameCursor): no record object per command.
+    replayRecords({ state, records: new FrameCursor(frames), verifyCheckpoints: true, dueHashes, onRecordAt });
   } catch (error) {
     if (!(error instanceof CheckpointMismatchError)) throw error;
     // A diverged follower must not write snapshots: they would carry its (wrong or right) state.

@@ -1,11 +1,13 @@
 // Reads the whole command log in order: segments archived after a snapshot covered them, then the live
 // journal. Recovery from an older snapshot, `perpdex replay` from genesis and `perpdex verify` all need
 // records that may have moved to the archive.
+import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import type { Journal } from "./journal/journal.ts";
-import type { JournalRecord } from "./journal/journal-reader.ts";
+import type { JournalRecord, JournalRecords } from "./journal/journal-reader.ts";
 import { readJournalRecords } from "./journal/journal-reader.ts";
+import type { RecordCursor } from "./journal/record-cursor.ts";
 import { chunkBytesDefault, readSegmentHeader } from "./journal/segment-reader.ts";
 import type { JournalSegment } from "./journal/segment-files.ts";
 import { listSegmentFiles } from "./journal/segment-files.ts";
@@ -53,24 +55,104 @@ export async function openLogSource(paths: DataPaths, journal: Journal): Promise
 /**
  * Every record with `sequence >= fromSequence`, in order: archived ones first, then live ones. Each
  * source checks its own records (checksums, gapless sequences, increasing time); the replay loop checks
- * the seam between them.
+ * the seam between them. An iterator of records and a RecordCursor at once (replay reads it in place).
  *
  * @example
  * for (const record of readLog(source, snapshot.sequence + 1n)) replay(record);
  */
-export function readLog(source: LogSource, fromSequence: bigint): Generator<JournalRecord, void, undefined> {
-  // From the live journal only (recovery from a recent snapshot): its own reader, with no generator
-  // around it to pass every record through.
-  if (fromSequence >= source.liveFirstSequence) return source.journal.read({ fromSequence });
-  return readArchiveThenLive(source, fromSequence);
+export function readLog(source: LogSource, fromSequence: bigint): JournalRecords {
+  // From the live journal only (recovery from a recent snapshot): its own reader, nothing around it.
+  if (fromSequence >= source.liveFirstSequence) return liveRecords(source, fromSequence);
+  return new ArchiveThenLive(source, fromSequence);
 }
 
-function* readArchiveThenLive(source: LogSource, fromSequence: bigint): Generator<JournalRecord, void, undefined> {
-  yield* readArchive(source, fromSequence);
-  yield* source.journal.read({ fromSequence: source.liveFirstSequence });
+function liveRecords(source: LogSource, fromSequence: bigint): JournalRecords {
+  return source.journal.read({ fromSequence });
 }
 
-function* readArchive(source: LogSource, fromSequence: bigint): Generator<JournalRecord, void, undefined> {
+/**
+ * The archive's records, then the live journal's: one cursor standing on the record of whichever
+ * reader is current (its fields copied on each move: no object per record). Like a generator, it starts
+ * at the first `next()` or `advance()` and closes its files when iteration ends, breaks or throws.
+ */
+class ArchiveThenLive implements Generator<JournalRecord, void, undefined>, RecordCursor {
+  private readonly source: LogSource;
+  private readonly fromSequence: bigint;
+  // The reader being read: undefined before the first move and after the last.
+  private current: JournalRecords | undefined;
+  private stage: "new" | "archive" | "live" | "done" = "new";
+  bytes: Uint8Array = new Uint8Array(0);
+  start = 0;
+  kindCode = 0;
+  sequence = 0;
+
+  constructor(source: LogSource, fromSequence: bigint) {
+    this.source = source;
+    this.fromSequence = fromSequence;
+  }
+
+  advance(): boolean {
+    try {
+      // Bounded: each pass moves the current reader or passes to the next stage (three at most).
+      for (;;) {
+        const current = this.current;
+        if (current !== undefined && current.advance()) {
+          this.bytes = current.bytes;
+          this.start = current.start;
+          this.kindCode = current.kindCode;
+          this.sequence = current.sequence;
+          return true;
+        }
+        if (this.stage === "new") {
+          this.stage = "archive";
+          this.current = readArchive(this.source, this.fromSequence);
+        } else if (this.stage === "archive") {
+          this.stage = "live";
+          this.current = liveRecords(this.source, this.source.liveFirstSequence);
+        } else {
+          this.stage = "done";
+          this.current = undefined;
+          return false;
+        }
+      }
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
+  record(): JournalRecord {
+    assert.ok(this.current !== undefined);
+    return this.current.record();
+  }
+
+  close(): void {
+    this.current?.close();
+    this.current = undefined;
+    this.stage = "done";
+  }
+
+  next(): IteratorResult<JournalRecord, void> {
+    if (!this.advance()) return { done: true, value: undefined };
+    return { done: false, value: this.record() };
+  }
+
+  return(): IteratorResult<JournalRecord, void> {
+    this.close();
+    return { done: true, value: undefined };
+  }
+
+  throw(error: unknown): IteratorResult<JournalRecord, void> {
+    this.close();
+    throw error;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+function readArchive(source: LogSource, fromSequence: bigint): JournalRecords {
   const first = source.archived[0];
   if (first === undefined || first.firstSequence > fromSequence) {
     throw new LogInvalidError({
@@ -79,7 +161,7 @@ function* readArchive(source: LogSource, fromSequence: bigint): Generator<Journa
     });
   }
   const segments = source.archived.map((segment) => archivedSegment(source.paths.archive, segment));
-  yield* readJournalRecords({ directory: source.paths.archive, segments, fromSequence, chunkBytes: chunkBytesDefault });
+  return readJournalRecords({ directory: source.paths.archive, segments, fromSequence, chunkBytes: chunkBytesDefault });
 }
 
 // Archived segments are complete and never written again: all their bytes are records.

@@ -3,11 +3,16 @@
 // with a later time, each checkpoint follows its command, every payload decodes — and, when asked,
 // compares the state hash at every checkpoint (and any other recorded hash) with the one recorded. A
 // checkpoint recorded in two parts (journal/format.ts) is hashed at its checkpoint-due record and
-// compared when its deferred checkpoint arrives.
+// compared when its deferred checkpoint arrives. Records are read in place through a RecordCursor
+// (journal/record-cursor.ts): a command costs its decode and one bigint (its time), no record object,
+// payload view or sequence bigint.
 import type { CommandResult } from "@perpdex/core";
 import { CommandCodecError, decodeCommandBinary, type LogCommandInput } from "@perpdex/protocol";
 import { CheckpointMismatchError, LogInvalidError } from "./errors.ts";
+import { commandKindCode, deferredCheckpointKindCode, recordKindCode } from "./journal/format.ts";
 import type { JournalRecord } from "./journal/journal-reader.ts";
+import type { RecordCursor } from "./journal/record-cursor.ts";
+import { payloadBytesOf, payloadStartOf, timeOf } from "./journal/record-cursor.ts";
 import type { LogCommand, LogState } from "./log-state.ts";
 import { hexOf, stateHashBytes } from "./state-hash.ts";
 
@@ -20,15 +25,21 @@ import { hexOf, stateHashBytes } from "./state-hash.ts";
  * state.apply(commandOfRecord(record.sequence, record.time, record.payload));
  */
 export function commandOfRecord(sequence: bigint, time: bigint, payload: Uint8Array): LogCommand {
+  return decodeStamped(payload, 0, payload.length, Number(sequence), time);
+}
+
+// The command in `bytes[start, end)` (read in place: no view), stamped. Arguments in the decoder's
+// order, not an options object: this runs once per replayed command.
+function decodeStamped(bytes: Uint8Array, start: number, end: number, sequence: number, time: bigint): LogCommand {
   let input: LogCommandInput;
   try {
     // The payload is the binary command encoding (journal format 2); the decoder checks every field.
-    input = decodeCommandBinary(payload);
+    input = decodeCommandBinary(bytes, start, end);
   } catch (error) {
     if (!(error instanceof CommandCodecError)) throw error;
-    throw new LogInvalidError({ sequence, reason: `the record does not hold a command: ${error.message}` });
+    throw new LogInvalidError({ sequence: BigInt(sequence), reason: `the record does not hold a command: ${error.message}` });
   }
-  return stamp(input, Number(sequence), time);
+  return stamp(input, sequence, time);
 }
 
 /**
@@ -47,7 +58,8 @@ export function stamp(input: LogCommandInput, sequence: number, time: bigint): L
 export interface ReplayOptions {
   /** The state to apply the records to; the genesis command replaces its exchange. */
   readonly state: LogState;
-  readonly records: Iterable<JournalRecord>;
+  /** The records, read in place: `journal.read`, `readLog` and the follower's FrameCursor are cursors. */
+  readonly records: RecordCursor;
   /** Hash the state at every checkpoint record and compare (a full state hash each). */
   readonly verifyCheckpoints: boolean;
   /**
@@ -74,6 +86,11 @@ export interface ReplayOptions {
    * verifying).
    */
   readonly onRecord?: (record: JournalRecord, result: CommandResult | undefined, dueHash?: Uint8Array) => void;
+  /**
+   * `onRecord` without the record object: the cursor stands on the record (read what is needed from it
+   * before returning; it moves on).
+   */
+  readonly onRecordAt?: (cursor: RecordCursor, result: CommandResult | undefined, dueHash?: Uint8Array) => void;
 }
 
 /** What a replay went through. */
@@ -109,79 +126,103 @@ export interface ReplaySummary {
  * const summary = replayRecords({ state, records: readLog(source, 1n), verifyCheckpoints: true });
  */
 export function replayRecords(options: ReplayOptions): ReplaySummary {
-  const { state, referenceHashes, onRecord } = options;
-  const toSequence = BigInt(options.toSequence ?? Number.MAX_SAFE_INTEGER);
+  const { state, records, referenceHashes, onRecord, onRecordAt } = options;
+  const toSequence = options.toSequence ?? Number.MAX_SAFE_INTEGER;
   const dueHashes = options.dueHashes ?? new Map<number, Uint8Array>();
   const dueUnhashed = new Set<number>();
   // Records before this sequence are checked for their place but not hashed.
   const hashFrom = options.verifyCheckpoints ? (options.verifyCheckpointsFrom ?? 0) : Number.POSITIVE_INFINITY;
   const summary = { commands: 0, checkpoints: 0, checkpointsDue: 0, dueHashes, dueUnhashed, checkpointsNotHashed: 0, hashesVerified: 0, lastMatchingSequence: 0 };
-  for (const record of options.records) {
-    // Stop before the first command past the end, so a checkpoint of the last command is still checked.
-    if (record.kind === "command" && record.sequence > toSequence) break;
-    let result: CommandResult | undefined;
-    let dueHash: Uint8Array | undefined;
-    if (record.kind === "command") {
-      const sequence = checkCommandPlace(state, record);
-      result = state.apply(commandOfRecord(record.sequence, record.time, record.payload));
-      summary.commands += 1;
-      const reference = referenceHashes?.get(sequence);
-      if (reference !== undefined) compareHash(state.lastSequence, stateHashBytes(state.exchange), reference, summary);
-    } else if (record.kind === "checkpoint") {
-      checkCheckpointPlace(state, record.sequence);
-      summary.checkpoints += 1;
-      if (state.lastSequence >= hashFrom) compareHash(state.lastSequence, stateHashBytes(state.exchange), record.stateHash, summary);
-      else if (options.verifyCheckpoints) summary.checkpointsNotHashed += 1;
-    } else if (record.kind === "checkpointDue") {
-      checkCheckpointPlace(state, record.sequence);
-      summary.checkpointsDue += 1;
-      if (state.lastSequence >= hashFrom) {
-        dueHash = stateHashBytes(state.exchange);
-        dueHashes.set(state.lastSequence, dueHash);
-      } else if (options.verifyCheckpoints) {
-        dueUnhashed.add(state.lastSequence);
-        summary.checkpointsNotHashed += 1;
+  try {
+    // Bounded by the records: every pass consumes one.
+    while (records.advance()) {
+      const kindCode = records.kindCode;
+      const sequence = records.sequence;
+      // Stop before the first command past the end, so a checkpoint of the last command is still checked.
+      if (kindCode === commandKindCode && sequence > toSequence) break;
+      let result: CommandResult | undefined;
+      let dueHash: Uint8Array | undefined;
+      if (kindCode === commandKindCode) {
+        result = applyCommandAt(state, records);
+        summary.commands += 1;
+        const reference = referenceHashes?.get(sequence);
+        if (reference !== undefined) compareHash(state.lastSequence, stateHashBytes(state.exchange), reference, summary);
+      } else if (kindCode === checkpointKindCode) {
+        checkCheckpointPlace(state, sequence);
+        summary.checkpoints += 1;
+        if (state.lastSequence >= hashFrom) compareHash(state.lastSequence, stateHashBytes(state.exchange), recordedHashAt(records), summary);
+        else if (options.verifyCheckpoints) summary.checkpointsNotHashed += 1;
+      } else if (kindCode === deferredCheckpointKindCode) {
+        checkDeferredPlace(state, sequence);
+        summary.checkpoints += 1;
+        dueUnhashed.delete(sequence);
+        const taken = dueHashes.get(sequence);
+        // Without the hash taken at its due record (a replay that started after it), nothing to compare.
+        if (options.verifyCheckpoints && taken !== undefined) {
+          dueHashes.delete(sequence);
+          compareHash(sequence, taken, recordedHashAt(records), summary);
+        }
+      } else {
+        checkCheckpointPlace(state, sequence);
+        summary.checkpointsDue += 1;
+        if (state.lastSequence >= hashFrom) {
+          dueHash = stateHashBytes(state.exchange);
+          dueHashes.set(state.lastSequence, dueHash);
+        } else if (options.verifyCheckpoints) {
+          dueUnhashed.add(state.lastSequence);
+          summary.checkpointsNotHashed += 1;
+        }
       }
-    } else {
-      const sequence = checkDeferredPlace(state, record.sequence);
-      summary.checkpoints += 1;
-      dueUnhashed.delete(sequence);
-      const taken = dueHashes.get(sequence);
-      // Without the hash taken at its due record (a replay that started after it), nothing to compare.
-      if (options.verifyCheckpoints && taken !== undefined) {
-        dueHashes.delete(sequence);
-        compareHash(sequence, taken, record.stateHash, summary);
-      }
+      onRecordAt?.(records, result, dueHash);
+      onRecord?.(records.record(), result, dueHash);
     }
-    onRecord?.(record, result, dueHash);
+  } finally {
+    // After a break or a throw: the reader's files are closed (at the end it closed them itself).
+    records.close();
   }
   return summary;
 }
 
+const checkpointKindCode = recordKindCode("checkpoint");
+
+// Decodes the command the cursor stands on, in place, checks its place and applies it.
+function applyCommandAt(state: LogState, cursor: RecordCursor): CommandResult {
+  const bytes = cursor.bytes;
+  const start = cursor.start;
+  const sequence = cursor.sequence;
+  const time = timeOf(bytes, start);
+  checkCommandPlace(state, sequence, time);
+  const payloadStart = payloadStartOf(start);
+  return state.apply(decodeStamped(bytes, payloadStart, payloadStart + payloadBytesOf(bytes, start), sequence, time));
+}
+
+// The state hash a checkpoint or deferred checkpoint record carries (a view of the cursor's bytes).
+function recordedHashAt(cursor: RecordCursor): Uint8Array {
+  const payloadStart = payloadStartOf(cursor.start);
+  return cursor.bytes.subarray(payloadStart, payloadStart + payloadBytesOf(cursor.bytes, cursor.start));
+}
+
 // The journal checks order inside each source; this checks it across sources (archive to live, snapshot
 // to journal) with the state as the reference, before the core's own asserts would stop the process.
-function checkCommandPlace(state: LogState, record: { sequence: bigint; time: bigint }): number {
-  const sequence = Number(record.sequence);
+function checkCommandPlace(state: LogState, sequence: number, time: bigint): void {
   if (sequence !== state.lastSequence + 1) {
-    throw new LogInvalidError({ sequence: record.sequence, reason: `expected sequence ${state.lastSequence + 1}: the log has a gap or overlap` });
+    throw new LogInvalidError({ sequence: BigInt(sequence), reason: `expected sequence ${state.lastSequence + 1}: the log has a gap or overlap` });
   }
-  if (record.time <= state.lastTime) {
-    throw new LogInvalidError({ sequence: record.sequence, reason: `time ${record.time} does not exceed the previous time ${state.lastTime}` });
-  }
-  return sequence;
-}
-
-function checkCheckpointPlace(state: LogState, sequence: bigint): void {
-  if (Number(sequence) !== state.lastSequence) {
-    throw new LogInvalidError({ sequence, reason: `a checkpoint for sequence ${sequence} follows command ${state.lastSequence}` });
+  if (time <= state.lastTime) {
+    throw new LogInvalidError({ sequence: BigInt(sequence), reason: `time ${time} does not exceed the previous time ${state.lastTime}` });
   }
 }
 
-function checkDeferredPlace(state: LogState, sequence: bigint): number {
-  if (sequence < 1n || Number(sequence) > state.lastSequence) {
-    throw new LogInvalidError({ sequence, reason: `a deferred checkpoint of sequence ${sequence} follows command ${state.lastSequence}` });
+function checkCheckpointPlace(state: LogState, sequence: number): void {
+  if (sequence !== state.lastSequence) {
+    throw new LogInvalidError({ sequence: BigInt(sequence), reason: `a checkpoint for sequence ${sequence} follows command ${state.lastSequence}` });
   }
-  return Number(sequence);
+}
+
+function checkDeferredPlace(state: LogState, sequence: number): void {
+  if (sequence < 1 || sequence > state.lastSequence) {
+    throw new LogInvalidError({ sequence: BigInt(sequence), reason: `a deferred checkpoint of sequence ${sequence} follows command ${state.lastSequence}` });
+  }
 }
 
 // `actual` is the replayed state's hash after command `sequence`.

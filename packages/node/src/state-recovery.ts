@@ -6,6 +6,7 @@ import { RecoveryError } from "./errors.ts";
 import type { JournalLimits } from "./journal/journal.ts";
 import { Journal } from "./journal/journal.ts";
 import type { JournalRecord } from "./journal/journal-reader.ts";
+import type { RecordCursor } from "./journal/record-cursor.ts";
 import type { LogSource } from "./log-reader.ts";
 import { LogState } from "./log-state.ts";
 import { openLogSource, readLog } from "./log-reader.ts";
@@ -75,7 +76,10 @@ export function replayJournal(options: {
   verifyCheckpoints: boolean;
   /** Hash only at checkpoints of this sequence or later (replay.ts says when that is enough). */
   verifyCheckpointsFrom?: number;
+  /** Called with each record as an object (made only for this callback). */
   onRecord?: (record: JournalRecord, result: CommandResult | undefined) => void;
+  /** Called with the cursor standing on each record: `onRecord` without an object per record. */
+  onRecordAt?: (cursor: RecordCursor, result: CommandResult | undefined) => void;
 }): JournalReplayed {
   const started = performance.now();
   const records = readLog(options.source, BigInt(options.state.lastSequence) + 1n);
@@ -85,6 +89,7 @@ export function replayJournal(options: {
     verifyCheckpoints: options.verifyCheckpoints,
     ...(options.verifyCheckpointsFrom === undefined ? {} : { verifyCheckpointsFrom: options.verifyCheckpointsFrom }),
     ...(options.onRecord === undefined ? {} : { onRecord: options.onRecord }),
+    ...(options.onRecordAt === undefined ? {} : { onRecordAt: options.onRecordAt }),
   });
   return { summary, milliseconds: Math.round(performance.now() - started) };
 }

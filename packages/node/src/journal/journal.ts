@@ -27,7 +27,7 @@ import {
   stateHashBytes,
   u64Max,
 } from './format.ts';
-import type { JournalRecord } from './journal-reader.ts';
+import type { JournalRecords } from './journal-reader.ts';
 import { readJournalRecords } from './journal-reader.ts';
 import type { JournalLogger } from './logger.ts';
 import { recoverJournal } from './recovery.ts';
@@ -621,14 +621,15 @@ export class Journal {
 
   /**
    * Reads records with `sequence >= fromSequence` in order, for replay. Only durable records are read,
-   * and every one is checked again. Synchronous, in big chunks.
+   * and every one is checked again. Synchronous, in big chunks. An iterator of records, and a cursor
+   * standing on one record at a time in the read bytes (replay's way: no object per record).
    *
    * @example
    * for (const record of journal.read({ fromSequence: snapshot.sequence + 1n })) {
    *   if (record.kind === 'command') core.apply(decode(record.payload));
    * }
    */
-  read(options: JournalReadOptions): Generator<JournalRecord, void, undefined> {
+  read(options: JournalReadOptions): JournalRecords {
     assert.ok(options.fromSequence >= 1n);
     // A snapshot of the segments: later appends, rotations and archiving do not move the end of this read.
     const segments = this.segments.map((segment) => ({ ...segment }));

@@ -11,8 +11,6 @@ import { readArchiveMarker } from './archive-marker.ts';
 import type { JournalCorruptErrorParameters } from './errors.ts';
 import { JournalCorruptError } from './errors.ts';
 import {
-  commandKindCode,
-  deferredCheckpointKindCode,
   encodeSegmentHeader,
   isRecordHeaderAt,
   recordBytesAt,
@@ -30,6 +28,7 @@ import { readFully, readSegmentHeader, readSegmentItems } from './segment-reader
 import type { JournalSegment, SegmentFile } from './segment-files.ts';
 import { listSegmentFiles, syncDirectory } from './segment-files.ts';
 import { segmentHeaderProblem } from './segment-validation.ts';
+import { RecordOrder } from './record-order.ts';
 import { SequenceChecker } from './sequence-checker.ts';
 
 /** Where to recover from. */
@@ -201,21 +200,16 @@ function scanRecords(options: RecoverOptions, segment: OpenSegment, checker: Seq
   return Math.max(segment.fileBytes, segmentHeaderBytes);
 }
 
-const twoTo32 = 0x1_0000_0000;
-
 // scanRecords for a segment with nothing wrong in it, about ten times faster: the same two checksums
-// and the same ordering rules (SequenceChecker's), but the sequence kept as a number and the time as
-// two u32 halves, and the file read into one reused buffer, so a record costs no object and no bigint
+// and the same ordering rules (SequenceChecker's, in numbers: RecordOrder), and the file read into one
+// reused buffer, so a record costs no object and no bigint
 // (recovery reads every record on open: over 10 M at a large start-up). Returns the segment's valid
 // bytes after advancing the checker, or undefined, changing nothing, at the first record that is not
 // whole, sound and in order: then scanRecords reads the segment again and names the problem exactly.
 function scanRecordsQuickly(segment: OpenSegment, checker: SequenceChecker, chunkBytes: number): number | undefined {
   const endOffset = Math.max(segment.fileBytes, segmentHeaderBytes);
   if (checker.nextSequence > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
-  let nextSequence = Number(checker.nextSequence);
-  let checkpointSequence = Number(checker.checkpointSequence);
-  let timeHigh = Number(checker.lastTime / BigInt(twoTo32));
-  let timeLow = Number(checker.lastTime % BigInt(twoTo32));
+  const order = new RecordOrder(checker);
   let buffer = Buffer.allocUnsafe(chunkBytes);
   // buffer[0, filled) holds the file's bytes from bufferOffset on; the next record starts at `position`.
   let bufferOffset = segmentHeaderBytes;
@@ -247,30 +241,13 @@ function scanRecordsQuickly(segment: OpenSegment, checker: SequenceChecker, chun
       filled = carried + bytesRead;
       continue;
     }
+    const kindCode = recordKindCodeAt(buffer, position);
     const sequence = recordSequenceNumberAt(buffer, position);
-    const high = recordTimeHighAt(buffer, position);
-    const low = recordTimeLowAt(buffer, position);
-    if (recordKindCodeAt(buffer, position) === commandKindCode) {
-      // SequenceChecker.problem for a command: the next sequence, a time after the last one.
-      if (sequence !== nextSequence || high < timeHigh || (high === timeHigh && low <= timeLow)) return undefined;
-      nextSequence = sequence + 1;
-      timeHigh = high;
-      timeLow = low;
-    } else if (recordKindCodeAt(buffer, position) === deferredCheckpointKindCode) {
-      // For a deferred checkpoint: an earlier command's sequence, the last command's time.
-      if (sequence < 1 || sequence > nextSequence - 1 || high !== timeHigh || low !== timeLow) return undefined;
-    } else {
-      // For a checkpoint or checkpoint-due record: the last command's sequence and time, once.
-      if (sequence !== nextSequence - 1 || sequence <= checkpointSequence || high !== timeHigh || low !== timeLow) return undefined;
-      checkpointSequence = sequence;
-    }
+    if (!order.take(kindCode, sequence, recordTimeHighAt(buffer, position), recordTimeLowAt(buffer, position))) return undefined;
     position += recordBytes;
   }
-  checker.advance({
-    nextSequence: BigInt(nextSequence),
-    lastTime: BigInt(timeHigh) * BigInt(twoTo32) + BigInt(timeLow),
-    checkpointSequence: BigInt(checkpointSequence),
-  });
+  const scanned = order.checker();
+  checker.advance({ nextSequence: scanned.nextSequence, lastTime: scanned.lastTime, checkpointSequence: scanned.checkpointSequence });
   return endOffset;
 }
 
