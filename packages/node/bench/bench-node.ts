@@ -22,7 +22,8 @@ import { ExchangeNode, Journal, demoMarket, silentLogger, type GenesisConfig, ty
 import { dataPaths, lockDataDirectory } from "../src/data-directory.ts";
 import { readLog } from "../src/log-reader.ts";
 import { LogState } from "../src/log-state.ts";
-import { commandOfRecord, replayRecords } from "../src/replay.ts";
+import { commandKindCode } from "../src/journal/format.ts";
+import { commandAt, replayRecords } from "../src/replay.ts";
 import { openLog } from "../src/state-recovery.ts";
 import { nodeThreadCpuMicroseconds } from "./thread-cpu.ts";
 import { BenchStream, benchAccount as account, benchAccounts, benchDeposit as deposit } from "./bench-stream.ts";
@@ -235,16 +236,18 @@ async function replay(dataDirectory: string): Promise<void> {
   const lock = await lockDataDirectory(paths);
   try {
     const source = await openLog({ paths, logger: silentLogger });
-    // 1. The journal alone: read, checksum both CRCs, check sequence and time order.
-    // 2. Plus the codec: every payload decoded into a stamped command, as replay does.
+    // 1. The journal alone: read, checksum both CRCs, check sequence and time order (the cursor replay
+    //    reads with: no object per record).
+    // 2. Plus the codec: every payload decoded in place into a stamped command, as replay does.
     // 3. The full loop recovery uses: plus the exchange's apply (and, once, every checkpoint hashed).
     for (const stage of ["read", "decode"] as const) {
       const started = performance.now();
       let commands = 0;
-      for (const record of readLog(source, 1n)) {
-        if (record.kind !== "command") continue;
+      const records = readLog(source, 1n);
+      while (records.advance()) {
+        if (records.kindCode !== commandKindCode) continue;
         commands += 1;
-        if (stage === "decode") commandOfRecord(record.sequence, record.time, record.payload);
+        if (stage === "decode") commandAt(records);
       }
       const seconds = (performance.now() - started) / 1_000;
       const label = stage === "read" ? "journal read + checksums + order checks" : "... + binary decode (no apply)";
@@ -260,7 +263,8 @@ async function replay(dataDirectory: string): Promise<void> {
     }
     // The exchange's apply alone, on the same commands decoded beforehand: the ceiling of replay.
     const decoded = [];
-    for (const record of readLog(source, 1n)) if (record.kind === "command") decoded.push(commandOfRecord(record.sequence, record.time, record.payload));
+    const records = readLog(source, 1n);
+    while (records.advance()) if (records.kindCode === commandKindCode) decoded.push(commandAt(records));
     const state = new LogState();
     const started = performance.now();
     for (const command of decoded) state.apply(command);

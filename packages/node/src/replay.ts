@@ -196,6 +196,20 @@ function applyCommandAt(state: LogState, cursor: RecordCursor): CommandResult {
   return state.apply(decodeStamped(bytes, payloadStart, payloadStart + payloadBytesOf(bytes, start), sequence, time));
 }
 
+/**
+ * The command the cursor stands on, decoded in place and stamped: replay's decode, without applying it
+ * or checking its place (the benchmark's decode stage).
+ *
+ * @example
+ * while (records.advance()) if (records.kindCode === commandKindCode) commands.push(commandAt(records));
+ */
+export function commandAt(cursor: RecordCursor): LogCommand {
+  const bytes = cursor.bytes;
+  const start = cursor.start;
+  const payloadStart = payloadStartOf(start);
+  return decodeStamped(bytes, payloadStart, payloadStart + payloadBytesOf(bytes, start), cursor.sequence, timeOf(bytes, start));
+}
+
 // The state hash a checkpoint or deferred checkpoint record carries (a view of the cursor's bytes).
 function recordedHashAt(cursor: RecordCursor): Uint8Array {
   const payloadStart = payloadStartOf(cursor.start);
