@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Journal } from "./journal/journal.ts";
 import type { JournalRecord, JournalRecords } from "./journal/journal-reader.ts";
 import { readJournalRecords } from "./journal/journal-reader.ts";
-import type { RecordCursor } from "./journal/record-cursor.ts";
+import { IterableRecordCursor } from "./journal/record-cursor.ts";
 import { chunkBytesDefault, readSegmentHeader } from "./journal/segment-reader.ts";
 import type { JournalSegment } from "./journal/segment-files.ts";
 import { listSegmentFiles } from "./journal/segment-files.ts";
@@ -75,7 +75,7 @@ function liveRecords(source: LogSource, fromSequence: bigint): JournalRecords {
  * reader is current (its fields copied on each move: no object per record). Like a generator, it starts
  * at the first `next()` or `advance()` and closes its files when iteration ends, breaks or throws.
  */
-class ArchiveThenLive implements Generator<JournalRecord, void, undefined>, RecordCursor {
+class ArchiveThenLive extends IterableRecordCursor {
   private readonly source: LogSource;
   private readonly fromSequence: bigint;
   // The reader being read: undefined before the first move and after the last.
@@ -87,6 +87,7 @@ class ArchiveThenLive implements Generator<JournalRecord, void, undefined>, Reco
   sequence = 0;
 
   constructor(source: LogSource, fromSequence: bigint) {
+    super();
     this.source = source;
     this.fromSequence = fromSequence;
   }
@@ -130,25 +131,6 @@ class ArchiveThenLive implements Generator<JournalRecord, void, undefined>, Reco
     this.current?.close();
     this.current = undefined;
     this.stage = "done";
-  }
-
-  next(): IteratorResult<JournalRecord, void> {
-    if (!this.advance()) return { done: true, value: undefined };
-    return { done: false, value: this.record() };
-  }
-
-  return(): IteratorResult<JournalRecord, void> {
-    this.close();
-    return { done: true, value: undefined };
-  }
-
-  throw(error: unknown): IteratorResult<JournalRecord, void> {
-    this.close();
-    throw error;
-  }
-
-  [Symbol.iterator](): this {
-    return this;
   }
 }
 

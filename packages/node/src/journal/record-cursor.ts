@@ -30,6 +30,39 @@ export interface RecordCursor {
   record(): JournalRecord;
 }
 
+/**
+ * A cursor that is also a generator of records, for callers that iterate: `next` is `advance` then
+ * `record`; `return` and `throw` close it. Like a generator, it does nothing before its first move.
+ */
+export abstract class IterableRecordCursor implements RecordCursor, Generator<JournalRecord, void, undefined> {
+  abstract readonly bytes: Uint8Array;
+  abstract readonly start: number;
+  abstract readonly kindCode: number;
+  abstract readonly sequence: number;
+  abstract advance(): boolean;
+  abstract close(): void;
+  abstract record(): JournalRecord;
+
+  next(): IteratorResult<JournalRecord, void> {
+    if (!this.advance()) return { done: true, value: undefined };
+    return { done: false, value: this.record() };
+  }
+
+  return(): IteratorResult<JournalRecord, void> {
+    this.close();
+    return { done: true, value: undefined };
+  }
+
+  throw(error: unknown): IteratorResult<JournalRecord, void> {
+    this.close();
+    throw error;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
 // Offsets in a record header (format.ts).
 const payloadLengthOffset = 4;
 const authLengthOffset = 8;
