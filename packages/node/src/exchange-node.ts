@@ -13,10 +13,9 @@ import { DurableFeed, FrameWriter } from "./feed.ts";
 import type { FollowerOptions, SnapshotReport } from "./follower.ts";
 import { Follower } from "./follower.ts";
 import { genesisCommands } from "./genesis.ts";
-import { afterCommandRecordsBytes, checkpointRecordBytes, recordOverheadBytes } from "./journal/format.ts";
+import { afterCommandRecordsBytes, checkpointRecordBytes, recordEndAt, recordOverheadBytes } from "./journal/format.ts";
 import type { DurableObserver, Journal, JournalStatistics } from "./journal/journal.ts";
 import type { JournalRecord } from "./journal/journal-reader.ts";
-import { recordEndOf } from "./journal/record-cursor.ts";
 import type { LogSource } from "./log-reader.ts";
 import type { LogCommand, LogState } from "./log-state.ts";
 import type { NodeLogger } from "./logger.ts";
@@ -686,7 +685,7 @@ function replayForRecovery(
     ...notifying,
     // The records as the journal wrote them (the follower's frames are records; it skips auth envelopes).
     onRecordAt: (cursor) => {
-      frames.addRecords(cursor.bytes.subarray(cursor.start, recordEndOf(cursor.bytes, cursor.start)));
+      frames.addRecords(cursor.bytes.subarray(cursor.start, recordEndAt(cursor.bytes, cursor.start)));
       if (frames.byteLength >= recoveryFramesBytes) follower.send(frames.take());
     },
   });

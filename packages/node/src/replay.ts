@@ -9,10 +9,9 @@
 import type { CommandResult } from "@perpdex/core";
 import { CommandCodecError, decodeCommandBinary, type LogCommandInput } from "@perpdex/protocol";
 import { CheckpointMismatchError, LogInvalidError } from "./errors.ts";
-import { commandKindCode, deferredCheckpointKindCode, recordKindCode } from "./journal/format.ts";
+import { checkpointKindCode, commandKindCode, deferredCheckpointKindCode, recordHeaderBytes, recordPayloadBytesAt, recordTimeAt } from "./journal/format.ts";
 import type { JournalRecord } from "./journal/journal-reader.ts";
 import type { RecordCursor } from "./journal/record-cursor.ts";
-import { payloadBytesOf, payloadStartOf, timeOf } from "./journal/record-cursor.ts";
 import type { LogCommand, LogState } from "./log-state.ts";
 import { hexOf, stateHashBytes } from "./state-hash.ts";
 
@@ -183,37 +182,29 @@ export function replayRecords(options: ReplayOptions): ReplaySummary {
   return summary;
 }
 
-const checkpointKindCode = recordKindCode("checkpoint");
-
-// Decodes the command the cursor stands on, in place, checks its place and applies it.
+// Checks the place of the command the cursor stands on, then decodes it in place and applies it.
 function applyCommandAt(state: LogState, cursor: RecordCursor): CommandResult {
-  const bytes = cursor.bytes;
-  const start = cursor.start;
-  const sequence = cursor.sequence;
-  const time = timeOf(bytes, start);
-  checkCommandPlace(state, sequence, time);
-  const payloadStart = payloadStartOf(start);
-  return state.apply(decodeStamped(bytes, payloadStart, payloadStart + payloadBytesOf(bytes, start), sequence, time));
+  const time = recordTimeAt(cursor.bytes, cursor.start);
+  checkCommandPlace(state, cursor.sequence, time);
+  return state.apply(commandAt(cursor, time));
 }
 
 /**
- * The command the cursor stands on, decoded in place and stamped: replay's decode, without applying it
- * or checking its place (the benchmark's decode stage).
+ * The command the cursor stands on, decoded in place and stamped (with `time`, its record's time, when
+ * the caller has read it already): replay's decode, without applying it or checking its place.
  *
  * @example
  * while (records.advance()) if (records.kindCode === commandKindCode) commands.push(commandAt(records));
  */
-export function commandAt(cursor: RecordCursor): LogCommand {
-  const bytes = cursor.bytes;
-  const start = cursor.start;
-  const payloadStart = payloadStartOf(start);
-  return decodeStamped(bytes, payloadStart, payloadStart + payloadBytesOf(bytes, start), cursor.sequence, timeOf(bytes, start));
+export function commandAt(cursor: RecordCursor, time = recordTimeAt(cursor.bytes, cursor.start)): LogCommand {
+  const payloadStart = cursor.start + recordHeaderBytes;
+  return decodeStamped(cursor.bytes, payloadStart, payloadStart + recordPayloadBytesAt(cursor.bytes, cursor.start), cursor.sequence, time);
 }
 
 // The state hash a checkpoint or deferred checkpoint record carries (a view of the cursor's bytes).
 function recordedHashAt(cursor: RecordCursor): Uint8Array {
-  const payloadStart = payloadStartOf(cursor.start);
-  return cursor.bytes.subarray(payloadStart, payloadStart + payloadBytesOf(cursor.bytes, cursor.start));
+  const payloadStart = cursor.start + recordHeaderBytes;
+  return cursor.bytes.subarray(payloadStart, payloadStart + recordPayloadBytesAt(cursor.bytes, cursor.start));
 }
 
 // The journal checks order inside each source; this checks it across sources (archive to live, snapshot

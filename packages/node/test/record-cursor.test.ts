@@ -8,11 +8,10 @@ import { test } from 'node:test';
 import { FrameWriter, readFrames } from '../src/feed.ts';
 import { Journal } from '../src/index.ts';
 import type { RecordKind } from '../src/journal/format.ts';
-import { encodeRecord, recordKindCode, recordOverheadBytes } from '../src/journal/format.ts';
+import { encodeRecord, recordAuthBytesAt, recordHeaderBytes, recordKindCode, recordOverheadBytes, recordPayloadBytesAt, recordTimeAt } from '../src/journal/format.ts';
 import { FrameCursor } from '../src/journal/frame-cursor.ts';
 import type { JournalRecord } from '../src/journal/journal-reader.ts';
 import type { RecordCursor } from '../src/journal/record-cursor.ts';
-import { authBytesOf, payloadBytesOf, payloadStartOf, timeOf } from '../src/journal/record-cursor.ts';
 import { RecordOrder } from '../src/journal/record-order.ts';
 import { SequenceChecker } from '../src/journal/sequence-checker.ts';
 import { LogState } from '../src/log-state.ts';
@@ -22,12 +21,12 @@ import { SeededRandom } from './seeded-random.ts';
 
 // What a cursor stands on, in the shape of a record, read without the cursor's record().
 function fieldsAt(cursor: RecordCursor): unknown[] {
-  const payloadStart = payloadStartOf(cursor.start);
-  const payloadBytes = payloadBytesOf(cursor.bytes, cursor.start);
-  const authBytes = authBytesOf(cursor.bytes, cursor.start);
+  const payloadStart = cursor.start + recordHeaderBytes;
+  const payloadBytes = recordPayloadBytesAt(cursor.bytes, cursor.start);
+  const authBytes = recordAuthBytesAt(cursor.bytes, cursor.start);
   const payload = Array.from(cursor.bytes.subarray(payloadStart, payloadStart + payloadBytes));
   const auth = Array.from(cursor.bytes.subarray(payloadStart + payloadBytes, payloadStart + payloadBytes + authBytes));
-  return [cursor.kindCode, cursor.sequence, timeOf(cursor.bytes, cursor.start), payload, auth];
+  return [cursor.kindCode, cursor.sequence, recordTimeAt(cursor.bytes, cursor.start), payload, auth];
 }
 
 function fieldsOf(record: JournalRecord): unknown[] {

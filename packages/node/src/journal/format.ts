@@ -343,6 +343,10 @@ export function recordKindCodeAt(source: Uint8Array, offset: number): number {
 
 /** The kind code of a command record (see `recordKindCodeAt`). */
 export const commandKindCode = kindCodes.command;
+/** The kind code of a checkpoint record (see `recordKindCodeAt`). */
+export const checkpointKindCode = kindCodes.checkpoint;
+/** The kind code of a checkpoint-due record (see `recordKindCodeAt`). */
+export const checkpointDueKindCode = kindCodes.checkpointDue;
 /** The kind code of a deferred checkpoint record (see `recordKindCodeAt`). */
 export const deferredCheckpointKindCode = kindCodes.deferredCheckpoint;
 
@@ -373,13 +377,18 @@ export function recordKindAt(source: Buffer, offset: number): RecordKind {
 }
 
 /** The payload length of the (checked) record at `source[offset]`. */
-export function recordPayloadBytesAt(source: Buffer, offset: number): number {
-  return source.readUInt32LE(offset + 4);
+export function recordPayloadBytesAt(source: Uint8Array, offset: number): number {
+  return u32At(source, offset + 4);
 }
 
-/** The auth envelope length of the (checked) record at `source[offset]`. */
-export function recordAuthBytesAt(source: Buffer, offset: number): number {
-  return source.readUInt32LE(offset + 8);
+/** The auth envelope length of the (checked) record at `source[offset]` (it follows the payload). */
+export function recordAuthBytesAt(source: Uint8Array, offset: number): number {
+  return u32At(source, offset + 8);
+}
+
+/** Where the (checked) record at `source[offset]` ends, after its checksum: `source[offset, end)` is all of it. */
+export function recordEndAt(source: Uint8Array, offset: number): number {
+  return offset + recordOverheadBytes + u32At(source, offset + 4) + u32At(source, offset + 8);
 }
 
 /** The sequence of the (checked) record at `source[offset]`. */
@@ -388,7 +397,7 @@ export function recordSequenceAt(source: Buffer, offset: number): bigint {
 }
 
 /** The time of the (checked) record at `source[offset]`. */
-export function recordTimeAt(source: Buffer, offset: number): bigint {
+export function recordTimeAt(source: Uint8Array, offset: number): bigint {
   return u64At(source, offset + 20);
 }
 
@@ -409,8 +418,8 @@ const u64Words = new Int32Array(u64Scratch.buffer);
 const littleEndianHost = os.endianness() === 'LE';
 const lowWord = littleEndianHost ? 0 : 1;
 
-function u64At(source: Buffer, at: number): bigint {
-  if (!littleEndianHost) return source.readBigUInt64LE(at);
+function u64At(source: Uint8Array, at: number): bigint {
+  if (!littleEndianHost) return new DataView(source.buffer, source.byteOffset, source.byteLength).getBigUint64(at, true);
   const bytes = u64ScratchBytes;
   for (let index = 0; index < 8; index++) bytes[index] = source[at + index]!;
   return u64Scratch[0]!;

@@ -1,19 +1,22 @@
 // The follower's frames (feed.ts) as a RecordCursor: journal records in the journal's own layout, read
 // in place. The follower does not check the checksums (the bytes never left the process's memory, and
-// the frames recovery builds carry zeros there); it checks that every frame is whole and of a known
-// kind, and replay checks the order against its state.
+// frames written by FrameWriter.add carry zeros there); it checks that every frame is whole and of a
+// known kind, and replay checks the order against its state.
 import assert from 'node:assert/strict';
-import { commandKindCode, deferredCheckpointKindCode, recordHeaderBytes, recordKindCode, recordMagic } from './format.ts';
+import {
+  checkpointDueKindCode,
+  checkpointKindCode,
+  commandKindCode,
+  deferredCheckpointKindCode,
+  recordEndAt,
+  recordHeaderBytes,
+  recordMagic,
+  recordPayloadBytesAt,
+  recordSequenceNumberAt,
+  recordTimeAt,
+} from './format.ts';
 import type { JournalRecord } from './journal-reader.ts';
 import type { RecordCursor } from './record-cursor.ts';
-import { payloadBytesOf, recordEndOf, timeOf, u32At } from './record-cursor.ts';
-
-const checkpointKindCode = recordKindCode('checkpoint');
-const checkpointDueKindCode = recordKindCode('checkpointDue');
-const twoTo32 = 0x1_0000_0000;
-const sequenceOffset = 12;
-// The high u32 of 2^53.
-const sequenceHighLimit = 0x20_0000;
 
 /**
  * The records framed in `bytes[0, bytes.length)`, one at a time.
@@ -42,14 +45,15 @@ export class FrameCursor implements RecordCursor {
     if (bytes[at] !== recordMagic) assert.fail('feed: frame magic missing');
     const kindCode = bytes[at + 1]!;
     if (kindCode < commandKindCode || kindCode > deferredCheckpointKindCode) assert.fail(`feed: unknown frame kind ${kindCode}`);
-    const end = recordEndOf(bytes, at);
+    const end = recordEndAt(bytes, at);
     if (end > bytes.length) assert.fail('feed: truncated frame payload');
-    const sequenceHigh = u32At(bytes, at + sequenceOffset + 4);
-    // Sequences stay below 2^53 (format.ts), so a number carries them exactly.
-    if (sequenceHigh >= sequenceHighLimit) assert.fail('feed: frame sequence beyond 2^53');
+    const sequence = recordSequenceNumberAt(bytes, at);
+    // Sequences stay below 2^53 (format.ts), so a number carries them exactly; one at or past 2^53 reads
+    // as at least 2^53 (rounding never takes it below).
+    if (sequence > Number.MAX_SAFE_INTEGER) assert.fail('feed: frame sequence beyond 2^53');
     this.start = at;
     this.kindCode = kindCode;
-    this.sequence = u32At(bytes, at + sequenceOffset) + sequenceHigh * twoTo32;
+    this.sequence = sequence;
     this.next = end;
     return true;
   }
@@ -62,9 +66,9 @@ export class FrameCursor implements RecordCursor {
   record(): JournalRecord {
     const bytes = this.bytes;
     const payloadStart = this.start + recordHeaderBytes;
-    const payload = bytes.subarray(payloadStart, payloadStart + payloadBytesOf(bytes, this.start));
+    const payload = bytes.subarray(payloadStart, payloadStart + recordPayloadBytesAt(bytes, this.start));
     const sequence = BigInt(this.sequence);
-    const time = timeOf(bytes, this.start);
+    const time = recordTimeAt(bytes, this.start);
     const kindCode = this.kindCode;
     if (kindCode === commandKindCode) return { kind: 'command', sequence, time, payload, auth: undefined };
     if (kindCode === checkpointKindCode) return { kind: 'checkpoint', sequence, time, stateHash: payload };

@@ -1,12 +1,11 @@
 // The way replay reads records: a cursor over bytes in the journal's record layout (format.ts), not a
 // record object per record. A cursor stands on one record at a time — the buffer holding it, where it
-// starts, its kind and sequence read off the header as numbers — and the reader asks only for what it
-// uses: the time (one bigint, for a command the core is given) and the payload's range, which the
-// command decoder reads in place. Three cursors share this shape: the journal's reader (journal-reader.ts,
-// every check made as it moves), the archive-then-live chain (log-reader.ts) and the follower's frames
-// (frame-cursor.ts). Each also builds a JournalRecord for callers that keep records.
-import os from 'node:os';
-import { recordHeaderBytes, recordOverheadBytes } from './format.ts';
+// starts, its kind and sequence read off the header as numbers — and the reader asks format.ts's
+// record readers only for what it uses: the time (recordTimeAt, one bigint, for a command the core is
+// given) and the payload's range (recordPayloadBytesAt), which the command decoder reads in place.
+// Three cursors share this shape: the journal's reader (journal-reader.ts, every check made as it
+// moves), the archive-then-live chain (log-reader.ts) and the follower's frames (frame-cursor.ts). Each
+// also builds a JournalRecord for callers that keep records.
 import type { JournalRecord } from './journal-reader.ts';
 
 /** A reader standing on one record; `advance` moves it to the next. */
@@ -61,50 +60,4 @@ export abstract class IterableRecordCursor implements RecordCursor, Generator<Jo
   [Symbol.iterator](): this {
     return this;
   }
-}
-
-// Offsets in a record header (format.ts).
-const payloadLengthOffset = 4;
-const authLengthOffset = 8;
-const timeOffset = 20;
-
-/** Where the payload of the record at `bytes[start]` starts. */
-export function payloadStartOf(start: number): number {
-  return start + recordHeaderBytes;
-}
-
-/** The payload length of the record at `bytes[start]`. */
-export function payloadBytesOf(bytes: Uint8Array, start: number): number {
-  return u32At(bytes, start + payloadLengthOffset);
-}
-
-/** The auth envelope length of the record at `bytes[start]` (it follows the payload). */
-export function authBytesOf(bytes: Uint8Array, start: number): number {
-  return u32At(bytes, start + authLengthOffset);
-}
-
-/** Where the record at `bytes[start]` ends (after its checksum): `bytes[start, end)` is the whole record. */
-export function recordEndOf(bytes: Uint8Array, start: number): number {
-  return start + recordOverheadBytes + payloadBytesOf(bytes, start) + authBytesOf(bytes, start);
-}
-
-// The eight bytes are copied into a BigUint64Array's memory and read back: one bigint allocation,
-// where Buffer.readBigUInt64LE makes four (times are above 2^53: a number cannot carry them). The array
-// is in the host's byte order; a big-endian host reads the plain way.
-const timeScratch = new BigUint64Array(1);
-const timeScratchBytes = new Uint8Array(timeScratch.buffer);
-const littleEndianHost = os.endianness() === 'LE';
-
-/** The time of the record at `bytes[start]`. */
-export function timeOf(bytes: Uint8Array, start: number): bigint {
-  const at = start + timeOffset;
-  if (!littleEndianHost) return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(at, true);
-  const scratch = timeScratchBytes;
-  for (let index = 0; index < 8; index++) scratch[index] = bytes[at + index]!;
-  return timeScratch[0]!;
-}
-
-/** A u32 of the record at `bytes[at]`: the low half of a time (ordering checks without a bigint), a length. */
-export function u32At(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 }
