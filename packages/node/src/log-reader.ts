@@ -62,12 +62,8 @@ export async function openLogSource(paths: DataPaths, journal: Journal): Promise
  */
 export function readLog(source: LogSource, fromSequence: bigint): JournalRecords {
   // From the live journal only (recovery from a recent snapshot): its own reader, nothing around it.
-  if (fromSequence >= source.liveFirstSequence) return liveRecords(source, fromSequence);
+  if (fromSequence >= source.liveFirstSequence) return source.journal.read({ fromSequence });
   return new ArchiveThenLive(source, fromSequence);
-}
-
-function liveRecords(source: LogSource, fromSequence: bigint): JournalRecords {
-  return source.journal.read({ fromSequence });
 }
 
 /**
@@ -109,7 +105,7 @@ class ArchiveThenLive extends IterableRecordCursor {
           this.current = readArchive(this.source, this.fromSequence);
         } else if (this.stage === "archive") {
           this.stage = "live";
-          this.current = liveRecords(this.source, this.source.liveFirstSequence);
+          this.current = this.source.journal.read({ fromSequence: this.source.liveFirstSequence });
         } else {
           this.stage = "done";
           this.current = undefined;

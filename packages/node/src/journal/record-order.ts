@@ -58,9 +58,15 @@ export class RecordOrder {
 
   /** A SequenceChecker in this state: to explain a refusal, or to carry the order on. */
   checker(): SequenceChecker {
-    const checker = new SequenceChecker({ firstSequence: BigInt(this.lastCheckpointSequence + 1), previousTime: this.lastTime });
-    checker.advance({ nextSequence: BigInt(this.nextSequence), lastTime: this.lastTime, checkpointSequence: BigInt(this.lastCheckpointSequence) });
+    const lastTime = this.lastTime;
+    const checker = new SequenceChecker({ firstSequence: BigInt(this.lastCheckpointSequence + 1), previousTime: lastTime });
+    this.carryInto(checker, lastTime);
     return checker;
+  }
+
+  /** Moves `checker` on to this order (it was the checker this order started from, or one behind it). */
+  carryInto(checker: SequenceChecker, lastTime = this.lastTime): void {
+    checker.advance({ nextSequence: BigInt(this.nextSequence), lastTime, checkpointSequence: BigInt(this.lastCheckpointSequence) });
   }
 
   /** Why the record with these fields may not come next (the caller's `take` refused it). */

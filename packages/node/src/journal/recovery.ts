@@ -202,8 +202,8 @@ function scanRecords(options: RecoverOptions, segment: OpenSegment, checker: Seq
 
 // scanRecords for a segment with nothing wrong in it, about ten times faster: the same two checksums
 // and the same ordering rules (SequenceChecker's, in numbers: RecordOrder), and the file read into one
-// reused buffer, so a record costs no object and no bigint
-// (recovery reads every record on open: over 10 M at a large start-up). Returns the segment's valid
+// reused buffer, so a record costs no object and no bigint (recovery reads every record on open: over
+// 10 M at a large start-up). Returns the segment's valid
 // bytes after advancing the checker, or undefined, changing nothing, at the first record that is not
 // whole, sound and in order: then scanRecords reads the segment again and names the problem exactly.
 function scanRecordsQuickly(segment: OpenSegment, checker: SequenceChecker, chunkBytes: number): number | undefined {
@@ -246,8 +246,7 @@ function scanRecordsQuickly(segment: OpenSegment, checker: SequenceChecker, chun
     if (!order.take(kindCode, sequence, recordTimeHighAt(buffer, position), recordTimeLowAt(buffer, position))) return undefined;
     position += recordBytes;
   }
-  const scanned = order.checker();
-  checker.advance({ nextSequence: scanned.nextSequence, lastTime: scanned.lastTime, checkpointSequence: scanned.checkpointSequence });
+  order.carryInto(checker);
   return endOffset;
 }
 
