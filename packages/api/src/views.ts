@@ -15,8 +15,8 @@ export interface Grid {
 }
 
 export function gridOf(exchange: Exchange, symbol: string): Grid {
-  const spec = exchange.engine.market(symbol)!.spec;
-  return { tickSize: spec.tickSize, lotSize: spec.lotSize };
+  // The market's own spec (it carries the tick and lot sizes): no copy per call.
+  return exchange.engine.market(symbol)!.spec;
 }
 
 const price = (grid: Grid, ticks: number): string => ticksToDecimal({ ticks, tickSize: grid.tickSize });

@@ -13,6 +13,7 @@ import type { ApiContext } from "../context.ts";
 import { assetUnitsOf, cancelItemOf, marketSpecOf, microUsdOf, orderIdOf, orderRefOf, orderSpecOf } from "../convert.ts";
 import { ApiError, badRequest, rejectionError } from "../errors.ts";
 import type { RateCategory } from "../rate-limit/rate-limiter.ts";
+import { gridOf } from "../views.ts";
 import { authenticateBody, chargeAccount } from "./signed.ts";
 import { StepFormatter } from "../ws/step-format.ts";
 
@@ -114,8 +115,7 @@ function orderResult(context: ApiContext, ack: Acknowledgement, progressByItem: 
   const progress = progressByItem[item];
   const filledLots = progress?.filledLots ?? 0;
   const remainingLots = progress?.remainingLots ?? 0;
-  // The market's spec itself (gridOf copies its tick and lot sizes into a new object).
-  const grid = context.node.exchange.engine.market(symbol)!.spec;
+  const grid = gridOf(context.node.exchange, symbol);
   result.ok = true;
   result.status = progress?.status ?? "open";
   result.filled = filledLots === 0 ? "0" : stepFormatter(grid.lotSize).format(filledLots);
@@ -167,13 +167,8 @@ export function registerActionRoutes(app: FastifyInstance, context: ApiContext):
     category: "orderPlacement",
     command: (ctx, fields, auth) => {
       const exchange = ctx.node.exchange;
-      if (fields.orders.length === 1) {
-        // Most requests place one order: no array of specs, no spread (field by field, in the same order).
-        const command: Record<string, unknown> = { type: "placeOrder", account: auth.account, order: orderSpecOf(exchange, fields.orders[0]!, "orders[0]") };
-        if (auth.agent !== null) command.agent = auth.agent;
-        return command as unknown as ExchangeCommandInput;
-      }
       const orders = fields.orders.map((order, index) => orderSpecOf(exchange, order, `orders[${index}]`));
+      if (orders.length === 1) return { type: "placeOrder", account: auth.account, order: orders[0]!, ...agentField(auth) } as ExchangeCommandInput;
       return { type: "batch", account: auth.account, items: orders.map((order) => ({ type: "placeOrder", order })), ...agentField(auth) } as ExchangeCommandInput;
     },
     respond: (ctx, ack, fields) => {
