@@ -218,37 +218,28 @@ function installHooks(app: FastifyInstance, context: ApiContext, clock: () => nu
     if (config?.rateCategory === undefined || config.perAccount === true) return;
     const category = config.rateCategory;
     const checkCategory: onRequestHookHandler = (request, _reply, done) => {
-      let answer: RateHeaders | null | Promise<RateHeaders | null>;
+      let answer: RateAnswer;
       try {
         answer = context.rateLimiter.check({ ip: request.ip, category, nowMs: clock() });
       } catch (error) {
         done(error as Error);
         return;
       }
-      if (answer instanceof Promise) {
-        answer.then((headers) => {
-          request.rateHeaders = headers;
-          done();
-        }, done);
-        return;
-      }
-      request.rateHeaders = answer;
-      done();
+      passRateAnswer(answer, request, done);
     };
     route.onRequest = [...hooksOf(route.onRequest), checkCategory];
   });
   app.addHook("onRequest", (request, reply, done) => {
     request.startedAt = performance.now();
     reply.header("x-correlation-id", request.id);
-    let answer: RateHeaders | null | Promise<RateHeaders | null>;
+    let answer: RateAnswer;
     try {
       answer = context.rateLimiter.checkIp(request.ip, clock());
     } catch (error) {
       done(error as Error);
       return;
     }
-    if (answer instanceof Promise) answer.then(() => done(), done);
-    else done();
+    passRateAnswer(answer, null, done);
   });
   app.addHook("onSend", (request, reply, payload, done) => {
     const headers = request.rateHeaders;
@@ -269,6 +260,23 @@ function installHooks(app: FastifyInstance, context: ApiContext, clock: () => nu
     const error = new ApiError({ status: 404, code: "NOT_FOUND", message: `no route ${request.method} ${request.url.split("?")[0]}; see /docs for the API` });
     void sendError(error, request, reply, context);
   });
+}
+
+type RateAnswer = RateHeaders | null | Promise<RateHeaders | null>;
+
+// Goes on once the rate limiter has answered: at once when it answered synchronously (the in-memory
+// limiter), when its promise settles otherwise (a rejection, a 429, goes to `done`). With a request, the
+// answer's headers are kept for the response.
+function passRateAnswer(answer: RateAnswer, request: FastifyRequest | null, done: (error?: Error) => void): void {
+  if (answer instanceof Promise) {
+    answer.then((headers) => {
+      if (request !== null) request.rateHeaders = headers;
+      done();
+    }, done);
+    return;
+  }
+  if (request !== null) request.rateHeaders = answer;
+  done();
 }
 
 // A route option's hooks as an array (fastify takes one function or an array).
