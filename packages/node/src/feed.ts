@@ -2,60 +2,23 @@
 //
 // Frames are journal records in the journal's own layout (journal/format.ts), so a durable batch goes to
 // the follower as the journal wrote it: one copy of its bytes, no per-record work on the node's thread.
-// Records are posted only once durable, so the follower — and every snapshot it writes — never holds a
-// command the journal could still lose. The follower does not check the checksums (the bytes never
-// leave the process's memory), and the frames recovery builds from records it replays carry zeros there.
-import { recordHeaderBytes, recordKindCode, recordMagic, recordOverheadBytes } from "./journal/format.ts";
-import { FrameCursor } from "./journal/frame-cursor.ts";
-import type { JournalRecord } from "./journal/journal-reader.ts";
+// Recovery hands over the records it replays the same way, as read from the journal. Records are posted
+// only once durable, so the follower — and every snapshot it writes — never holds a command the journal
+// could still lose. The follower reads them with a FrameCursor (journal/frame-cursor.ts), which does not
+// check the checksums: the bytes never leave the process's memory.
 
-// Offsets within a record (journal/format.ts).
-const kindOffset = 1;
-const payloadLengthOffset = 4;
-const authLengthOffset = 8;
-const sequenceOffset = 12;
-const timeOffset = 20;
-const noBytes = new Uint8Array(0);
-const twoTo32 = 0x1_0000_0000;
 // Small to start: at low load a message holds a few records; the buffer doubles as needed.
 const initialBytes = 4 * 1024;
 // A message this small is copied out and the buffer kept; a larger one is handed over whole.
 const copiedBytesMax = 64 * 1024;
 
-/** Frames records (or whole runs of journal records) into one growing buffer. */
+/** Gathers runs of journal records into one growing buffer. */
 export class FrameWriter {
   private buffer = new Uint8Array(initialBytes);
-  private view = new DataView(this.buffer.buffer);
   private length = 0;
 
   get byteLength(): number {
     return this.length;
-  }
-
-  /** Adds a record; its payload is `payload[0, payloadBytes)` (all of it by default). No auth envelope. */
-  add(kind: JournalRecord["kind"], sequence: bigint, time: bigint, payload: Uint8Array, payloadBytes = payload.length): void {
-    this.reserve(recordOverheadBytes + payloadBytes);
-    const view = this.view;
-    const at = this.length;
-    const sequenceNumber = Number(sequence);
-    view.setUint32(at, 0, true);
-    view.setUint8(at, recordMagic);
-    view.setUint8(at + kindOffset, recordKindCode(kind));
-    view.setUint32(at + payloadLengthOffset, payloadBytes, true);
-    view.setUint32(at + authLengthOffset, 0, true);
-    view.setUint32(at + sequenceOffset, sequenceNumber % twoTo32, true);
-    view.setUint32(at + sequenceOffset + 4, Math.floor(sequenceNumber / twoTo32), true);
-    view.setBigUint64(at + timeOffset, time, true);
-    view.setUint32(at + recordHeaderBytes - 4, 0, true);
-    const start = at + recordHeaderBytes;
-    this.buffer.set(payloadBytes === payload.length ? payload : payload.subarray(0, payloadBytes), start);
-    view.setUint32(start + payloadBytes, 0, true);
-    this.length = start + payloadBytes + 4;
-  }
-
-  addRecord(record: JournalRecord): void {
-    const payload = record.kind === "command" ? record.payload : record.kind === "checkpointDue" ? noBytes : record.stateHash;
-    this.add(record.kind, record.sequence, record.time, payload);
   }
 
   /** Adds whole journal records, as the journal wrote them. */
@@ -73,7 +36,6 @@ export class FrameWriter {
     // Handing the buffer over saves copying it; the next one starts at the same size.
     const frames = this.buffer.subarray(0, length);
     this.buffer = new Uint8Array(this.buffer.length);
-    this.view = new DataView(this.buffer.buffer);
     return frames;
   }
 
@@ -84,20 +46,7 @@ export class FrameWriter {
     const grown = new Uint8Array(capacity);
     grown.set(this.buffer.subarray(0, this.length));
     this.buffer = grown;
-    this.view = new DataView(grown.buffer);
   }
-}
-
-/**
- * The records framed in `bytes`, in order. Payloads are views into `bytes`; auth envelopes are skipped
- * (the follower replays commands; the envelopes stay in the journal).
- *
- * @example
- * for (const record of readFrames(message.frames)) apply(record);
- */
-export function* readFrames(bytes: Uint8Array): Generator<JournalRecord, void, undefined> {
-  const cursor = new FrameCursor(bytes);
-  while (cursor.advance()) yield cursor.record();
 }
 
 /** How a DurableFeed gathers durable records into messages. */

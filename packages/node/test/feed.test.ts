@@ -1,21 +1,30 @@
-// Proves the follower feed: frames carry records exactly (journal records as written, or framed at
-// recovery), and durable batches are gathered into few messages. That only durable batches reach the
+// Proves the follower feed: frames carry journal records exactly as written, and durable batches are
+// gathered into few messages. That only durable batches reach the
 // feed is the journal observer's promise (journal-group-commit.test.ts).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DurableFeed, FrameWriter, readFrames } from "../src/feed.ts";
+import { DurableFeed, FrameWriter } from "../src/feed.ts";
 import { encodeRecord } from "../src/journal/format.ts";
+import { readFrames, recordBytes } from "./journal-helpers.ts";
 
 test("feed: frames carry commands and checkpoints exactly", () => {
   const writer = new FrameWriter();
   const payload = new Uint8Array(10_000).map((_, index) => index % 251);
   const stateHash = new Uint8Array(32).fill(7);
-  writer.add("command", 5n, 1_767_225_600_000_000_001n, payload);
-  writer.add("checkpoint", 5n, 1_767_225_600_000_000_001n, stateHash);
-  writer.add("command", 6n, 1_767_225_600_000_000_002n, new Uint8Array(0));
-  writer.addRecord({ kind: "checkpointDue", sequence: 6n, time: 1_767_225_600_000_000_002n });
-  writer.add("command", 7n, 1_767_225_600_000_000_003n, payload.subarray(0, 3));
-  writer.addRecord({ kind: "deferredCheckpoint", sequence: 6n, time: 1_767_225_600_000_000_003n, stateHash: stateHash.map((byte) => byte + 1) });
+  writer.addRecords(
+    recordBytes([
+      { kind: "command", sequence: 5n, time: 1_767_225_600_000_000_001n, payload },
+      { kind: "checkpoint", sequence: 5n, time: 1_767_225_600_000_000_001n, payload: stateHash },
+    ]),
+  );
+  writer.addRecords(
+    recordBytes([
+      { kind: "command", sequence: 6n, time: 1_767_225_600_000_000_002n, payload: new Uint8Array(0) },
+      { kind: "checkpointDue", sequence: 6n, time: 1_767_225_600_000_000_002n, payload: new Uint8Array(0) },
+      { kind: "command", sequence: 7n, time: 1_767_225_600_000_000_003n, payload: payload.subarray(0, 3) },
+      { kind: "deferredCheckpoint", sequence: 6n, time: 1_767_225_600_000_000_003n, payload: stateHash.map((byte) => byte + 1) },
+    ]),
+  );
   const records = [...readFrames(writer.take())];
   assert.equal(writer.byteLength, 0);
   assert.equal(records.length, 6);
@@ -54,9 +63,7 @@ test("feed: journal records go to the follower as written, auth envelopes skippe
 
 // One framed command per sequence, as a journal batch holds them.
 function framesOf(sequences: readonly number[]): Uint8Array {
-  const writer = new FrameWriter();
-  for (const sequence of sequences) writer.add("command", BigInt(sequence), BigInt(sequence), new Uint8Array(10));
-  return writer.take();
+  return recordBytes(sequences.map((sequence) => ({ kind: "command", sequence: BigInt(sequence), time: BigInt(sequence), payload: new Uint8Array(10) })));
 }
 
 test("feed: with gatherMs 0 every batch is posted at once, copied (the journal reuses its buffers)", () => {
@@ -84,9 +91,7 @@ test("feed: gathered batches share one message, posted after gatherMs, at gather
   // 22 frames of 46 bytes pass 1,000 bytes: posted at once.
   feed.add(framesOf(Array.from({ length: 22 }, (_, index) => 3 + index)));
   assert.deepEqual(sizes(), [2, 22], "posted at gatherBytesMax without waiting");
-  const checkpoint = new FrameWriter();
-  checkpoint.add("checkpoint", 24n, 24n, new Uint8Array(32));
-  feed.add(checkpoint.take());
+  feed.add(recordBytes([{ kind: "checkpoint", sequence: 24n, time: 24n, payload: new Uint8Array(32) }]));
   feed.flush();
   assert.deepEqual(posted.at(-1), [24n], "flush posts what is gathered");
   feed.flush();
@@ -96,10 +101,10 @@ test("feed: gathered batches share one message, posted after gatherMs, at gather
 test("feed: a message larger than the copy limit hands its buffer over whole, and the writer goes on", () => {
   const writer = new FrameWriter();
   const payload = new Uint8Array(1_000).fill(1);
-  for (let sequence = 1; sequence <= 100; sequence += 1) writer.add("command", BigInt(sequence), BigInt(sequence), payload);
+  for (let sequence = 1; sequence <= 100; sequence += 1) writer.addRecords(recordBytes([{ kind: "command", sequence: BigInt(sequence), time: BigInt(sequence), payload }]));
   const first = writer.take();
   assert.equal(first.byteOffset, 0);
-  writer.add("command", 101n, 101n, payload);
+  writer.addRecords(recordBytes([{ kind: "command", sequence: 101n, time: 101n, payload }]));
   assert.deepEqual([...readFrames(first)].map((record) => Number(record.sequence)), Array.from({ length: 100 }, (_, index) => index + 1));
   assert.deepEqual([...readFrames(writer.take())].map((record) => record.sequence), [101n]);
 });
@@ -111,7 +116,10 @@ test("feed: every message taken can be transferred (as the follower's are), larg
   // Large (handed over whole), small (copied), large again, small again: each message owns its memory.
   for (const count of [100, 3, 200, 1, 2]) {
     const first = sequence + 1;
-    for (let index = 0; index < count; index += 1) writer.add("command", BigInt(++sequence), BigInt(sequence), payload);
+    for (let index = 0; index < count; index += 1) {
+      sequence += 1;
+      writer.addRecords(recordBytes([{ kind: "command", sequence: BigInt(sequence), time: BigInt(sequence), payload }]));
+    }
     const frames = writer.take();
     assert.equal(frames.byteOffset, 0);
     const moved = structuredClone(frames, { transfer: [frames.buffer as ArrayBuffer] });

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import type { FileHandle } from 'node:fs/promises';
 import { test } from 'node:test';
 import { Journal } from '../src/index.ts';
-import { readFrames } from '../src/feed.ts';
-import { RecordingLogger, assertRecords, payloadFor, stateHashFor, temporaryDirectory, timeFor } from './journal-helpers.ts';
+import { RecordingLogger, assertRecords, payloadFor, readFrames, stateHashFor, temporaryDirectory, timeFor } from './journal-helpers.ts';
 
 test('journal: 10,000 appends fired at once resolve in one batch with one fdatasync', async (context) => {
   const directory = temporaryDirectory(context);

@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import type { Journal, JournalLogger, JournalRecord } from '../src/index.ts';
+import { encodeRecord, recordOverheadBytes, type RecordFields } from '../src/journal/format.ts';
+import { FrameCursor } from '../src/journal/frame-cursor.ts';
 
 /** A fresh directory under the OS temp dir, removed when the test ends. */
 export function temporaryDirectory(context: TestContext): string {
@@ -99,3 +101,23 @@ export function assertRecords(records: readonly JournalRecord[], range: AppendRa
 
 /** Small segments, so a few hundred records rotate several times. */
 export const smallLimits = { segmentBytesMax: 4096, payloadBytesMax: 256, batchBytesMax: 2048, pendingBytesMax: 1 << 20 } as const;
+
+/** Records one after another as the journal writes them (checksums included): a batch, or frames. */
+export function recordBytes(records: readonly RecordFields[]): Uint8Array {
+  let length = 0;
+  for (const fields of records) length += recordOverheadBytes + fields.payload.length + (fields.auth?.length ?? 0);
+  const bytes = Buffer.alloc(length);
+  let end = 0;
+  for (const fields of records) end += encodeRecord(bytes, end, fields);
+  assert.equal(end, length);
+  // Plain bytes, as the journal hands them over (records read from them are views, not Buffers).
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, length);
+}
+
+/** The records in `bytes` (a durable batch, or the follower's frames) as objects, in order. */
+export function readFrames(bytes: Uint8Array): JournalRecord[] {
+  const cursor = new FrameCursor(bytes);
+  const records: JournalRecord[] = [];
+  while (cursor.advance()) records.push(cursor.record());
+  return records;
+}

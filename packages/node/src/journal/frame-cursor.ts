@@ -1,7 +1,7 @@
 // The follower's frames (feed.ts) as a RecordCursor: journal records in the journal's own layout, read
-// in place. The follower does not check the checksums (the bytes never left the process's memory, and
-// frames written by FrameWriter.add carry zeros there); it checks that every frame is whole and of a
-// known kind, and replay checks the order against its state.
+// in place. The follower does not check the checksums (the journal checked or wrote them, and the bytes
+// never left the process's memory); it checks that every frame is whole and of a known kind, and replay
+// checks the order against its state.
 import assert from 'node:assert/strict';
 import {
   checkpointDueKindCode,
