@@ -13,9 +13,26 @@ let connected = 0;
 let closed = 0;
 const sockets = [];
 
+// Wall-clock milliseconds with a fraction, read as the node reads exchange time (packages/node/src/
+// clock.ts): the monotonic timer, re-aligned to Date.now() whenever the two part by more than the
+// millisecond Date.now() truncates. performance.timeOrigin + performance.now() alone is not the wall
+// clock: on a VM whose clock is being corrected it drifts from it by milliseconds a second (seen here:
+// 8 ms in 2 s), which made this latency negative.
+let anchorWallMs = Date.now();
+let anchorMonotonicMs = performance.now();
+function wallClockMs() {
+  const monotonicMs = performance.now();
+  const estimate = anchorWallMs + (monotonicMs - anchorMonotonicMs);
+  const wallMs = Date.now();
+  if (estimate >= wallMs && estimate < wallMs + 2) return estimate;
+  anchorWallMs = wallMs;
+  anchorMonotonicMs = monotonicMs;
+  return wallMs;
+}
+
 function onMessage(socket, data) {
   if (data.subarray(0, updatePrefix.length).equals(updatePrefix)) {
-    const arrivedMs = performance.timeOrigin + performance.now();
+    const arrivedMs = wallClockMs();
     const start = data.indexOf(timeKey) + timeKey.length;
     const end = data.indexOf(34, start);
     // Exchange time in ns; its first 13 digits are milliseconds, the rest a fraction of one.
