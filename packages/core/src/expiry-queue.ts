@@ -4,6 +4,7 @@ import type { TimeNs } from "./units.ts";
 // GTD orders by expiry time: a binary min-heap of (expiresAt, orderId), ties broken by order id so the
 // order of expiry is fixed by the inputs. Entries of orders that left the book early stay until their
 // time comes and are then skipped (the caller checks the order still exists); order ids are never reused.
+// The mark pricer keeps its markets' due times in one too (perp/mark-pricer.ts), by market index.
 
 /** Stale entries tolerated beyond twice the live ones before a rebuild. */
 const compactionSlack = 1024;

@@ -1,4 +1,5 @@
 import type { Exchange } from "../exchange.ts";
+import { ExpiryQueue } from "../expiry-queue.ts";
 import { createMarkState, markPrice, updateMark, type MarkState } from "./mark-price.ts";
 import type { PerpMarket } from "./perp-market.ts";
 
@@ -8,12 +9,24 @@ import type { PerpMarket } from "./perp-market.ts";
 
 const nanosecondsPerSecond = 1_000_000_000n;
 
+// Market indexes in ascending order (sorting numbers by default compares them as strings).
+const ascending = (left: number, right: number): number => left - right;
+
 export class MarkPricer {
   readonly states: MarkState[] = [];
   /**
-   * Exchange time before which advancing changes nothing in any market (no whole second of EMA, no new
-   * funding minute): every command advances, so this keeps that O(1) between due times. Not state: 0
-   * after a restore, and advancing early is a no-op.
+   * Every market once, keyed by when advancing it next changes something: its EMA's next whole second or
+   * its next funding minute, whichever comes first. A key may be early (an index update advanced the
+   * market meanwhile; advancing it again is a no-op), never late. Markets listed at different times keep
+   * different second grids, so with many markets some market is due at most commands: advancing only the
+   * due ones keeps a command O(due markets), not O(markets). Not state: rebuilt by listing.
+   */
+  private readonly due = new ExpiryQueue();
+  // The markets advanced by one command (reused).
+  private readonly dueMarkets: number[] = [];
+  /**
+   * Exchange time before which advancing changes nothing in any market: the queue's earliest key, so
+   * the test at every command stays one comparison. 0 after a listing or a restore.
    */
   private dueAt = 0n;
   /**
@@ -27,6 +40,8 @@ export class MarkPricer {
   listed(perpMarket: PerpMarket): void {
     this.states.push(createMarkState(this.exchange.time));
     this.exchange.engine.markets[perpMarket.index]!.referencePrice = perpMarket.markPrice;
+    // Due at once: the next command advances it (a restore then reads its state over the new one).
+    this.due.push(0n, perpMarket.index);
     this.dueAt = 0n;
     this.markEpoch += 1;
   }
@@ -34,19 +49,27 @@ export class MarkPricer {
   advanceAll(): void {
     // Runs at the start of every command: the test stays here, the work goes out of line, so the call
     // inlines into Exchange.apply as one comparison.
-    if (this.exchange.time >= this.dueAt) this.advanceAllNow();
+    if (this.exchange.time >= this.dueAt) this.advanceDue();
   }
 
-  private advanceAllNow(): void {
-    let dueAt = -1n;
-    for (const perpMarket of this.exchange.perpMarkets) {
-      this.advance(perpMarket);
-      const markDue = this.states[perpMarket.index]!.lastUpdate + nanosecondsPerSecond;
-      const fundingDue = this.exchange.funding.sampleDueAt(perpMarket.index);
-      const due = markDue < fundingDue ? markDue : fundingDue;
-      if (dueAt < 0n || due < dueAt) dueAt = due;
+  // Advances the due markets in market order: the order in which advancing every market would emit
+  // their events, since advancing a market that is not due changes nothing.
+  private advanceDue(): void {
+    const time = this.exchange.time;
+    const due = this.due;
+    const markets = this.dueMarkets;
+    markets.length = 0;
+    while (due.size > 0 && due.peekTime()! <= time) markets.push(due.pop());
+    if (markets.length > 1) markets.sort(ascending);
+    const perpMarkets = this.exchange.perpMarkets;
+    for (let at = 0; at < markets.length; at += 1) {
+      const index = markets[at]!;
+      this.advance(perpMarkets[index]!);
+      const markDue = this.states[index]!.lastUpdate + nanosecondsPerSecond;
+      const fundingDue = this.exchange.funding.sampleDueAt(index);
+      due.push(markDue < fundingDue ? markDue : fundingDue, index);
     }
-    this.dueAt = dueAt < 0n ? 0n : dueAt;
+    this.dueAt = due.size === 0 ? 0n : due.peekTime()!;
   }
 
   advance(perpMarket: PerpMarket): void {
