@@ -170,6 +170,22 @@ test("account order lists longer than a restore batch, and more accounts than on
   assert.equal(restored.accounts.list[0]!.openOrderCount, 5_000);
 });
 
+test("a restored order pool has the capacity the live one grew to, so the next order placed does not grow it", () => {
+  const engine = new Engine();
+  const commands = [stream(1, 0)[0]!];
+  for (let index = 0; index < 9_000; index += 1) {
+    const order = { market: "AAPL-PERP", side: "buy" as const, type: "limit" as const, price: (990 + (index % 9)) as PriceTicks, size: 1 as SizeLots };
+    commands.push({ type: "placeOrder", account: "0x" + (index % 100).toString(16).padStart(40, "0"), order });
+  }
+  for (const [index, command] of commands.entries()) assert.ok(engine.apply(stamp(command, index + 1)).ok, `command ${index + 1}`);
+  const restored = restoreState(snapshot(engine));
+  // 1,024 grown by 1.5× until 9,000 fit: 11,664 slots, not 9,000.
+  assert.equal(restored.pool.bytesAllocated(), engine.pool.bytesAllocated());
+  const next = { type: "placeOrder", account: "0x" + "e".repeat(40), order: { market: "AAPL-PERP", side: "sell", type: "limit", price: 1_005 as PriceTicks, size: 1 as SizeLots } } as const;
+  assert.ok(restored.apply(stamp(next, commands.length + 1)).ok);
+  assert.equal(restored.pool.bytesAllocated(), engine.pool.bytesAllocated(), "the next order used the slack");
+});
+
 test("the GTD expiry queue stays bounded under place-and-cancel of far-future orders", () => {
   // Canceled GTD orders leave stale heap entries; compaction keeps them within 2 × live + slack.
   const engine = new Engine();

@@ -109,9 +109,16 @@ export class OrderPool {
     return this.capacity * (8 + 4 * 9 + 1 + 4);
   }
 
-  /** Makes room for `count` orders at once (snapshot restore knows how many are coming). */
+  /**
+   * Makes room for `count` orders at once (snapshot restore knows how many are coming), at the capacity
+   * growing order by order would have reached (1.5× steps): a restored pool keeps the live one's slack.
+   * Sized to `count` exactly, a pool restored with 10 M orders grew by 1.5× at the first order placed
+   * after the start — half a gigabyte copied while that order's sender waited.
+   */
   reserve(count: number): void {
-    if (count > this.capacity) this.resize(count);
+    let capacity = this.capacity;
+    while (capacity < count) capacity += capacity >> 1;
+    if (capacity !== this.capacity) this.resize(capacity);
   }
 
   private grow(): void {
