@@ -18,13 +18,13 @@
  *
  * ```js
  * function decode6(type) {
- *   const flags = readFlags(1);
+ *   const flags = readFlags(2);
  *   const object = { type: type, account: readString(), order: decode7() };
  *   if ((flags & 1) !== 0) object.agent = readString();
  *   return object;
  * }
  * function decode7() {
- *   const flags = readFlags(8);
+ *   const flags = readFlags(256);
  *   const object = { market: readString(), side: readString(), type: readString() };
  *   if ((flags & 1) !== 0) object.price = readNumber();
  *   object.size = readNumber();
@@ -63,7 +63,7 @@ const textDecoder = new TextDecoder("utf-8", { fatal: true });
 // Short ASCII strings repeat endlessly in a log (accounts, markets, sides, order types): each is decoded
 // once and then found here by its bytes, which saves the allocation as well as the decoding, and hands
 // the core the same string object every time (its map lookups then compare by pointer). A slot keeps
-// the string and a copy of its bytes; a hit is compared in full, four bytes at a time through DataViews
+// the string, its length and a copy of its bytes; a hit is compared in full, four bytes at a time through DataViews
 // (about three times faster than byte by byte on a 42-byte account), last word first (strings that
 // share a prefix, like accounts, differ at the end). The hash takes the length and the last 8 bytes
 // (accounts differ there as much as anywhere); a collision only costs a decode.
@@ -71,6 +71,9 @@ const stringCacheSlots = 4096;
 const stringCachedBytesMax = 64;
 const stringHashBytesMax = 8;
 const cachedStrings: string[] = new Array<string>(stringCacheSlots).fill("");
+// By slot: the cached string's length (its byte count), 0 for an empty slot. Kept apart so a lookup
+// does not load the string object to read its length (a cache miss of its own when the string is cold).
+const cachedLengths = new Uint8Array(stringCacheSlots);
 const cachedBytes = new Uint8Array(stringCacheSlots * stringCachedBytesMax);
 const cachedView = new DataView(cachedBytes.buffer);
 // A view of the whole ArrayBuffer under `source` (made again only when that buffer changes: a replay
@@ -101,27 +104,46 @@ function readVarint(): number {
   return refuse();
 }
 
-function readFlags(flagCount: number): number {
+// A string's byte length. Kept an int32 on both paths: were the one-byte path's result merged with
+// readVarint's (a double), every string read would convert it back. A length of 2^30 or more is refused
+// here, as readVarint's caller would: no string that long can be made (V8's limit is below 2^29
+// characters), so the reference codec refuses it too.
+function readLength(): number {
+  const first = source[position]!;
+  if (first < 0x80 && position < end) {
+    position += 1;
+    return first;
+  }
+  const length = readVarint();
+  if (length >= lengthLimit) refuse();
+  return length | 0;
+}
+
+const lengthLimit = 0x4000_0000;
+
+// `limit` is 2 ** (the shape's flag count), a constant in the generated code.
+function readFlags(limit: number): number {
   const flags = readVarint();
-  if (flags >= 2 ** flagCount) refuse();
+  if (flags >= limit) refuse();
   return flags;
 }
 
 function readString(): string {
-  const length = readVarint();
+  const length = readLength();
   const start = position;
   const stop = start + length;
   if (stop > end) refuse();
   position = stop;
   if (length > stringCachedBytesMax) return decodeText(start, stop);
   const slot = stringSlot(start, length) & (stringCacheSlots - 1);
-  const cached = cachedStrings[slot]!;
   const first = slot * stringCachedBytesMax;
-  if (cached.length === length && cachedBytesEqual(first, start, length)) return cached;
+  if (cachedLengths[slot] === length && cachedBytesEqual(first, start, length)) return cachedStrings[slot]!;
   const text = decodeText(start, stop);
-  // Only ASCII strings are cached (one character a byte, so the cached length is the byte length).
-  if (text.length === length) {
+  // Only ASCII strings are cached (one character a byte, so the cached length is the byte length), and
+  // not the empty string (length 0 marks an empty slot; the empty string is decoded without an allocation).
+  if (text.length === length && length > 0) {
     cachedStrings[slot] = text;
+    cachedLengths[slot] = length;
     for (let index = 0; index < length; index += 1) cachedBytes[first + index] = source[start + index]!;
   }
   return text;
@@ -187,7 +209,7 @@ function typeTable(decoders: ReadonlyMap<string, ShapeDecoder>): TypeTable {
 
 // Reads a type string and returns its slot in `table`; refuses bytes that name none of its types.
 function readType(table: TypeTable): number {
-  const length = readVarint();
+  const length = readLength();
   const start = position;
   const stop = start + length;
   if (stop > end) refuse();
@@ -575,7 +597,7 @@ function oneOfSource(shape: Shape, object: string): string {
 
 function decoderSource(number: number, fields: readonly GeneratedField[], shape: Shape, typed: boolean): string {
   const flagCount = flagCountOf(fields);
-  const flagsLine = flagCount > 0 ? `  const flags = readFlags(${flagCount});\n` : "";
+  const flagsLine = flagCount > 0 ? `  const flags = readFlags(${2 ** flagCount});\n` : "";
   const flagTest = (field: GeneratedField): string => `(flags & ${1 << field.flag}) !== 0`;
   // A nullable field absent from the flags is null; it always has its key.
   const valueOf = (field: GeneratedField): string => (field.nullable ? `${flagTest(field)} ? ${field.read} : null` : field.read);
@@ -688,12 +710,16 @@ function compiledCodecSource(): string | undefined {
  * fast path is available.
  */
 function decodeCompiled(bytes: Uint8Array, start: number, stop: number): LogCommandInput {
-  source = bytes;
-  if (bytes.buffer !== sourceMemory) {
-    sourceMemory = bytes.buffer;
-    sourceView = new DataView(sourceMemory);
+  // The same array as the last call (a replay decodes thousands of payloads from one read buffer): its
+  // buffer and offset are known, and their getters are not free.
+  if (bytes !== source) {
+    source = bytes;
+    if (bytes.buffer !== sourceMemory) {
+      sourceMemory = bytes.buffer;
+      sourceView = new DataView(sourceMemory);
+    }
+    sourceViewOffset = bytes.byteOffset;
   }
-  sourceViewOffset = bytes.byteOffset;
   position = start;
   end = stop;
   if (position >= end || source[position] !== binaryVersion) refuse();
