@@ -13,9 +13,9 @@ import { DurableFeed, FrameWriter } from "./feed.ts";
 import type { FollowerOptions, SnapshotReport } from "./follower.ts";
 import { Follower } from "./follower.ts";
 import { genesisCommands } from "./genesis.ts";
-import { afterCommandRecordsBytes, checkpointRecordBytes, recordEndAt, recordOverheadBytes } from "./journal/format.ts";
+import { afterCommandRecordsBytes, checkpointRecordBytes, commandKindCode, recordEndAt, recordOverheadBytes } from "./journal/format.ts";
 import type { DurableObserver, Journal, JournalStatistics } from "./journal/journal.ts";
-import type { JournalRecord } from "./journal/journal-reader.ts";
+import type { RecordCursor } from "./journal/record-cursor.ts";
 import type { LogSource } from "./log-reader.ts";
 import type { LogCommand, LogState } from "./log-state.ts";
 import type { NodeLogger } from "./logger.ts";
@@ -667,13 +667,14 @@ function replayForRecovery(
   onApplied: AppliedListener | undefined,
 ): ReturnType<typeof replayJournal> {
   // Read models see each replayed command; decoding the payload a second time costs only at start.
-  const notify = (record: JournalRecord, result: CommandResult | undefined): void => {
-    if (onApplied === undefined || record.kind !== "command" || result === undefined) return;
+  const notify = (cursor: RecordCursor, result: CommandResult | undefined): void => {
+    if (onApplied === undefined || cursor.kindCode !== commandKindCode || result === undefined) return;
+    const record = cursor.record();
+    if (record.kind !== "command") return;
     const command = commandOfRecord(record.sequence, record.time, record.payload);
-    onApplied({ sequence: Number(record.sequence), time: record.time, command, result, events: state.exchange.events, auth: record.auth, replaying: true });
+    onApplied({ sequence: cursor.sequence, time: record.time, command, result, events: state.exchange.events, auth: record.auth, replaying: true });
   };
-  const notifying = onApplied === undefined ? {} : { onRecord: notify };
-  if (follower === undefined) return replayJournal({ source, state, verifyCheckpoints: true, ...notifying });
+  if (follower === undefined) return replayJournal({ source, state, verifyCheckpoints: true, onRecord: notify });
   const frames = new FrameWriter();
   // The follower checks every checkpoint of these records (a mismatch stops the node); the node hashes
   // only at the last one, so it still refuses to go on from a state that departs from the log.
@@ -682,9 +683,9 @@ function replayForRecovery(
     state,
     verifyCheckpoints: true,
     verifyCheckpointsFrom: Number(source.journal.lastCheckpointSequence),
-    ...notifying,
-    // The records as the journal wrote them (the follower's frames are records; it skips auth envelopes).
-    onRecordAt: (cursor) => {
+    onRecord: (cursor, result) => {
+      notify(cursor, result);
+      // The records as the journal wrote them (the follower's frames are records; it skips auth envelopes).
       frames.addRecords(cursor.bytes.subarray(cursor.start, recordEndAt(cursor.bytes, cursor.start)));
       if (frames.byteLength >= recoveryFramesBytes) follower.send(frames.take());
     },

@@ -74,7 +74,7 @@ function snapshot(reason: string): void {
 // Hashes taken at checkpoint-due records, until their deferred checkpoint comes back in a later message.
 const dueHashes = new Map<number, Uint8Array>();
 
-function onRecordAt(cursor: RecordCursor, _result: unknown, dueHash: Uint8Array | undefined): void {
+function onRecord(cursor: RecordCursor, _result: unknown, dueHash: Uint8Array | undefined): void {
   if (dueHash !== undefined) send({ type: "checkpointHash", sequence: cursor.sequence, stateHash: dueHash });
   if (cursor.kindCode === commandKindCode && !diverged && state.lastSequence - lastSnapshotSequence >= start.snapshotEvery) snapshot("commands");
 }
@@ -91,7 +91,7 @@ function applyFrames(frames: Uint8Array): void {
     // A message can carry many batches (the node gathers them): snapshots stay every snapshotEvery
     // commands by checking after each command, not only after each message.
     // The frames are read in place (FrameCursor): no record object per command.
-    replayRecords({ state, records: new FrameCursor(frames), verifyCheckpoints: true, dueHashes, onRecordAt });
+    replayRecords({ state, records: new FrameCursor(frames), verifyCheckpoints: true, dueHashes, onRecord });
   } catch (error) {
     if (!(error instanceof CheckpointMismatchError)) throw error;
     // A diverged follower must not write snapshots: they would carry its (wrong or right) state.

@@ -10,7 +10,6 @@ import type { CommandResult } from "@perpdex/core";
 import { CommandCodecError, decodeCommandBinary, type LogCommandInput } from "@perpdex/protocol";
 import { CheckpointMismatchError, LogInvalidError } from "./errors.ts";
 import { checkpointKindCode, commandKindCode, deferredCheckpointKindCode, recordHeaderBytes, recordPayloadBytesAt, recordTimeAt } from "./journal/format.ts";
-import type { JournalRecord } from "./journal/journal-reader.ts";
 import type { RecordCursor } from "./journal/record-cursor.ts";
 import type { LogCommand, LogState } from "./log-state.ts";
 import { hexOf, stateHashBytes } from "./state-hash.ts";
@@ -81,15 +80,11 @@ export interface ReplayOptions {
   readonly dueHashes?: Map<number, Uint8Array>;
   /**
    * Called with every record after it is applied (commands, with the command's result) or checked
-   * (checkpoints, result undefined). For a checkpoint-due record, `dueHash` is the hash taken there (when
-   * verifying).
+   * (checkpoints, result undefined), the cursor standing on it: read what is needed before returning
+   * (`cursor.record()` builds the record as an object), as the cursor moves on. For a checkpoint-due
+   * record, `dueHash` is the hash taken there (when verifying).
    */
-  readonly onRecord?: (record: JournalRecord, result: CommandResult | undefined, dueHash?: Uint8Array) => void;
-  /**
-   * `onRecord` without the record object: the cursor stands on the record (read what is needed from it
-   * before returning; it moves on).
-   */
-  readonly onRecordAt?: (cursor: RecordCursor, result: CommandResult | undefined, dueHash?: Uint8Array) => void;
+  readonly onRecord?: (cursor: RecordCursor, result: CommandResult | undefined, dueHash?: Uint8Array) => void;
 }
 
 /** What a replay went through. */
@@ -125,7 +120,7 @@ export interface ReplaySummary {
  * const summary = replayRecords({ state, records: readLog(source, 1n), verifyCheckpoints: true });
  */
 export function replayRecords(options: ReplayOptions): ReplaySummary {
-  const { state, records, referenceHashes, onRecord, onRecordAt } = options;
+  const { state, records, referenceHashes, onRecord } = options;
   const toSequence = options.toSequence ?? Number.MAX_SAFE_INTEGER;
   const dueHashes = options.dueHashes ?? new Map<number, Uint8Array>();
   const dueUnhashed = new Set<number>();
@@ -172,8 +167,7 @@ export function replayRecords(options: ReplayOptions): ReplaySummary {
           summary.checkpointsNotHashed += 1;
         }
       }
-      onRecordAt?.(records, result, dueHash);
-      onRecord?.(records.record(), result, dueHash);
+      onRecord?.(records, result, dueHash);
     }
   } finally {
     // After a break or a throw: the reader's files are closed (at the end it closed them itself).

@@ -5,7 +5,6 @@ import type { DataPaths } from "./data-directory.ts";
 import { RecoveryError } from "./errors.ts";
 import type { JournalLimits } from "./journal/journal.ts";
 import { Journal } from "./journal/journal.ts";
-import type { JournalRecord } from "./journal/journal-reader.ts";
 import type { RecordCursor } from "./journal/record-cursor.ts";
 import type { LogSource } from "./log-reader.ts";
 import { LogState } from "./log-state.ts";
@@ -76,10 +75,8 @@ export function replayJournal(options: {
   verifyCheckpoints: boolean;
   /** Hash only at checkpoints of this sequence or later (replay.ts says when that is enough). */
   verifyCheckpointsFrom?: number;
-  /** Called with each record as an object (made only for this callback). */
-  onRecord?: (record: JournalRecord, result: CommandResult | undefined) => void;
-  /** Called with the cursor standing on each record: `onRecord` without an object per record. */
-  onRecordAt?: (cursor: RecordCursor, result: CommandResult | undefined) => void;
+  /** Called with the cursor standing on each record (replay.ts, `ReplayOptions.onRecord`). */
+  onRecord?: (cursor: RecordCursor, result: CommandResult | undefined) => void;
 }): JournalReplayed {
   const started = performance.now();
   const records = readLog(options.source, BigInt(options.state.lastSequence) + 1n);
@@ -89,7 +86,6 @@ export function replayJournal(options: {
     verifyCheckpoints: options.verifyCheckpoints,
     ...(options.verifyCheckpointsFrom === undefined ? {} : { verifyCheckpointsFrom: options.verifyCheckpointsFrom }),
     ...(options.onRecord === undefined ? {} : { onRecord: options.onRecord }),
-    ...(options.onRecordAt === undefined ? {} : { onRecordAt: options.onRecordAt }),
   });
   return { summary, milliseconds: Math.round(performance.now() - started) };
 }

@@ -177,7 +177,8 @@ async function checkLog(options: {
         state,
         records: readLog(source, 1n),
         verifyCheckpoints: true,
-        onRecord: (record, result) => {
+        onRecord: (cursor, result) => {
+          const record = cursor.record();
           if (record.kind !== "command") return;
           assert.ok(record.time > previousTime, `${context}: time does not increase at ${record.sequence}`);
           previousTime = record.time;
