@@ -3,20 +3,9 @@
 // never left the process's memory); it checks that every frame is whole and of a known kind, and replay
 // checks the order against its state.
 import assert from 'node:assert/strict';
-import {
-  checkpointDueKindCode,
-  checkpointKindCode,
-  commandKindCode,
-  deferredCheckpointKindCode,
-  recordEndAt,
-  recordHeaderBytes,
-  recordMagic,
-  recordPayloadBytesAt,
-  recordSequenceNumberAt,
-  recordTimeAt,
-} from './format.ts';
+import { commandKindCode, deferredCheckpointKindCode, recordEndAt, recordHeaderBytes, recordMagic, recordPayloadBytesAt, recordSequenceNumberAt, recordTimeAt } from './format.ts';
 import type { JournalRecord } from './journal-reader.ts';
-import type { RecordCursor } from './record-cursor.ts';
+import { recordOf, type RecordCursor } from './record-cursor.ts';
 
 /**
  * The records framed in `bytes[0, bytes.length)`, one at a time.
@@ -67,12 +56,6 @@ export class FrameCursor implements RecordCursor {
     const bytes = this.bytes;
     const payloadStart = this.start + recordHeaderBytes;
     const payload = bytes.subarray(payloadStart, payloadStart + recordPayloadBytesAt(bytes, this.start));
-    const sequence = BigInt(this.sequence);
-    const time = recordTimeAt(bytes, this.start);
-    const kindCode = this.kindCode;
-    if (kindCode === commandKindCode) return { kind: 'command', sequence, time, payload, auth: undefined };
-    if (kindCode === checkpointKindCode) return { kind: 'checkpoint', sequence, time, stateHash: payload };
-    if (kindCode === checkpointDueKindCode) return { kind: 'checkpointDue', sequence, time };
-    return { kind: 'deferredCheckpoint', sequence, time, stateHash: payload };
+    return recordOf(this.kindCode, BigInt(this.sequence), recordTimeAt(bytes, this.start), payload, undefined);
   }
 }

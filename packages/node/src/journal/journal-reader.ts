@@ -1,12 +1,10 @@
 // Replay reads the journal again after recovery checked it, and checks it again: the disk is a boundary,
 // and a segment can be damaged (or swapped) between open and replay. Reading is synchronous on purpose:
 // the core it feeds is synchronous, and big sequential reads leave nothing for async I/O to overlap.
-import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { JournalCorruptError, JournalError } from './errors.ts';
 import {
-  commandKindCode,
   decodeRecord,
   recordAuthBytesAt,
   recordBytesAt,
@@ -21,14 +19,13 @@ import {
   recordTimeHighAt,
   recordTimeLowAt,
   segmentHeaderBytes,
-  type RecordKind,
 } from './format.ts';
 import type { JournalSegment } from './segment-files.ts';
 import type { Chunk, SegmentReadOptions } from './segment-reader.ts';
 import { firstChunk, nextChunk, readSegmentHeader } from './segment-reader.ts';
 import { segmentHeaderProblem } from './segment-validation.ts';
 import type { RecordCursor } from './record-cursor.ts';
-import { IterableRecordCursor } from './record-cursor.ts';
+import { IterableRecordCursor, recordOf } from './record-cursor.ts';
 import { RecordOrder } from './record-order.ts';
 import { SequenceChecker } from './sequence-checker.ts';
 
@@ -224,10 +221,9 @@ class JournalScan extends IterableRecordCursor {
     const payload = new Uint8Array(this.arrayBuffer, payloadStart, payloadBytes);
     const sequence = recordSequenceAt(buffer, offset);
     const time = recordTimeAt(buffer, offset);
-    if (this.kindCode !== commandKindCode) return checkpointRecord(recordKindAt(buffer, offset), sequence, time, payload);
     const authBytes = recordAuthBytesAt(buffer, offset);
     const auth = authBytes === 0 ? undefined : new Uint8Array(this.arrayBuffer, payloadStart + payloadBytes, authBytes);
-    return { kind: 'command', sequence, time, payload, auth };
+    return recordOf(this.kindCode, sequence, time, payload, auth);
   }
 
   // Closes the open segment file, if any.
@@ -283,12 +279,6 @@ class JournalScan extends IterableRecordCursor {
 }
 
 const emptyBuffer = Buffer.alloc(0);
-
-function checkpointRecord(kind: RecordKind, sequence: bigint, time: bigint, payload: Uint8Array): JournalRecord {
-  if (kind === 'checkpointDue') return { kind, sequence, time };
-  assert.ok(kind === 'checkpoint' || kind === 'deferredCheckpoint');
-  return { kind, sequence, time, stateHash: payload };
-}
 
 function damageOf(buffer: Buffer, offset: number, end: number): string {
   const decoded = decodeRecord(buffer, offset, end);

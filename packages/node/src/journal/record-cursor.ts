@@ -6,6 +6,8 @@
 // Three cursors share this shape: the journal's reader (journal-reader.ts, every check made as it
 // moves), the archive-then-live chain (log-reader.ts) and the follower's frames (frame-cursor.ts). Each
 // also builds a JournalRecord for callers that keep records.
+import assert from 'node:assert/strict';
+import { checkpointDueKindCode, checkpointKindCode, commandKindCode, deferredCheckpointKindCode } from './format.ts';
 import type { JournalRecord } from './journal-reader.ts';
 
 /** A reader standing on one record; `advance` moves it to the next. */
@@ -27,6 +29,21 @@ export interface RecordCursor {
   readonly sequence: number;
   /** The current record as an object, its payload and auth envelope views of `bytes`. */
   record(): JournalRecord;
+}
+
+/**
+ * A record as an object, from its header's fields and views of its payload and auth envelope: what
+ * every cursor's `record()` returns. Checkpoint records carry no auth envelope.
+ *
+ * @example
+ * recordOf(commandKindCode, 7n, 70n, payload, undefined); // { kind: 'command', sequence: 7n, time: 70n, payload, auth: undefined }
+ */
+export function recordOf(kindCode: number, sequence: bigint, time: bigint, payload: Uint8Array, auth: Uint8Array | undefined): JournalRecord {
+  if (kindCode === commandKindCode) return { kind: 'command', sequence, time, payload, auth };
+  if (kindCode === checkpointDueKindCode) return { kind: 'checkpointDue', sequence, time };
+  if (kindCode === checkpointKindCode) return { kind: 'checkpoint', sequence, time, stateHash: payload };
+  assert.ok(kindCode === deferredCheckpointKindCode, `unknown record kind ${kindCode}`);
+  return { kind: 'deferredCheckpoint', sequence, time, stateHash: payload };
 }
 
 /**
