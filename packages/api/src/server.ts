@@ -35,6 +35,7 @@ import { registerHealthRoutes } from "./routes/health.ts";
 import { registerPrivateRoutes } from "./routes/private.ts";
 import { registerPublicRoutes } from "./routes/public.ts";
 import { agentCheckOf } from "./routes/agents.ts";
+import { keepRateHeaders } from "./routes/signed.ts";
 
 /** How to start an API server. */
 export interface ApiServerOptions {
@@ -218,28 +219,14 @@ function installHooks(app: FastifyInstance, context: ApiContext, clock: () => nu
     if (config?.rateCategory === undefined || config.perAccount === true) return;
     const category = config.rateCategory;
     const checkCategory: onRequestHookHandler = (request, _reply, done) => {
-      let answer: RateAnswer;
-      try {
-        answer = context.rateLimiter.check({ ip: request.ip, category, nowMs: clock() });
-      } catch (error) {
-        done(error as Error);
-        return;
-      }
-      passRateAnswer(answer, request, done);
+      passRateAnswer(context.rateLimiter.check({ ip: request.ip, category, nowMs: clock() }), request, done);
     };
     route.onRequest = [...hooksOf(route.onRequest), checkCategory];
   });
   app.addHook("onRequest", (request, reply, done) => {
     request.startedAt = performance.now();
     reply.header("x-correlation-id", request.id);
-    let answer: RateAnswer;
-    try {
-      answer = context.rateLimiter.checkIp(request.ip, clock());
-    } catch (error) {
-      done(error as Error);
-      return;
-    }
-    passRateAnswer(answer, null, done);
+    passRateAnswer(context.rateLimiter.checkIp(request.ip, clock()), null, done);
   });
   app.addHook("onSend", (request, reply, payload, done) => {
     const headers = request.rateHeaders;
@@ -262,21 +249,14 @@ function installHooks(app: FastifyInstance, context: ApiContext, clock: () => nu
   });
 }
 
-type RateAnswer = RateHeaders | null | Promise<RateHeaders | null>;
-
-// Goes on once the rate limiter has answered: at once when it answered synchronously (the in-memory
-// limiter), when its promise settles otherwise (a rejection, a 429, goes to `done`). With a request, the
-// answer's headers are kept for the response.
-function passRateAnswer(answer: RateAnswer, request: FastifyRequest | null, done: (error?: Error) => void): void {
-  if (answer instanceof Promise) {
-    answer.then((headers) => {
-      if (request !== null) request.rateHeaders = headers;
-      done();
-    }, done);
-    return;
-  }
-  if (request !== null) request.rateHeaders = answer;
-  done();
+// Goes on once the rate limiter has answered, keeping its headers for the response with a request
+// (keepRateHeaders): at once when it answered synchronously, when its promise settles otherwise (a
+// rejection, a 429, goes to `done`). A limiter that throws (a synchronous 429) needs no catch here:
+// fastify's hook runner passes a hook's throw on as `done(error)` would.
+function passRateAnswer(answer: RateHeaders | null | Promise<RateHeaders | null>, request: FastifyRequest | null, done: (error?: Error) => void): void {
+  const pending = keepRateHeaders(answer, request);
+  if (pending === null) done();
+  else pending.then(() => done(), done);
 }
 
 // A route option's hooks as an array (fastify takes one function or an array).

@@ -5,7 +5,7 @@ import type { ActionFields, ActionType } from "@perpdex/protocol";
 import { authenticate, authenticateSignedBody, type Authenticated, type AuthenticatorOptions, type SignedAction } from "../auth/authenticate.ts";
 import type { ApiContext } from "../context.ts";
 import { ApiError } from "../errors.ts";
-import type { RateCategory } from "../rate-limit/rate-limiter.ts";
+import type { RateCategory, RateHeaders } from "../rate-limit/rate-limiter.ts";
 
 /** The body of a signed action: its fields plus nonce, signature and (for an agent) signer. */
 export type SignedBody<Type extends ActionType> = ActionFields[Type] & { readonly nonce: number; readonly signature: string; readonly signer?: string };
@@ -40,14 +40,22 @@ export function authenticateBody<Type extends ActionType>(context: ApiContext, r
  * ApiError when it is empty. A promise only with an asynchronous store (null otherwise).
  */
 export function chargeAccount(context: ApiContext, request: FastifyRequest, category: RateCategory, account: string): Promise<void> | null {
-  const headers = context.rateLimiter.check({ ip: request.ip, category, account, nowMs: Date.now() });
-  if (!(headers instanceof Promise)) {
-    request.rateHeaders = headers;
-    return null;
+  return keepRateHeaders(context.rateLimiter.check({ ip: request.ip, category, account, nowMs: Date.now() }), request);
+}
+
+/**
+ * Keeps a rate limiter's answer (its headers) on `request` for the response, when there is a request:
+ * at once when the limiter answered synchronously (the in-memory store; null is returned), once its
+ * promise settles otherwise (that promise is returned; a 429 rejects it).
+ */
+export function keepRateHeaders(answer: RateHeaders | null | Promise<RateHeaders | null>, request: FastifyRequest | null): Promise<void> | null {
+  if (answer instanceof Promise) {
+    return answer.then((headers) => {
+      if (request !== null) request.rateHeaders = headers;
+    });
   }
-  return headers.then((answer) => {
-    request.rateHeaders = answer;
-  });
+  if (request !== null) request.rateHeaders = answer;
+  return null;
 }
 
 const addressPattern = /^0x[0-9a-fA-F]{40}$/;
