@@ -5,11 +5,14 @@
 // state hash and a digest of every event, so a change that claims to be a pure speed-up can be checked
 // to leave both exactly as they were.
 //
-//   node --import tsx bench/core/replay-apply.ts [--commands N] [--passes N] [--warm-up N] [--spacing-ns N] [--no-check] [--decoded]
+//   node --import tsx bench/core/replay-apply.ts [--commands N] [--passes N] [--warm-up N] [--spacing-ns N] [--no-check] [--decoded] [--profile FILE]
 //
 // --decoded hands apply the commands as the node's replay does: each one encoded in the journal's binary
 // form, decoded and stamped with its sequence and time afterwards (packages/node/src/replay.ts), so the
 // objects have the decoder's shapes rather than this file's literals.
+//
+// --profile FILE writes a CPU profile (.cpuprofile) of the timed passes only: not the warm-up, not the
+// building of commands, not the digest pass.
 //
 // Run it alone on the machine (flock /tmp/bench.lock ...): it reports wall-clock rates and the process's
 // CPU time per command, then the bytes apply allocates per command (an untimed pass after the timed ones;
@@ -19,6 +22,8 @@
 //   state hash    0b24310e328ba192ca62087c9687d5deadbadd34d8c58c899f5d31c0716818af
 // (commit 00bd8db's core); a change meant to be a pure speed-up must leave both as they are.
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { parseArgs } from "node:util";
 import { getHeapStatistics } from "node:v8";
 import {
@@ -43,6 +48,7 @@ const { values } = parseArgs({
     // Skip the last, digesting pass (for CPU profiles, where JSON.stringify would count against main).
     "no-check": { type: "boolean" },
     decoded: { type: "boolean" },
+    profile: { type: "string" },
   },
 });
 const streamCommands = Number(values.commands ?? 300_000);
@@ -169,7 +175,13 @@ function allocationPerCommand(exchange: Exchange, stream: readonly ExchangeComma
   return { bytes: Math.round(perCommand[perCommand.length >> 1] ?? Number.NaN), windows: perCommand.length };
 }
 
-function main(): void {
+async function main(): Promise<void> {
+  const profileOut = values.profile;
+  const session = profileOut === undefined ? undefined : new Session();
+  if (session !== undefined) {
+    session.connect();
+    await session.post("Profiler.enable");
+  }
   const codes = new Map<string, number>();
   const eventTypes = new Map<string, number>();
   const lastPass = check ? passes + 1 : passes;
@@ -186,6 +198,8 @@ function main(): void {
     const digest = check && pass === lastPass ? createHash("sha256") : null;
     let rejected = 0;
     let events = 0;
+    const profiled = session !== undefined && !warmUp && digest === null;
+    if (profiled) await session.post("Profiler.start");
     const cpuStarted = process.cpuUsage();
     const started = nowNs();
     if (digest === null) {
@@ -208,6 +222,11 @@ function main(): void {
     }
     const seconds = (nowNs() - started) / 1e9;
     const cpu = process.cpuUsage(cpuStarted);
+    if (profiled) {
+      const { profile } = await session.post("Profiler.stop");
+      // One file: the last timed pass's profile (the warmest code).
+      writeFileSync(profileOut!, JSON.stringify(profile));
+    }
     const label = warmUp ? "warm-up" : digest !== null ? `pass ${pass} (digesting, untimed)` : `pass ${pass}`;
     const rate = Math.round(count / seconds).toLocaleString("en-US");
     const cpuPerCommand = ((cpu.user + cpu.system) / count).toFixed(3);
@@ -222,4 +241,4 @@ function main(): void {
   }
 }
 
-main();
+await main();
