@@ -150,7 +150,7 @@ function archivedSegment(directory: string, segment: SegmentListing): JournalSeg
     if (!decoded.valid) {
       throw new LogInvalidError({ sequence: segment.firstSequence, reason: `archived segment ${segment.name}: ${decoded.reason}` });
     }
-    return { name: segment.name, firstSequence: segment.firstSequence, previousTime: decoded.header.previousTime, bytes: segment.bytes };
+    return { name: segment.name, firstSequence: segment.firstSequence, previousTime: decoded.header.previousTime, bytes: segment.bytes, seekPoints: [] };
   } finally {
     fs.closeSync(descriptor);
   }

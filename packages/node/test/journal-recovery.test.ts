@@ -276,7 +276,7 @@ test('replay checks the order again, in the same words as recovery, across chunk
     const directory = temporaryDirectory(context);
     const filePath = path.join(directory, firstSegment);
     const starts = writeSegment(filePath, 1n, entry.records);
-    const segments = [{ name: firstSegment, firstSequence: 1n, previousTime: 0n, bytes: statSync(filePath).size }];
+    const segments = [{ name: firstSegment, firstSequence: 1n, previousTime: 0n, bytes: statSync(filePath).size, seekPoints: [] }];
     const yielded: bigint[] = [];
     assert.throws(
       () => {
@@ -300,7 +300,7 @@ test('replay checks the order again, in the same words as recovery, across chunk
     deferredCheckpoint(2n, 3n, wrap + (1n << 33n)),
     deferredCheckpoint(1n, 3n, wrap + (1n << 33n)),
   ]);
-  const segments = [{ name: firstSegment, firstSequence: 1n, previousTime: 0n, bytes: statSync(filePath).size }];
+  const segments = [{ name: firstSegment, firstSequence: 1n, previousTime: 0n, bytes: statSync(filePath).size, seekPoints: [] }];
   const read = [...readJournalRecords({ directory, segments, fromSequence: 1n, chunkBytes: 40 })];
   assert.deepEqual(
     read.map((record) => [record.kind, record.sequence, record.time]),

@@ -1,6 +1,20 @@
 // Replay reads the journal again after recovery checked it, and checks it again: the disk is a boundary,
-// and a segment can be damaged (or swapped) between open and replay. Reading is synchronous on purpose:
-// the core it feeds is synchronous, and big sequential reads leave nothing for async I/O to overlap.
+// and a segment can be damaged (or swapped) between open and replay. Every record a read hands out is
+// read from the file again and checked again (both checksums, its place in the order), and so is every
+// segment header the read passes. Reading is synchronous on purpose: the core it feeds is synchronous,
+// and big sequential reads leave nothing for async I/O to overlap.
+//
+// What a read does not read again is the part of its first segment before the seek point it starts at
+// (segment-files.ts, SeekPoint): records below `fromSequence`, which open's scan checked (at start-up,
+// moments before) and which the read would only have checked and skipped. Start-up from a recent
+// snapshot needs only the last few records of a live segment of hundreds of MiB, and reading all of it
+// again took as long as open's scan. Skipping that prefix is safe because nothing rewrites it: segments
+// are append-only (the journal writes only past a segment's durable end, and its one cut, of a torn
+// tail, is made by open's scan, behind every seek point that scan records), and the process reading
+// holds its data directory's lock (the node and the tools take it), so no other one writes there. The
+// read resumes the order open's scan had at the seek point, and still checks the segment's header
+// against what open read.
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { JournalCorruptError, JournalError } from './errors.ts';
@@ -20,7 +34,7 @@ import {
   recordTimeLowAt,
   segmentHeaderBytes,
 } from './format.ts';
-import type { JournalSegment } from './segment-files.ts';
+import type { JournalSegment, SeekPoint } from './segment-files.ts';
 import type { Chunk, SegmentReadOptions } from './segment-reader.ts';
 import { firstChunk, nextChunk, readSegmentHeader } from './segment-reader.ts';
 import { segmentHeaderProblem } from './segment-validation.ts';
@@ -103,6 +117,22 @@ function segmentIndexFor(options: ReadJournalOptions): number {
     else high = middle - 1;
   }
   return low;
+}
+
+// The last seek point of `segment` a read from `fromSequence` may start at (nothing before it has a
+// sequence at or past `fromSequence`), or undefined to start at the segment's first record. Binary
+// search, bounded by log2(seek points).
+function seekPointFor(segment: JournalSegment, fromSequence: bigint): SeekPoint | undefined {
+  const seekPoints = segment.seekPoints;
+  // seekPoints[0, low) start no later than fromSequence; seekPoints[high, length) start past it.
+  let low = 0;
+  let high = seekPoints.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (seekPoints[middle]!.position.nextSequence <= fromSequence) low = middle + 1;
+    else high = middle;
+  }
+  return low === 0 ? undefined : seekPoints[low - 1];
 }
 
 /**
@@ -243,10 +273,13 @@ class JournalScan extends IterableRecordCursor {
       const segment = segments[this.segmentIndex++]!;
       this.filePath = path.join(this.options.directory, segment.name);
       this.fileDescriptor = fs.openSync(this.filePath, 'r');
-      this.startSegment(segment, previous);
-      if (segment.bytes <= segmentHeaderBytes) continue;
+      // Only the first segment read can start past its first record: the ones after it are read whole.
+      const seekPoint = previous === undefined ? seekPointFor(segment, this.options.fromSequence) : undefined;
+      this.startSegment(segment, previous, seekPoint);
+      const startOffset = seekPoint?.offset ?? segmentHeaderBytes;
+      if (segment.bytes <= startOffset) continue;
       this.segmentBytes = segment.bytes;
-      this.readOptions = { fileDescriptor: this.fileDescriptor, startOffset: segmentHeaderBytes, endOffset: segment.bytes, chunkBytes: this.options.chunkBytes };
+      this.readOptions = { fileDescriptor: this.fileDescriptor, startOffset, endOffset: segment.bytes, chunkBytes: this.options.chunkBytes };
       this.chunk = firstChunk(this.readOptions);
       this.position = 0;
       return true;
@@ -255,8 +288,9 @@ class JournalScan extends IterableRecordCursor {
     return false;
   }
 
-  // `previous` is the order after the segment read before this one (undefined for the first).
-  private startSegment(segment: JournalSegment, previous: SequenceChecker | undefined): void {
+  // `previous` is the order after the segment read before this one (undefined for the first); a read
+  // from `seekPoint` resumes the order open's scan had there.
+  private startSegment(segment: JournalSegment, previous: SequenceChecker | undefined, seekPoint: SeekPoint | undefined): void {
     const decoded = readSegmentHeader(this.fileDescriptor);
     const sequenceExpected = previous?.nextSequence ?? segment.firstSequence;
     const fail = (reason: string): JournalCorruptError =>
@@ -269,7 +303,13 @@ class JournalScan extends IterableRecordCursor {
     // Records carry sequences below 2^53 (format.ts refuses others), so a segment cannot start past it.
     if (decoded.header.firstSequence > BigInt(Number.MAX_SAFE_INTEGER)) throw fail('segment first sequence beyond 2^53');
     // As a fresh SequenceChecker of the header: no checkpoint before the segment's first command.
-    this.order = new RecordOrder(new SequenceChecker(decoded.header));
+    const checker = new SequenceChecker(decoded.header);
+    if (seekPoint !== undefined) {
+      // The seek point lies inside the records open scanned, which are still all there (append-only).
+      assert.ok(seekPoint.offset > segmentHeaderBytes && seekPoint.offset < segment.bytes, 'journal: seek point outside the segment');
+      checker.advance(seekPoint.position);
+    }
+    this.order = new RecordOrder(checker);
   }
 
   private corrupt(offset: number, reason: string): JournalCorruptError {

@@ -481,7 +481,7 @@ export class Journal {
     const hasRecords = planned.bytes > segmentHeaderBytes;
     if (command && hasRecords && planned.bytes + recordBytes + afterCommandRecordsBytes > this.limits.segmentBytesMax) {
       const firstSequence = BigInt(sequence);
-      const segment = { name: segmentName(firstSequence), firstSequence, previousTime, bytes: 0 };
+      const segment = { name: segmentName(firstSequence), firstSequence, previousTime, bytes: 0, seekPoints: [] };
       this.planned = { segment, bytes: segmentHeaderBytes, headerQueued: false };
     }
     const tail = this.batches.at(-1);
@@ -621,7 +621,9 @@ export class Journal {
 
   /**
    * Reads records with `sequence >= fromSequence` in order, for replay. Only durable records are read,
-   * and every one is checked again. Synchronous, in big chunks. An iterator of records, and a cursor
+   * and every one is checked again; a read from past the start of a segment open scanned starts at the
+   * seek point that scan recorded last before `fromSequence` (journal-reader.ts says why that is safe),
+   * not at the segment's first record. Synchronous, in big chunks. An iterator of records, and a cursor
    * standing on one record at a time in the read bytes (replay's way: no object per record).
    *
    * @example
@@ -689,7 +691,7 @@ function check(condition: boolean, message: string): void {
 }
 
 async function createFirstSegment(directory: string): Promise<JournalSegment> {
-  const segment: JournalSegment = { name: segmentName(1n), firstSequence: 1n, previousTime: 0n, bytes: segmentHeaderBytes };
+  const segment: JournalSegment = { name: segmentName(1n), firstSequence: 1n, previousTime: 0n, bytes: segmentHeaderBytes, seekPoints: [] };
   const header = Buffer.alloc(segmentHeaderBytes);
   encodeSegmentHeader(header, 0, segment);
   const handle = await fs.open(path.join(directory, segment.name), 'wx');

@@ -5,7 +5,7 @@
 // every other reader gives.
 import assert from 'node:assert/strict';
 import { commandKindCode, deferredCheckpointKindCode, type RecordKind } from './format.ts';
-import { SequenceChecker } from './sequence-checker.ts';
+import { SequenceChecker, type SequencePosition } from './sequence-checker.ts';
 
 const twoTo32 = 0x1_0000_0000;
 
@@ -54,6 +54,11 @@ export class RecordOrder {
   /** The last command's time (or the starting time) as a bigint. */
   get lastTime(): bigint {
     return BigInt(this.lastTimeHigh) * BigInt(twoTo32) + BigInt(this.lastTimeLow);
+  }
+
+  /** Where the order stands, as a SequenceChecker's position (for a seek point). */
+  position(): SequencePosition {
+    return { nextSequence: BigInt(this.nextSequence), lastTime: this.lastTime, checkpointSequence: BigInt(this.lastCheckpointSequence) };
   }
 
   /** A SequenceChecker in this state: to explain a refusal, or to carry the order on. */

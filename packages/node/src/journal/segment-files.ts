@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { u64Max } from './format.ts';
+import type { SequencePosition } from './sequence-checker.ts';
 
 export const segmentExtension = '.journal';
 const sequenceDigits = 20;
@@ -66,4 +67,23 @@ export interface JournalSegment {
   readonly previousTime: bigint;
   /** Valid bytes, header included. For the segment being written: the bytes already durable. */
   bytes: number;
+  /**
+   * Where a read may start instead of at the segment's first record, in file order: recorded by the scan
+   * of open. Empty for a segment created since open, and for segments read from the archive.
+   */
+  readonly seekPoints: readonly SeekPoint[];
+}
+
+/**
+ * A record of a segment and the order of the journal before it, taken from a scan that checked every
+ * record up to there: a reader can start at `offset` with a checker moved to `position`. Every record
+ * before the seek point has a sequence below `position.nextSequence` (a command's own, a checkpoint's
+ * that of the command before it, a deferred checkpoint's that of an earlier command), so a read from
+ * sequence `position.nextSequence` or later hands out nothing that lies before it.
+ */
+export interface SeekPoint {
+  /** File offset of the record. */
+  readonly offset: number;
+  /** The order after every record before `offset`. */
+  readonly position: SequencePosition;
 }

@@ -10,6 +10,13 @@ export interface SequenceCheckerStart {
   readonly previousTime: bigint;
 }
 
+/** Where a checker stands after some records: what `advance` moves it to. */
+export interface SequencePosition {
+  readonly nextSequence: bigint;
+  readonly lastTime: bigint;
+  readonly checkpointSequence: bigint;
+}
+
 /** Tracks the order of records and says what is wrong with the next one, if anything. */
 export class SequenceChecker {
   /** The sequence the next command record must carry. */
@@ -36,14 +43,20 @@ export class SequenceChecker {
 
   /**
    * Moves the checker past records a caller has already checked by the same rules (recovery's
-   * allocation-free scan of a whole segment), as if each had been passed to `take`.
+   * allocation-free scan of a whole segment; a reader starting at a seek point that scan recorded), as
+   * if each had been passed to `take`.
    */
-  advance(position: { nextSequence: bigint; lastTime: bigint; checkpointSequence: bigint }): void {
+  advance(position: SequencePosition): void {
     assert.ok(position.nextSequence >= this.nextSequence && position.lastTime >= this.lastTime);
     assert.ok(position.checkpointSequence >= this.lastCheckpointSequence && position.checkpointSequence < position.nextSequence);
     this.nextSequence = position.nextSequence;
     this.lastTime = position.lastTime;
     this.lastCheckpointSequence = position.checkpointSequence;
+  }
+
+  /** Where the checker stands: a later checker of the same journal can be moved here with `advance`. */
+  position(): SequencePosition {
+    return { nextSequence: this.nextSequence, lastTime: this.lastTime, checkpointSequence: this.lastCheckpointSequence };
   }
 
   /** The sequence of the last command accepted; `firstSequence - 1` before any. */
