@@ -38,6 +38,11 @@ const sequenceDigits = 20;
 const snapshotNamePattern = /^(\d{20})\.snapshot$/;
 // Chunks from the core's writer are gathered into writes of this size: fewer syscalls.
 const writeBufferBytes = 4 * 1024 * 1024;
+// The body is synced every this many bytes as it is written, not only at the end. A snapshot is hundreds
+// of MiB at scale; left dirty in the page cache and flushed by one fsync, it held the disk long enough
+// that the journal's synced writes queued behind it (an O_DSYNC write beside an 800 MB file written then
+// synced: up to 158 ms; synced every 32 MiB: at most 45 ms, and the file was written sooner).
+const syncEveryBytes = 32 * 1024 * 1024;
 
 /** What a snapshot's header says. */
 export interface SnapshotHeader {
@@ -146,10 +151,16 @@ function writeBody(exchange: Exchange, descriptor: number): SnapshotHeader {
   const buffer = Buffer.allocUnsafe(writeBufferBytes);
   let buffered = 0;
   let position = snapshotHeaderBytes;
+  let unsynced = 0;
   const drain = (): void => {
     writeFully(descriptor, buffer.subarray(0, buffered), position);
     position += buffered;
+    unsynced += buffered;
     buffered = 0;
+    if (unsynced >= syncEveryBytes) {
+      fs.fdatasyncSync(descriptor);
+      unsynced = 0;
+    }
   };
   // The writer reuses its chunk after the sink returns, so each chunk is copied (or written) at once.
   writeExchangeState(exchange, (chunk) => {
