@@ -1,8 +1,8 @@
 // The node benchmark (issue: durable journal throughput, ack latency, replay speed, start-up from a
 // snapshot of 10,000,000 resting orders), on the perpetual exchange: every order passes the margin check,
 // every fill settles into positions, fees, the insurance fund. Run: `npm run bench:node` (all parts) or
-// `npm run bench:node -- throughput|replay|startup [--commands N] [--orders N] [--startup-directory DIR]
-// [--loads 1,100,1000,20000,many,journal]` (DIR keeps the start-up data: built on the first run, reused
+// `npm run bench:node -- throughput|replay|startup|sustained [--commands N] [--orders N] [--startup-directory DIR]
+// [--loads 1,100,1000,4000,20000,many,journal]` (DIR keeps the start-up data: built on the first run, reused
 // by the next ones; --loads picks throughput loads by window, "many" being the submitMany one and
 // "journal" the journal alone, without the exchange).
 //
@@ -14,7 +14,7 @@
 // The start-up part then drives the started node: deposits and maker/taker trades on the 10 M-order
 // state (1,000 markets, 1 M accounts), where costs that grow with markets or orders show.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -35,7 +35,7 @@ const { values, positionals } = parseArgs({
     commands: { type: "string" },
     orders: { type: "string" },
     directory: { type: "string" },
-    // Which throughput loads to run, by window ("1,100,1000,20000,many,journal"; default all): for profiling one.
+    // Which throughput loads to run, by window ("1,100,1000,4000,20000,many,journal"; default all): for profiling one.
     loads: { type: "string" },
     // Keep the start-up data directory here (built once, reused by later runs, never deleted).
     "startup-directory": { type: "string" },
@@ -46,7 +46,7 @@ const parts = positionals.length === 0 ? ["throughput", "replay", "startup"] : p
 const throughputCommands = Number(values.commands ?? 2_000_000);
 const startupOrders = Number(values.orders ?? 10_000_000);
 const scratchRoot = values.directory ?? os.tmpdir();
-const loadsChosen = new Set((values.loads ?? "1,100,1000,20000,many,journal").split(","));
+const loadsChosen = new Set((values.loads ?? "1,100,1000,4000,20000,many,journal").split(","));
 
 function scratch(prefix: string): string {
   return mkdtempSync(path.join(scratchRoot, prefix));
@@ -173,6 +173,9 @@ async function throughput(dataDirectory: string): Promise<void> {
     { window: 1, commands: 2_000 },
     { window: 100, commands: 50_000 },
     { window: 1_000, commands: 200_000 },
+    // Enough in flight that the node thread never waits for a sync (at 1,000, half the window waits on
+    // the batch being synced while the other half fills the next): the saturated rate.
+    { window: 4_000, commands: 1_000_000 },
     { window: 20_000, commands: throughputCommands },
   ];
   for (const load of loads) {
@@ -484,14 +487,84 @@ async function main(): Promise<void> {
   } finally {
     rmSync(throughputDirectory, { recursive: true, force: true });
   }
-  if (parts.includes("startup")) {
+  if (parts.includes("startup") || parts.includes("sustained")) {
     const kept = values["startup-directory"];
     const startupDirectory = kept ?? scratch("perpdex-bench-startup-");
     try {
-      await startup(startupDirectory, kept !== undefined);
+      if (parts.includes("startup")) await startup(startupDirectory, kept !== undefined);
+      if (parts.includes("sustained")) await sustainedAtScale(startupDirectory);
     } finally {
       if (kept === undefined) rmSync(startupDirectory, { recursive: true, force: true });
     }
+  }
+}
+
+// Sustained intake on the start-up state: a minute of deposits, 100 in flight, with the node's default
+// snapshot cadence (every 1,000,000 commands), so the follower writes snapshots of the whole state (about
+// 800 MB each) while acknowledgements wait for journal syncs beside them. Checkpoints every 1,000,000
+// commands too: a state hash at this scale takes the follower about 6 s, so the default 100,000 cannot
+// be kept up above about 16,000 commands a second (the follower falls behind until it is stopped), and
+// an operator at this scale sets it higher. On a copy of the start-up directory (its snapshots and
+// archive linked, its live journal copied), removed after: the reusable one does not grow.
+const sustainedSeconds = 60;
+const sustainedCheckpointEvery = 1_000_000;
+
+async function sustainedAtScale(startupDirectory: string): Promise<void> {
+  console.log(`\n== sustained intake on the state of ${startupOrders.toLocaleString("en-US")} resting orders, ${sustainedSeconds} s, snapshots included`);
+  if (!existsSync(path.join(startupDirectory, "snapshots"))) await buildStartupDirectory(startupDirectory, silentLogger);
+  const directory = scratch("perpdex-bench-sustained-");
+  try {
+    for (const part of ["snapshots", "archive"]) {
+      mkdirSync(path.join(directory, part), { recursive: true });
+      for (const name of readdirSync(path.join(startupDirectory, part))) linkSync(path.join(startupDirectory, part, name), path.join(directory, part, name));
+    }
+    cpSync(path.join(startupDirectory, "journal"), path.join(directory, "journal"), { recursive: true });
+    const snapshots: string[] = [];
+    const started = performance.now();
+    const logger: NodeLogger = {
+      ...silentLogger,
+      info: (fields, message) => {
+        if (message === "node: snapshot written") snapshots.push(`${((performance.now() - started) / 1_000).toFixed(0)} s (${(fields as { milliseconds: number }).milliseconds} ms)`);
+      },
+    };
+    const node = await ExchangeNode.open({ dataDirectory: directory, logger, genesis: startupGenesis(), tickIntervalMs: 0, checkpointEvery: sustainedCheckpointEvery });
+    const ready = performance.now();
+    const latencies: number[] = [];
+    // When (whole seconds since the start) acknowledgements of 100 ms or more arrived: beside the
+    // snapshots' times, what held them.
+    const slowSeconds = new Set<number>();
+    await new Promise<void>((resolve, reject) => {
+      const end = ready + sustainedSeconds * 1_000;
+      let inFlight = 0;
+      let next = 0;
+      const submitOne = (): void => {
+        if (performance.now() >= end) {
+          if (inFlight === 0) resolve();
+          return;
+        }
+        const submitted = performance.now();
+        inFlight += 1;
+        node.submit(deposit(account(next++ % startupAccounts), 1)).then(() => {
+          inFlight -= 1;
+          const milliseconds = performance.now() - submitted;
+          latencies.push(milliseconds);
+          if (milliseconds >= 100) slowSeconds.add(Math.round((performance.now() - started) / 1_000));
+          submitOne();
+        }, reject);
+      };
+      for (let index = 0; index < 100; index += 1) submitOne();
+    });
+    const sorted = Float64Array.from(latencies).sort();
+    console.log(
+      `${sorted.length.toLocaleString("en-US")} deposits in ${sustainedSeconds} s after a start in ${((ready - started) / 1_000).toFixed(1)} s, 100 in flight: ` +
+        `${formatRate(sorted.length / sustainedSeconds)}, ack p50 ${percentile(sorted, 0.5).toFixed(2)} ms, p99 ${percentile(sorted, 0.99).toFixed(2)} ms, ` +
+        `p99.9 ${percentile(sorted, 0.999).toFixed(2)} ms, max ${sorted[sorted.length - 1]!.toFixed(1)} ms; ${sorted.filter((milliseconds) => milliseconds >= 100).length} acks took 100 ms or more`,
+    );
+    console.log(`snapshots written at (since the start, and how long each took): ${snapshots.join(", ") || "none"}`);
+    console.log(`acknowledgements of 100 ms or more arrived at (s since the start): ${[...slowSeconds].join(", ") || "none"}`);
+    await node.close();
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
   }
 }
 
