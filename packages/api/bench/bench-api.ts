@@ -9,11 +9,13 @@
 //   4. ack latency p50/p99 at a fixed offered rate (5,000 orders/s, open loop);
 //   5. WebSocket fan-out of trades to 1,000 subscribers (when the WebSocket server is present).
 // Rate limits are off for 127.0.0.1 here (the SPEC tiers would allow one account 20 orders/s).
-// Requests are signed before each run (native secp256k1), so signing is not in the measured time.
+// Requests are signed before each run (native secp256k1) on the load generator's thread, so signing is
+// neither in the measured time nor on the server's thread (sign-bodies.ts says what it cost there).
 // The latency part also reports the server thread's event-loop delay and GC pauses. `npm run bench:api`
-// runs node with --expose-gc (see collectSigningGarbage) and --max-semi-space-size=32: a 32 MB young
-// generation instead of 16 MB halves the scavenges at these rates (GC time in the 5,000/s run from
-// about 365 to 225 ms, measured A/B on a shared machine; server time per order within its noise).
+// runs node with --expose-gc (the load generator collects its own garbage before a run; the server's
+// thread is never collected by hand) and --max-semi-space-size=32: a 32 MB young generation instead of
+// 16 MB halves the scavenges at these rates (GC time in the 5,000/s run from about 365 to 225 ms,
+// measured A/B on a shared machine; server time per order within its noise).
 // Each throughput and latency line is followed by the CPU time per order of the server thread, of the
 // load generator and of the rest of the process (signature worker, follower, V8's GC and compiler
 // threads), read from /proc per thread, and by how many cores other processes used meanwhile: wall
@@ -21,29 +23,20 @@
 // PERPDEX_BENCH_THREADS=1 also lists every other thread's CPU per order; PERPDEX_BENCH_PROFILE and
 // PERPDEX_BENCH_HEAP write a CPU or allocation profile of the server thread for each measured run.
 import { randomBytes } from "node:crypto";
-import { createRequire } from "node:module";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
-import { constants as performanceConstants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { constants as performanceConstants, monitorEventLoopDelay, PerformanceObserver, type EventLoopUtilization } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { ExchangeNode, silentLogger } from "@perpdex/node";
-import { actionTypedData, type OrderRequest } from "@perpdex/protocol";
-import { hashTypedDataFast, keccak } from "../src/auth/eip712.mjs";
 import { specRateLimits } from "../src/rate-limit/rate-limiter.ts";
 import { ReadModel } from "../src/read-model/read-model.ts";
 import { createApiServer } from "../src/server.ts";
 import { LatencyTrace, type LoadTimes } from "./latency-trace.ts";
 import { benchWsFanout } from "./ws-fanout.ts";
-
-const require = createRequire(import.meta.url);
-const secp256k1 = require("secp256k1/bindings") as {
-  publicKeyCreate(key: Uint8Array, compressed: boolean): Uint8Array;
-  ecdsaSign(hash: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number };
-};
 
 const scale = Number(process.env.PERPDEX_BENCH_SCALE ?? 1);
 const singleOrders = Math.round(24_000 * scale);
@@ -56,12 +49,12 @@ const offeredSeconds = Number(process.env.PERPDEX_BENCH_SECONDS ?? 3);
 // Bodies are signed before a run and their nonces must stay within the server's ±60 s window to the end.
 if (!(offeredSeconds > 0 && offeredSeconds <= 45)) throw new RangeError(`PERPDEX_BENCH_SECONDS must be in (0, 45] (the bodies' nonces expire after 60 s), got ${process.env.PERPDEX_BENCH_SECONDS}`);
 // Each latency run starts with this long at its rate, outside the statistics but reported apart
-// (load-worker.mjs, leadIn). Between runs the server idles while this thread signs the next bodies and
-// collects the garbage; the first ~200 ms at the new rate then meet code V8 re-optimises on its
-// background threads (perf: TurboFan's passes on V8's worker threads, IC misses on the server's), 40 to
-// 190 ms at p99 for that second alone, which made up the whole of the slowest 1 % of a 3 s run (and, at
-// 1,000/s, 5 % of the requests: the 158 ms p99 issue 7 reported). A server under a steady load does
-// not move from idle to 5,000/s every three seconds; the lead-in line shows what that move costs.
+// (load-worker.mjs, leadIn). Between runs the server idles while the load generator signs the next
+// bodies; the first ~200 ms at the new rate then meet code V8 re-optimises for it on its background
+// threads (TurboFan's passes on V8's worker threads, IC misses on the server's), which made up the whole
+// of the slowest 1 % of a 3 s run (and, at 1,000/s, 5 % of the requests: the 158 ms p99 issue 7
+// reported). A server under a steady load does not move from idle to 5,000/s every three seconds; the
+// lead-in line shows what that move costs.
 const leadInSeconds = 1;
 const fanOutClients = 1_000;
 const walletsPerSide = 64;
@@ -101,41 +94,16 @@ async function profiled<Result>(name: string, run: () => Promise<Result>): Promi
   }
 }
 
-interface Wallet {
-  readonly key: Buffer;
-  readonly address: string;
-  nonce: number;
+// The wallets' addresses (the load generator holds their keys and signs with them).
+interface Wallets {
+  readonly makers: readonly string[];
+  readonly takers: readonly string[];
 }
 
-function wallet(): Wallet {
-  const key = randomBytes(32);
-  const publicKey = secp256k1.publicKeyCreate(key, false);
-  return { key, address: `0x${keccak(Buffer.from(publicKey.subarray(1))).subarray(12).toString("hex")}`, nonce: Date.now() };
-}
-
-function signOrders(signer: Wallet, orders: readonly OrderRequest[]): string {
-  const nonce = (signer.nonce = Math.max(signer.nonce + 1, Date.now()));
-  const fields = { account: signer.address, orders };
-  const digest = hashTypedDataFast(actionTypedData({ type: "PlaceOrders", fields, nonce }));
-  const { signature, recid } = secp256k1.ecdsaSign(Buffer.from(digest.slice(2), "hex"), signer.key);
-  return JSON.stringify({ ...fields, nonce, signature: `0x${Buffer.from(signature).toString("hex")}${(27 + recid).toString(16)}` });
-}
-
-// Makers rest post-only sells just above 95,000; takers buy IOC through them: every other order trades,
-// the book stays a few levels deep, positions grow slowly (0.001 BTC an order).
-function orderBody(makers: readonly Wallet[], takers: readonly Wallet[], index: number, ordersPerBody: number): string {
-  const maker = index % 2 === 0;
-  const signer = (maker ? makers : takers)[Math.floor(index / 2) % walletsPerSide]!;
-  const orders: OrderRequest[] = Array.from({ length: ordersPerBody }, (_unused, item) =>
-    maker
-      ? { market: "BTC-PERP", side: "sell", orderType: "limit", price: String(95_001 + ((index + item) % 20)), size: "0.001", postOnly: true }
-      : { market: "BTC-PERP", side: "buy", orderType: "limit", price: "95030", size: "0.001", timeInForce: "IOC" },
-  );
-  return signOrders(signer, orders);
-}
-
-function bodies(makers: readonly Wallet[], takers: readonly Wallet[], count: number, ordersPerBody: number): string[] {
-  return Array.from({ length: count }, (_unused, index) => orderBody(makers, takers, index, ordersPerBody));
+// Signed bodies for a part: `count` PlaceOrders of `ordersPerBody` orders each, signed by the load
+// generator before the part starts (sign-bodies.ts).
+function signed(count: number, ordersPerBody: number): { readonly sign: { readonly count: number; readonly ordersPerBody: number } } {
+  return { sign: { count, ordersPerBody } };
 }
 
 class LoadGenerator {
@@ -182,13 +150,6 @@ interface RunResult {
   readonly maxMs?: number;
   readonly times?: LoadTimes;
   readonly leadIn?: { readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number };
-}
-
-// Signing a run's bodies leaves garbage (and young survivors) on this thread, the server's: collected
-// before the run, when node has --expose-gc (npm run bench:api), so the run's pauses are the server's
-// own (without it, one scavenge of 80 ms or more lands in the measured run and in its latency tail).
-function collectSigningGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
 }
 
 function line(name: string, value: string, note = ""): void {
@@ -300,12 +261,12 @@ async function main(): Promise<void> {
   server.app.get("/bench/noop", async () => ({ ok: true }));
   const trace = tracing ? new LatencyTrace(server, node) : null;
   const url = await server.listen();
-  const makers = Array.from({ length: walletsPerSide }, wallet);
-  const takers = Array.from({ length: walletsPerSide }, wallet);
-  for (const account of [...makers, ...takers]) {
-    await node.submit({ type: "deposit", account: account.address, asset: "USDC", amount: 1_000_000_000_000n, reference: `bench:${account.address}` });
-  }
   const load = await LoadGenerator.start(url);
+  const keys = (): string[] => Array.from({ length: walletsPerSide }, () => randomBytes(32).toString("hex"));
+  const wallets = await load.run<Wallets>({ kind: "wallets", makers: keys(), takers: keys() });
+  for (const account of [...wallets.makers, ...wallets.takers]) {
+    await node.submit({ type: "deposit", account, asset: "USDC", amount: 1_000_000_000_000n, reference: `bench:${account}` });
+  }
   process.stdout.write(
     `perpdex bench:api — ${cpus()[0]?.model ?? "cpu"} × ${availableParallelism()}, node ${process.version}; ` +
       `native secp256k1: ${server.context.auth.native}. The machine is shared: numbers vary run to run.\n\n`,
@@ -313,17 +274,17 @@ async function main(): Promise<void> {
   try {
     // Warm-up: JIT, connection pools, the verifier's caches; not reported.
     await load.run<RunResult>({ kind: "closed", method: "GET", path: "/bench/noop", count: 5_000, concurrency: 64 });
-    await load.run<RunResult>({ kind: "closed", method: "POST", path: "/v1/orders", bodies: bodies(makers, takers, 3_000, 1), concurrency: 128 });
+    await load.run<RunResult>({ kind: "closed", method: "POST", path: "/v1/orders", ...signed(3_000, 1), concurrency: 128 });
     if (runs("noop")) await noopPart(load);
-    if (runs("single")) await singlePart(load, makers, takers);
-    if (runs("batch")) await batchPart(load, makers, takers);
+    if (runs("single")) await singlePart(load);
+    if (runs("batch")) await batchPart(load);
     if (runs("latency")) {
       // Run alone, the latency part would meet a server whose JIT has seen only the short warm-up above
       // (on a 2-core machine its first thousands of orders cost several times the steady state).
-      if (!runs("single")) await load.run<RunResult>({ kind: "closed", method: "POST", path: "/v1/orders", bodies: bodies(makers, takers, 12_000, 1), concurrency: 128 });
-      await latencyPart(load, makers, takers, trace);
+      if (!runs("single")) await load.run<RunResult>({ kind: "closed", method: "POST", path: "/v1/orders", ...signed(12_000, 1), concurrency: 128 });
+      await latencyPart(load, trace);
     }
-    if (runs("fanout")) await fanOut(load, url, makers, takers, server.context.node);
+    if (runs("fanout")) await fanOut(load, url, wallets, server.context.node);
   } finally {
     await load.stop();
     await server.close();
@@ -339,45 +300,46 @@ async function noopPart(load: LoadGenerator): Promise<void> {
     cpuLine(load, cpuBefore, noop.requests, "request");
 }
 
-async function singlePart(load: LoadGenerator, makers: readonly Wallet[], takers: readonly Wallet[]): Promise<void> {
+// A closed-loop part of signed orders. The load generator signs the bodies first, then starts its
+// clock and says so: the server's event-loop use and every thread's CPU are measured from then on.
+async function closedOrdersPart(load: LoadGenerator, name: string, options: { count: number; ordersPerBody: number; concurrency: number }): Promise<{ run: RunResult; utilization: EventLoopUtilization; cpuBefore: CpuSample }> {
+  let utilization = performance.eventLoopUtilization();
+  let cpuBefore = cpuSample(load);
+  const message = { kind: "closed", method: "POST", path: "/v1/orders", ...signed(options.count, options.ordersPerBody), concurrency: options.concurrency };
+  const run = await profiled(name, () =>
+    load.run<RunResult>(message, () => {
+      utilization = performance.eventLoopUtilization();
+      cpuBefore = cpuSample(load);
+    }),
+  );
+  return { run, utilization: performance.eventLoopUtilization(utilization), cpuBefore };
+}
 
-    const single = bodies(makers, takers, singleOrders, 1);
-    collectSigningGarbage();
-    let utilization = performance.eventLoopUtilization();
-    const cpuBefore = cpuSample(load);
-    const singleRun = await profiled("single", () => load.run<RunResult>({ kind: "closed", method: "POST", path: "/v1/orders", bodies: single, concurrency: 256 }));
-    utilization = performance.eventLoopUtilization(utilization);
+async function singlePart(load: LoadGenerator): Promise<void> {
+    const { run: singleRun, utilization, cpuBefore } = await closedOrdersPart(load, "single", { count: singleOrders, ordersPerBody: 1, concurrency: 256 });
     line("signed single orders, end to end", `${Math.round(singleRun.requests / singleRun.seconds)} orders/s`, `target ≥ 8,000; ${statusNote(singleRun)}`);
     line("  server thread per single order", `${busyMicros(utilization, singleRun.requests)} µs`, `event-loop busy ${(utilization.utilization * 100).toFixed(0)} %`);
     cpuLine(load, cpuBefore, singleRun.requests);
 }
 
-async function batchPart(load: LoadGenerator, makers: readonly Wallet[], takers: readonly Wallet[]): Promise<void> {
-
-    const batched = bodies(makers, takers, batches, 20);
-    collectSigningGarbage();
-    let utilization = performance.eventLoopUtilization();
-    const cpuBefore = cpuSample(load);
-    const batchRun = await profiled("batch", () => load.run<RunResult>({ kind: "closed", method: "POST", path: "/v1/orders", bodies: batched, concurrency: 64 }));
-    utilization = performance.eventLoopUtilization(utilization);
+async function batchPart(load: LoadGenerator): Promise<void> {
+    const { run: batchRun, utilization, cpuBefore } = await closedOrdersPart(load, "batch", { count: batches, ordersPerBody: 20, concurrency: 64 });
     line("signed batches of 20 orders", `${Math.round((batchRun.requests * 20) / batchRun.seconds)} orders/s`, `target ≥ 50,000; ${statusNote(batchRun)}`);
     line("  server thread per order in batches", `${busyMicros(utilization, batchRun.requests * 20)} µs`, `event-loop busy ${(utilization.utilization * 100).toFixed(0)} %`);
     cpuLine(load, cpuBefore, batchRun.requests * 20);
 }
 
-// Hands an open-loop run's bodies to the load generator, which encodes them and collects its garbage
-// before the run (load-worker.mjs, prepare).
-async function prepareOpenLoop(load: LoadGenerator, offered: readonly string[], trace: boolean): Promise<void> {
-  await load.run<{ prepared: number }>({ kind: "prepare", path: "/v1/orders", bodies: offered, trace });
+// Has the load generator sign an open-loop run's bodies and encode them, and collect its garbage, before
+// the run (load-worker.mjs, prepare).
+async function prepareOpenLoop(load: LoadGenerator, count: number, trace: boolean): Promise<void> {
+  await load.run<{ prepared: number }>({ kind: "prepare", path: "/v1/orders", ...signed(count, 1), trace });
 }
 
 // The target rate, and a lower one that shows the unloaded latency (journal fsync included).
-async function latencyPart(load: LoadGenerator, makers: readonly Wallet[], takers: readonly Wallet[], trace: LatencyTrace | null): Promise<void> {
+async function latencyPart(load: LoadGenerator, trace: LatencyTrace | null): Promise<void> {
   for (const rate of [1_000, offeredRate]) {
     const leadIn = Math.round(rate * leadInSeconds);
-    await prepareOpenLoop(load, bodies(makers, takers, leadIn + rate * offeredSeconds, 1), trace !== null);
-    // The bodies live on in the load generator only: signing's garbage and the bodies go now.
-    collectSigningGarbage();
+    await prepareOpenLoop(load, leadIn + rate * offeredSeconds, trace !== null);
     const watch = new ServerWatch(load);
     trace?.start();
     const run = await profiled(`latency-${rate}`, () => load.run<RunResult>({ kind: "open", ratePerSecond: rate, leadIn }, () => watch.restart()));
@@ -442,7 +404,7 @@ class ServerWatch {
   }
 }
 
-async function fanOut(load: LoadGenerator, url: string, makers: readonly Wallet[], takers: readonly Wallet[], node: ExchangeNode): Promise<void> {
+async function fanOut(load: LoadGenerator, url: string, wallets: Wallets, node: ExchangeNode): Promise<void> {
   const wsUrl = `${url.replace("http", "ws")}/v1/ws`;
   const started = await load.run<{ ok: boolean; connected?: number; error?: string }>({ kind: "fanOutStart", wsUrl, clients: fanOutClients, market: "ETH-PERP" });
   if (!started.ok) {
@@ -453,11 +415,11 @@ async function fanOut(load: LoadGenerator, url: string, makers: readonly Wallet[
   const trades = 25;
   const submittedAt: number[] = [];
   for (let index = 0; index < trades; index += 1) {
-    const maker = makers[index % walletsPerSide]!;
-    const taker = takers[index % walletsPerSide]!;
-    await node.submit({ type: "placeOrder", account: maker.address, order: { market: "ETH-PERP", side: "sell", type: "limit", price: 35_000, size: 10, postOnly: true } as never });
+    const maker = wallets.makers[index % walletsPerSide]!;
+    const taker = wallets.takers[index % walletsPerSide]!;
+    await node.submit({ type: "placeOrder", account: maker, order: { market: "ETH-PERP", side: "sell", type: "limit", price: 35_000, size: 10, postOnly: true } as never });
     submittedAt.push(performance.timeOrigin + performance.now());
-    await node.submit({ type: "placeOrder", account: taker.address, order: { market: "ETH-PERP", side: "buy", type: "limit", price: 35_000, size: 10, timeInForce: "IOC" } as never });
+    await node.submit({ type: "placeOrder", account: taker, order: { market: "ETH-PERP", side: "buy", type: "limit", price: 35_000, size: 10, timeInForce: "IOC" } as never });
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const collected = await load.run<{ trades: { count: number; last: number }[]; originMs: number }>({ kind: "fanOutCollect", waitMs: 1_000 });

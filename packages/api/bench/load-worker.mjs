@@ -1,8 +1,9 @@
 // The load generator of bench-api.ts, on its own thread (plain JavaScript: worker threads do not inherit
-// tsx's loader). Closed loop: `concurrency` requests in flight until every body is sent. Open loop: the
-// bodies of a `prepare` message sent on a fixed schedule (`ratePerSecond`), latency measured from each
-// request's scheduled time, so a stalled server is charged for the requests that queued behind it (no
-// coordinated omission).
+// tsx's loader; the signing, sign-bodies.ts, is loaded through it on demand). It also signs each part's
+// bodies before the part starts (`sign`), so the server's thread never does. Closed loop: `concurrency`
+// requests in flight until every body is sent. Open loop: the bodies of a `prepare` message sent on a
+// fixed schedule (`ratePerSecond`), latency measured from each request's scheduled time, so a stalled
+// server is charged for the requests that queued behind it (no coordinated omission).
 //
 // HTTP/1.1 keep-alive over raw sockets, one request in flight per connection (no pipelining), each
 // request written as one pre-encoded buffer and each response's status line, Content-Length and body
@@ -16,6 +17,25 @@ import { parentPort, workerData } from "node:worker_threads";
 import WebSocket from "ws";
 
 const { url, scenario } = workerData;
+
+// The bench's wallets and their signer (sign-bodies.ts), once bench-api.ts sends the keys: bodies are
+// signed here, before a run, so neither the signing nor its garbage touches the server's thread.
+let signer = null;
+
+async function startSigning({ makers, takers }) {
+  // Worker threads do not inherit tsx's loader in Node 20 (see packages/node/src/follower-bootstrap.mjs).
+  const { register } = await import("tsx/esm/api");
+  register();
+  const { walletOf, orderBodies } = await import("./sign-bodies.ts");
+  const wallets = { makers: makers.map(walletOf), takers: takers.map(walletOf) };
+  signer = { orderBodies: (count, ordersPerBody) => orderBodies(wallets.makers, wallets.takers, count, ordersPerBody) };
+  return { makers: wallets.makers.map((wallet) => wallet.address), takers: wallets.takers.map((wallet) => wallet.address) };
+}
+
+// A part's bodies: given, or `sign` ({ count, ordersPerBody }) signed now.
+function bodiesOf(message) {
+  return message.sign === undefined ? message.bodies : signer.orderBodies(message.sign.count, message.sign.ordersPerBody);
+}
 const target = new URL(url);
 const connectionsMax = 256;
 const headerEnd = Buffer.from("\r\n\r\n");
@@ -119,10 +139,15 @@ function send(bytes) {
   return new Promise((resolve) => pool.request(bytes, (status, body) => resolve({ status, body })));
 }
 
-async function closedLoop({ method, path, bodies, count, concurrency }) {
+async function closedLoop(message) {
+  const { method, path, count, concurrency } = message;
+  const bodies = bodiesOf(message);
   const total = bodies === undefined ? count : bodies.length;
-  // Encoded before the clock starts.
+  // Signed and encoded before the clock starts, and the garbage of both collected.
   const requests = bodies === undefined ? [requestBytes(method, path)] : bodies.map((body) => requestBytes(method, path, body));
+  globalThis.gc?.();
+  // The clock starts: the server thread starts its own measurements (event-loop use, CPU).
+  parentPort.postMessage({ measuring: true });
   let next = 0;
   const statuses = {};
   let sample = null;
@@ -139,13 +164,14 @@ async function closedLoop({ method, path, bodies, count, concurrency }) {
   return { seconds: (performance.now() - started) / 1000, requests: total, statuses, sample };
 }
 
-// An open-loop run's requests, encoded by `prepare` before the run: receiving thousands of bodies and
-// encoding them leaves megabytes of young objects and garbage on this thread, collected here before the
-// clock starts rather than by the run's first collections (V8's background threads, which those use,
-// serve the server's isolate too). The server's thread no longer holds the bodies during the run either.
+// An open-loop run's requests, signed and encoded by `prepare` before the run: that leaves megabytes of
+// young objects and garbage on this thread, collected here before the clock starts rather than by the
+// run's first collections (V8's background threads, which those use, serve the server's isolate too).
 let prepared = null;
 
-function prepare({ path, bodies, trace }) {
+function prepare(message) {
+  const { path, trace } = message;
+  const bodies = bodiesOf(message);
   prepared = { requests: bodies.map((body, index) => requestBytes("POST", path, body, trace === true ? `t${index}` : undefined)), trace: trace === true };
   globalThis.gc?.();
   return { prepared: bodies.length };
@@ -247,7 +273,8 @@ async function fanOut({ wsUrl, clients, market }) {
 
 let fan = null;
 parentPort.on("message", async (message) => {
-  if (message.kind === "closed") parentPort.postMessage(await closedLoop(message));
+  if (message.kind === "wallets") parentPort.postMessage(await startSigning(message));
+  else if (message.kind === "closed") parentPort.postMessage(await closedLoop(message));
   else if (message.kind === "prepare") parentPort.postMessage(prepare(message));
   else if (message.kind === "open") parentPort.postMessage(await openLoop(message));
   else if (message.kind === "fanOutStart") {
