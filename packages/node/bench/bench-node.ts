@@ -520,11 +520,16 @@ async function sustainedAtScale(startupDirectory: string): Promise<void> {
     }
     cpSync(path.join(startupDirectory, "journal"), path.join(directory, "journal"), { recursive: true });
     const snapshots: string[] = [];
+    // Journal segments created and archived, the other disk work beside the journal's syncs.
+    const segments: string[] = [];
     const started = performance.now();
+    const since = (): string => `${((performance.now() - started) / 1_000).toFixed(0)} s`;
     const logger: NodeLogger = {
       ...silentLogger,
       info: (fields, message) => {
-        if (message === "node: snapshot written") snapshots.push(`${((performance.now() - started) / 1_000).toFixed(0)} s (${(fields as { milliseconds: number }).milliseconds} ms)`);
+        if (message === "node: snapshot written") snapshots.push(`${since()} (${(fields as { milliseconds: number }).milliseconds} ms)`);
+        else if (message === "journal: segment created") segments.push(`created ${since()}`);
+        else if (message === "journal: segments archived") segments.push(`archived ${since()}`);
       },
     };
     const node = await ExchangeNode.open({ dataDirectory: directory, logger, genesis: startupGenesis(), tickIntervalMs: 0, checkpointEvery: sustainedCheckpointEvery });
@@ -561,6 +566,7 @@ async function sustainedAtScale(startupDirectory: string): Promise<void> {
         `p99.9 ${percentile(sorted, 0.999).toFixed(2)} ms, max ${sorted[sorted.length - 1]!.toFixed(1)} ms; ${sorted.filter((milliseconds) => milliseconds >= 100).length} acks took 100 ms or more`,
     );
     console.log(`snapshots written at (since the start, and how long each took): ${snapshots.join(", ") || "none"}`);
+    console.log(`journal segments: ${segments.join(", ") || "none"}`);
     console.log(`acknowledgements of 100 ms or more arrived at (s since the start): ${[...slowSeconds].join(", ") || "none"}`);
     await node.close();
   } finally {
