@@ -124,7 +124,7 @@ export class OrderPool {
    */
   reserve(count: number): void {
     let capacity = this.capacity;
-    while (capacity < count) capacity += capacity >> 1;
+    while (capacity < count) capacity = grownCapacity(capacity);
     if (capacity !== this.capacity) this.resize(capacity);
   }
 
