@@ -1,5 +1,5 @@
 import { assert } from "../assert.ts";
-import type { OrderPool } from "./order-pool.ts";
+import { noSlot, type OrderPool } from "./order-pool.ts";
 
 // Order id → pool slot, O(1), for cancel by id. Open addressing with linear probing over one Int32Array:
 // the key is read back from the pool (pool.orderId[slot]), so the table stores 4 bytes an entry instead
@@ -29,7 +29,6 @@ export class OrderIndex {
   private mask = capacityInitial - 1;
   // The previous table while its entries move across (null when none is left).
   private draining: Int32Array | null = null;
-  private drainingMask = 0;
   // Cells of `draining` below this are empty: the drain sweeps up from 0.
   private drainCursor = 0;
   // Entries in both tables.
@@ -47,8 +46,9 @@ export class OrderIndex {
 
   find(orderId: number): number {
     const slot = findIn(this.table, this.mask, this.pool.orderId, orderId);
-    if (slot !== -1 || this.draining === null) return slot;
-    return findIn(this.draining, this.drainingMask, this.pool.orderId, orderId);
+    const draining = this.draining;
+    if (slot !== noSlot || draining === null) return slot;
+    return findIn(draining, draining.length - 1, this.pool.orderId, orderId);
   }
 
   insert(slot: number): void {
@@ -63,7 +63,8 @@ export class OrderIndex {
   remove(orderId: number): void {
     const orderIds = this.pool.orderId;
     if (!removeFrom(this.table, this.mask, orderIds, orderId)) {
-      assert(this.draining !== null && removeFrom(this.draining, this.drainingMask, orderIds, orderId), "removing an order id that is not indexed");
+      const draining = this.draining;
+      assert(draining !== null && removeFrom(draining, draining.length - 1, orderIds, orderId), "removing an order id that is not indexed");
     }
     this.entries -= 1;
   }
@@ -82,7 +83,6 @@ export class OrderIndex {
 
   private startGrowing(): void {
     this.draining = this.table;
-    this.drainingMask = this.mask;
     this.drainCursor = 0;
     this.table = new Int32Array(this.table.length * 2);
     this.mask = this.table.length - 1;
@@ -92,6 +92,7 @@ export class OrderIndex {
   // table); drops the draining table once it is empty.
   private drain(visits: number): void {
     const draining = this.draining!;
+    const drainingMask = draining.length - 1;
     const orderIds = this.pool.orderId;
     let cursor = this.drainCursor;
     for (let visited = 0; visited < visits && cursor < draining.length; visited += 1) {
@@ -103,7 +104,7 @@ export class OrderIndex {
       // Deleting at the cursor shifts a later entry of the run into it (or leaves it empty): the cursor
       // stays until the cell is empty. Every cell below the cursor is empty, so no shift-back reaches
       // below it, and every entry is met once.
-      removeAt(draining, this.drainingMask, orderIds, cursor);
+      removeAt(draining, drainingMask, orderIds, cursor);
       place(this.table, this.mask, orderIds, cell - 1);
     }
     this.drainCursor = cursor;
@@ -121,12 +122,12 @@ function home(orderId: number, mask: number): number {
   return (hash ^ (hash >>> 16)) & mask;
 }
 
-// The slot holding `orderId` in `table`, or -1.
+// The slot holding `orderId` in `table`, or noSlot.
 function findIn(table: Int32Array, mask: number, orderIds: Float64Array, orderId: number): number {
   let position = home(orderId, mask);
   for (;;) {
     const cell = table[position]!;
-    if (cell === empty) return -1;
+    if (cell === empty) return noSlot;
     if (orderIds[cell - 1] === orderId) return cell - 1;
     position = (position + 1) & mask;
   }

@@ -69,7 +69,6 @@ export class OrderPool {
   // Into fresh pages (mapped and zeroed by the kernel at their first write) the copies took five times
   // as long: 307 ms at the growth past 11.5 M orders, one command's wait.
   private upcoming: UpcomingArrays | null = null;
-  private prepareFrom = preparedFrom(capacityInitial);
   /** Slots never used so far are [highWater, capacity). */
   private highWater = 0;
   private freeSlots = new Int32Array(capacityInitial);
@@ -92,7 +91,7 @@ export class OrderPool {
       return this.freeSlots[this.freeCount]!;
     }
     if (this.highWater === this.capacity) this.grow();
-    else if (this.highWater >= this.prepareFrom) this.prepareGrowth();
+    else if (this.highWater >= this.capacity - (this.capacity >> 3)) this.prepareGrowth();
     const slot = this.highWater;
     this.highWater += 1;
     return slot;
@@ -168,7 +167,6 @@ export class OrderPool {
     this.freeSlots = copied(grown.freeSlots, this.freeSlots);
     this.flags = copied(grown.flags, this.flags);
     this.capacity = capacity;
-    this.prepareFrom = preparedFrom(capacity);
   }
 }
 
@@ -179,10 +177,6 @@ const pageBytes = 4096;
 // 1.5×: less slack than doubling at 10 M orders; copies are amortised O(1) per order.
 function grownCapacity(capacity: number): number {
   return capacity + (capacity >> 1);
-}
-
-function preparedFrom(capacity: number): number {
-  return capacity - (capacity >> 3);
 }
 
 /** The pool's arrays at a larger capacity, and how far their pages have been written. */
