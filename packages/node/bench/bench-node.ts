@@ -63,8 +63,9 @@ function percentile(sorted: Float64Array, fraction: number): number {
 
 
 // The closed loop every load here runs: keeps up to `window` of `count` operations in flight, starting
-// the next as each settles. Returns each one's latency in milliseconds, by index.
-async function closedLoop(count: number, window: number, start: (index: number) => Promise<unknown>): Promise<Float64Array> {
+// the next as each settles, and none at or after `endsAt` (performance.now() time) when given. Returns
+// the latency in milliseconds of each operation started, by index.
+async function closedLoop(count: number, window: number, start: (index: number) => Promise<unknown>, endsAt = Number.POSITIVE_INFINITY): Promise<Float64Array> {
   const latencyMs = new Float64Array(count);
   if (count === 0) return latencyMs;
   let next = 0;
@@ -76,13 +77,13 @@ async function closedLoop(count: number, window: number, start: (index: number) 
       start(index).then(() => {
         latencyMs[index] = performance.now() - startedAt;
         settled += 1;
-        if (next < count) startOne();
-        else if (settled === count) resolve();
+        if (next < count && (endsAt === Number.POSITIVE_INFINITY || performance.now() < endsAt)) startOne();
+        else if (settled === next) resolve();
       }, reject);
     };
     for (let index = 0; index < Math.min(window, count); index += 1) startOne();
   });
-  return latencyMs;
+  return latencyMs.subarray(0, next);
 }
 
 // Submits `count` commands with up to `window` in flight; every one must be accepted.
@@ -508,6 +509,8 @@ async function main(): Promise<void> {
 // archive linked, its live journal copied), removed after: the reusable one does not grow.
 const sustainedSeconds = 60;
 const sustainedCheckpointEvery = 1_000_000;
+// More deposits than a minute holds at this scale (about 70,000 a second here): the minute ends the load.
+const sustainedCommandsMax = 20_000_000;
 
 async function sustainedAtScale(startupDirectory: string): Promise<void> {
   console.log(`\n== sustained intake on the state of ${startupOrders.toLocaleString("en-US")} resting orders, ${sustainedSeconds} s, snapshots included`);
@@ -534,32 +537,20 @@ async function sustainedAtScale(startupDirectory: string): Promise<void> {
     };
     const node = await ExchangeNode.open({ dataDirectory: directory, logger, genesis: startupGenesis(), tickIntervalMs: 0, checkpointEvery: sustainedCheckpointEvery });
     const ready = performance.now();
-    const latencies: number[] = [];
     // When (whole seconds since the start) acknowledgements of 100 ms or more arrived: beside the
     // snapshots' times, what held them.
     const slowSeconds = new Set<number>();
-    await new Promise<void>((resolve, reject) => {
-      const end = ready + sustainedSeconds * 1_000;
-      let inFlight = 0;
-      let next = 0;
-      const submitOne = (): void => {
-        if (performance.now() >= end) {
-          if (inFlight === 0) resolve();
-          return;
-        }
+    const latencyMs = await closedLoop(
+      sustainedCommandsMax,
+      100,
+      async (index) => {
         const submitted = performance.now();
-        inFlight += 1;
-        node.submit(deposit(account(next++ % startupAccounts), 1)).then(() => {
-          inFlight -= 1;
-          const milliseconds = performance.now() - submitted;
-          latencies.push(milliseconds);
-          if (milliseconds >= 100) slowSeconds.add(Math.round((performance.now() - started) / 1_000));
-          submitOne();
-        }, reject);
-      };
-      for (let index = 0; index < 100; index += 1) submitOne();
-    });
-    const sorted = Float64Array.from(latencies).sort();
+        await node.submit(deposit(account(index % startupAccounts), 1));
+        if (performance.now() - submitted >= 100) slowSeconds.add(Math.round((performance.now() - started) / 1_000));
+      },
+      ready + sustainedSeconds * 1_000,
+    );
+    const sorted = latencyMs.slice().sort();
     console.log(
       `${sorted.length.toLocaleString("en-US")} deposits in ${sustainedSeconds} s after a start in ${((ready - started) / 1_000).toFixed(1)} s, 100 in flight: ` +
         `${formatRate(sorted.length / sustainedSeconds)}, ack p50 ${percentile(sorted, 0.5).toFixed(2)} ms, p99 ${percentile(sorted, 0.99).toFixed(2)} ms, ` +
