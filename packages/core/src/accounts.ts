@@ -17,6 +17,13 @@ export class Account {
   openOrderCount = 0;
   /** Client order id → order id, for the account's open orders only; created on first use. */
   clientOrders: Map<string, number> | null = null;
+  /**
+   * Order id → client order id, the reverse of `clientOrders`, so an order that leaves the book forgets
+   * its client id in one lookup: market makers tag every order, up to the open-order limit, and a scan
+   * of `clientOrders` cost a cancel or a fill up to 60 µs at 10,000 open orders. Not state: rebuilt from
+   * `clientOrders` on restore.
+   */
+  clientIdsByOrder: Map<number, string> | null = null;
 
   // The perpetual layer (exchange.ts); unused by a bare matching engine.
   status: AccountStatus = "active";

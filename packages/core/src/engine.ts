@@ -669,6 +669,8 @@ export class Engine {
     if (spec.clientOrderId !== undefined) {
       account.clientOrders ??= new Map();
       account.clientOrders.set(spec.clientOrderId, orderId);
+      account.clientIdsByOrder ??= new Map();
+      account.clientIdsByOrder.set(orderId, spec.clientOrderId);
     }
     if (spec.expiresAt !== undefined) this.trackExpiry(orderId, spec.expiresAt);
     this.observer?.orderRested(slot);
@@ -756,20 +758,18 @@ export class Engine {
     account.openOrderCount -= 1;
     const orderId = pool.orderId[slot]!;
     this.orderIndex.remove(orderId);
-    if (account.clientOrders !== null && account.clientOrders.size > 0) this.forgetClientId(account, orderId);
+    if (account.clientIdsByOrder !== null && account.clientIdsByOrder.size > 0) this.forgetClientId(account, orderId);
     if (this.expiryByOrder.size > 0) this.expiryByOrder.delete(orderId);
     pool.release(slot);
   }
 
   private forgetClientId(account: Account, orderId: number): void {
-    const clientOrders = account.clientOrders!;
-    // Client ids are few per account next to orders; a reverse map would cost every order memory.
-    for (const [clientOrderId, id] of clientOrders) {
-      if (id === orderId) {
-        clientOrders.delete(clientOrderId);
-        return;
-      }
-    }
+    const clientIds = account.clientIdsByOrder!;
+    const clientOrderId = clientIds.get(orderId);
+    if (clientOrderId === undefined) return;
+    clientIds.delete(orderId);
+    // A cancel-replace that hands the id on removes its old order before the new one takes the id.
+    account.clientOrders!.delete(clientOrderId);
   }
 
   private removeWithEvent(slot: number, reason: CancelReason, canceledBy: "user" | "system"): void {

@@ -203,8 +203,11 @@ function readClientOrders(reader: CanonicalReader, account: Account): void {
   const clientOrderCount = reader.u32();
   if (clientOrderCount === 0) return;
   account.clientOrders = new Map();
+  account.clientIdsByOrder = new Map();
   for (let index = 0; index < clientOrderCount; index += 1) {
     const clientOrderId = reader.string();
-    account.clientOrders.set(clientOrderId, reader.safeInteger());
+    const orderId = reader.safeInteger();
+    account.clientOrders.set(clientOrderId, orderId);
+    account.clientIdsByOrder.set(orderId, clientOrderId);
   }
 }
