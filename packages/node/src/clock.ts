@@ -21,22 +21,28 @@ const driftMsMax = 2;
  * const now = clock(); // e.g. 1767225600123456789n
  */
 export function createSystemClock(): Clock {
+  // Read once: `process.hrtime.bigint` uses no `this`, and two property loads a reading add up at a
+  // reading per command.
+  const monotonicNow = process.hrtime.bigint;
   let wallBaseMs = Date.now();
-  const monotonicBase = process.hrtime.bigint();
+  const monotonicBase = monotonicNow();
   // Reading = monotonic + offset: one bigint addition per reading.
   let offset = BigInt(wallBaseMs) * nanosecondsPerMillisecond - monotonicBase;
   // The drift check runs in floating point, which allocates nothing (bigint arithmetic does): the
   // monotonic timer counts from boot, exact as a double for 104 days and within nanoseconds long
   // after, far finer than the millisecond the check is about.
   let monotonicBaseNs = Number(monotonicBase);
-  let checkedAtNs = monotonicBaseNs;
+  // The next reading at or after this one compares the timers again. A bigint compared with a bigint:
+  // converting every reading to a double cost more than the comparison (about 90 → 40 ns a reading,
+  // with the hoisted timer above); it is made anew once a millisecond at most.
+  let checkAt = monotonicBase + nanosecondsPerMillisecond;
   return () => {
-    const monotonic = process.hrtime.bigint();
-    const monotonicNs = Number(monotonic);
+    const monotonic = monotonicNow();
     // Date.now() moves once a millisecond, so it is compared once a millisecond at most: a wall-clock
     // step still shows within a millisecond, and a burst of commands reads the monotonic timer alone.
-    if (monotonicNs - checkedAtNs < nanosecondsPerMillisecondNumber) return monotonic + offset;
-    checkedAtNs = monotonicNs;
+    if (monotonic < checkAt) return monotonic + offset;
+    checkAt = monotonic + nanosecondsPerMillisecond;
+    const monotonicNs = Number(monotonic);
     const wallMs = Date.now();
     const driftMs = wallBaseMs - wallMs + (monotonicNs - monotonicBaseNs) / nanosecondsPerMillisecondNumber;
     if (driftMs >= 0 && driftMs <= driftMsMax) return monotonic + offset;

@@ -12,6 +12,7 @@ import {
   crc32cUpdate,
   crc32cUpdateU32,
   crc32cUpdateU32Pair,
+  dataViewOf,
 } from '../src/journal/crc32c.ts';
 
 const encoder = new TextEncoder();
@@ -102,5 +103,32 @@ test('crc32c: views at every offset of a shared buffer, alternating arrays, byte
     assert.equal(crc32c(other), crc32cReference(other), `seed ${seed} round ${round} other`);
     const start = length === 0 ? 0 : next() % length;
     assert.equal(crc32c(view, start), crc32cReference(view.subarray(start)), `seed ${seed} round ${round} from ${start}`);
+  }
+});
+
+// The copying fold reads and writes words through the views kept for the two arrays last used: three
+// arrays taking turns as source and target (so the cache misses, hits either slot and evicts), views at
+// odd offsets of one buffer, and a target rewritten between calls must all copy and hash exactly.
+test('crc32c: copying while hashing through cached views, with arrays taking turns', () => {
+  const seed = 0x7a11e5;
+  const next = generator(seed);
+  const shared = new ArrayBuffer(1024);
+  const arrays = [new Uint8Array(300), new Uint8Array(shared, 3, 400), new Uint8Array(shared, 501, 300)];
+  for (let round = 0; round < 300; round++) {
+    const source = arrays[next() % arrays.length]!;
+    let target = arrays[next() % arrays.length]!;
+    if (target === source) target = arrays[(arrays.indexOf(source) + 1) % arrays.length]!;
+    for (let index = 0; index < source.length; index++) source[index] = next() & 0xff;
+    const start = next() % 40;
+    const end = start + (next() % (Math.min(source.length, target.length) - 40));
+    const targetStart = next() % (target.length - (end - start) + 1);
+    const expectedBytes = source.slice(start, end);
+    target.fill(round & 0xff);
+    const register = crc32cCopyUpdate(crc32cInitial, source, start, end, target, targetStart);
+    assert.equal(crc32cFinal(register), crc32cReference(expectedBytes), `seed ${seed} round ${round} checksum`);
+    assert.deepEqual(target.subarray(targetStart, targetStart + expectedBytes.length), expectedBytes, `seed ${seed} round ${round} copy`);
+    const view = dataViewOf(target);
+    assert.equal(view.byteOffset, target.byteOffset, `seed ${seed} round ${round} view offset`);
+    assert.equal(view.byteLength, target.byteLength, `seed ${seed} round ${round} view length`);
   }
 });

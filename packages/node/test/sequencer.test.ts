@@ -70,3 +70,35 @@ test("clock: the system clock stays within milliseconds of the wall clock and ne
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 });
+
+// The system clock compares the monotonic timer with Date.now() once a millisecond of monotonic time:
+// a step of the wall clock shows in the first reading after that, and the readings follow the wall
+// clock from there on. Date.now() is replaced for the test (the clock reads the global each time).
+test("clock: a wall-clock step shows in the readings once a millisecond has passed", () => {
+  const realNow = Date.now;
+  const clock = createSystemClock();
+  const nanosecondsPerMillisecond = 1_000_000n;
+  const stepMs = 60_000;
+  const waitMillisecond = (): void => {
+    const until = process.hrtime.bigint() + 2n * nanosecondsPerMillisecond;
+    // Bounded by the monotonic timer, which moves on.
+    while (process.hrtime.bigint() < until);
+  };
+  try {
+    const before = clock();
+    Date.now = () => realNow() + stepMs;
+    waitMillisecond();
+    const stepped = clock();
+    const expected = BigInt(realNow() + stepMs) * nanosecondsPerMillisecond;
+    assert.ok(stepped >= expected - 4n * nanosecondsPerMillisecond, `reading ${stepped} does not follow the step to ${expected}`);
+    assert.ok(stepped - before >= BigInt(stepMs - 10) * nanosecondsPerMillisecond);
+    // And back: the wall clock steps back to the real time, and the readings follow it.
+    Date.now = realNow;
+    waitMillisecond();
+    const back = clock();
+    assert.ok(back < stepped, "the readings follow the wall clock back");
+    assert.ok(back <= BigInt(realNow() + 1) * nanosecondsPerMillisecond + 4n * nanosecondsPerMillisecond);
+  } finally {
+    Date.now = realNow;
+  }
+});

@@ -58,7 +58,7 @@ export function crc32cUpdate(register: number, bytes: Uint8Array, start: number,
     // Slicing-by-8: XOR four input bytes into the register, take four more as they are, then look each
     // byte up in the table that accounts for how many bytes still follow it in this group of eight. The
     // input is read a little-endian word at a time through a DataView: two loads per step instead of eight.
-    const view = viewOf(bytes);
+    const view = dataViewOf(bytes);
     for (; index + 8 <= end; index += 8) crc = crc32cUpdateU32Pair(crc, view.getInt32(index, true), view.getInt32(index + 4, true));
     // Four more bytes, by-4 (a record's header checksum covers 28 bytes: three steps of eight, then this).
     if (index + 4 <= end) {
@@ -72,18 +72,39 @@ export function crc32cUpdate(register: number, bytes: Uint8Array, start: number,
   return crc;
 }
 
-// The DataView of the array last checksummed, made again only when the array changes: the journal
-// checks thousands of records in one read buffer, and writes them into one reused buffer. It keeps that
-// one array alive until another is checksummed.
-let viewedBytes: Uint8Array | undefined;
-let viewOfViewed: DataView = new DataView(new ArrayBuffer(0));
+// DataViews of two arrays, made again only when neither matches: the journal checks thousands of
+// records in one read buffer, and its writer copies each command from one scratch buffer into one
+// batch buffer (two arrays taking turns, which a single cached view would rebuild on every record). A
+// miss replaces the slots in turn, and a hit moves nothing: keeping the latest first (four stores of
+// module variables, each with a write barrier, on most calls) made a record's encoding slower, about
+// 210 against 155 ns. It keeps those two arrays alive until others take their places.
+let viewedFirst: Uint8Array | undefined;
+let viewOfFirst: DataView = new DataView(new ArrayBuffer(0));
+let viewedSecond: Uint8Array | undefined;
+let viewOfSecond: DataView = viewOfFirst;
+let replacesSecond = false;
 
-function viewOf(bytes: Uint8Array): DataView {
-  if (bytes !== viewedBytes) {
-    viewOfViewed = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    viewedBytes = bytes;
+/**
+ * A DataView over exactly `bytes` (its offset and length in its buffer), kept for two arrays: words
+ * are read and written through it, one bounds check and one load or store each, instead of four byte
+ * accesses.
+ *
+ * @example
+ * dataViewOf(record).setInt32(4, payloadBytes, true);
+ */
+export function dataViewOf(bytes: Uint8Array): DataView {
+  if (bytes === viewedFirst) return viewOfFirst;
+  if (bytes === viewedSecond) return viewOfSecond;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (replacesSecond) {
+    viewedSecond = bytes;
+    viewOfSecond = view;
+  } else {
+    viewedFirst = bytes;
+    viewOfFirst = view;
   }
-  return viewOfViewed;
+  replacesSecond = !replacesSecond;
+  return view;
 }
 
 /**
@@ -124,7 +145,9 @@ export function crc32cUpdateU32Pair(register: number, low: number, high: number)
 
 /**
  * Copies `source[start, end)` to `target[targetStart…]` and folds the bytes into a running register, in
- * one pass (each byte is loaded once): `crc32cUpdate` over the copy, without reading it back.
+ * one pass (each word is loaded once): `crc32cUpdate` over the copy, without reading it back. Words go
+ * through DataViews (one load and one store per four bytes instead of four of each): on the journal's
+ * ~80-byte command payloads about a third faster than copying byte by byte.
  *
  * @example
  * const register = crc32cCopyUpdate(crc32cInitial, payload, 0, payload.length, record, 32);
@@ -133,35 +156,25 @@ export function crc32cCopyUpdate(register: number, source: Uint8Array, start: nu
   let crc = register | 0;
   let index = start;
   let at = targetStart;
-  const lookup = table;
-  for (; index + 8 <= end; index += 8, at += 8) {
-    const b0 = source[index]!;
-    const b1 = source[index + 1]!;
-    const b2 = source[index + 2]!;
-    const b3 = source[index + 3]!;
-    const b4 = source[index + 4]!;
-    const b5 = source[index + 5]!;
-    const b6 = source[index + 6]!;
-    const b7 = source[index + 7]!;
-    target[at] = b0;
-    target[at + 1] = b1;
-    target[at + 2] = b2;
-    target[at + 3] = b3;
-    target[at + 4] = b4;
-    target[at + 5] = b5;
-    target[at + 6] = b6;
-    target[at + 7] = b7;
-    crc ^= b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
-    crc =
-      lookup[7 * 256 + (crc & 0xff)]! ^
-      lookup[6 * 256 + ((crc >>> 8) & 0xff)]! ^
-      lookup[5 * 256 + ((crc >>> 16) & 0xff)]! ^
-      lookup[4 * 256 + (crc >>> 24)]! ^
-      lookup[3 * 256 + b4]! ^
-      lookup[2 * 256 + b5]! ^
-      lookup[256 + b6]! ^
-      lookup[b7]!;
+  if (end - start >= 4) {
+    const from = dataViewOf(source);
+    const to = dataViewOf(target);
+    for (; index + 8 <= end; index += 8, at += 8) {
+      const low = from.getInt32(index, true);
+      const high = from.getInt32(index + 4, true);
+      to.setInt32(at, low, true);
+      to.setInt32(at + 4, high, true);
+      crc = crc32cUpdateU32Pair(crc, low, high);
+    }
+    if (index + 4 <= end) {
+      const word = from.getInt32(index, true);
+      to.setInt32(at, word, true);
+      crc = crc32cUpdateU32(crc, word);
+      index += 4;
+      at += 4;
+    }
   }
+  const lookup = table;
   for (; index < end; index++, at++) {
     const byte = source[index]!;
     target[at] = byte;
