@@ -70,6 +70,25 @@ test("each fill gets the fee of its own trade's settlement, settled right away o
   }
 });
 
+test("each command starts from no trades and no fills of its own, whatever the commands before it had", () => {
+  const readModel = new ReadModel();
+  const trade = (index: number, takerSide: "buy" | "sell"): Record<string, unknown> => ({ type: "TradeExecuted", index, market: "BTC-PERP", price: 100, size: 1, takerSide });
+  readModel.apply(command(1, [trade(1, "sell"), filled(10, maker, 1, true, 100), { type: "TradeSettled", tradeIndex: 1, makerFee: -5, takerFee: 7 }]));
+  // A fill naming a trade this command did not execute (index 1 was the last command's, sold into):
+  // the default taker side (buy), so the maker sold, and no fee; and the last command's fill is not
+  // pushed again.
+  readModel.apply(command(2, [filled(11, maker, 1, true, 100)]));
+  readModel.apply(command(3, []));
+  const makerFills = readModel.findAccount(maker)!.fills.newest(10);
+  assert.deepEqual(
+    makerFills.map((fill) => [fill.sequence, fill.orderId, fill.side, fill.fee]),
+    [
+      [2, 11, "sell", 0],
+      [1, 10, "buy", -5],
+    ],
+  );
+});
+
 test("liquidation events are kept per account every time their type comes round", () => {
   const readModel = new ReadModel();
   for (let sequence = 1; sequence <= 3; sequence += 1) {

@@ -123,6 +123,11 @@ export class MirrorBook {
   readonly changedAsks = new Set<number>();
   /** The grid changed (a stock split): subscribers get a whole new snapshot instead of an update. */
   snapshotNeeded = false;
+  /**
+   * The book's channel, `book:` and the symbol: built once here, not per command (a string built per
+   * publish was flattened and hashed again by the hub's lookup on every command).
+   */
+  readonly channel: string;
 
   constructor(
     readonly index: number,
@@ -130,6 +135,7 @@ export class MirrorBook {
     public tickSize: string,
     public lotSize: string,
   ) {
+    this.channel = `book:${symbol}`;
     this.prices = new StepFormatter(tickSize);
     this.sizes = new StepFormatter(lotSize);
   }

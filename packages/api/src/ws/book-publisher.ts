@@ -34,7 +34,7 @@ export class BookPublisher {
   publish(touched: readonly MirrorBook[], sequence: number, time: bigint): void {
     for (const book of touched) {
       book.seq += 1;
-      const key = `book:${book.symbol}`;
+      const key = book.channel;
       if (book.snapshotNeeded) {
         // The grid changed: the levels' prices are new text, so the whole book goes out again.
         book.snapshotNeeded = false;

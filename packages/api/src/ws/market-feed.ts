@@ -25,6 +25,8 @@ interface MarketState {
   fundingRatePpb: number;
   bestBid: number;
   bestAsk: number;
+  /** What the command being applied changed in the market, null while nothing has. */
+  changes: MarketChanges | null;
 }
 
 /** Per-command scratch: what changed in each market. */
@@ -46,7 +48,10 @@ export class MarketFeed {
   private readonly mirror: BookMirror;
   private readonly readModel: ReadModel;
   private readonly markets = new Map<string, MarketState>();
-  private readonly changes = new Map<MarketState, MarketChanges>();
+  // The markets the command being applied changed, in the order it first changed them: the first
+  // changedCount entries (the rest are released and reused; no Map, no truncation per command).
+  private readonly changed: (MarketState | null)[] = [];
+  private changedCount = 0;
 
   constructor(options: { hub: ChannelHub; mirror: BookMirror; exchange: Exchange; readModel: ReadModel }) {
     this.hub = options.hub;
@@ -71,6 +76,7 @@ export class MarketFeed {
       fundingRatePpb: 0,
       bestBid: bestOf(book, false),
       bestAsk: bestOf(book, true),
+      changes: null,
     };
     // What the read model already knows: the last trade and the last funding rate.
     const history = this.readModel.market(symbol);
@@ -110,8 +116,14 @@ export class MarketFeed {
         this.changesOf(state).tickerChanged = true;
       }
     }
-    for (const [state, changes] of this.changes) this.publish(state, changes, sequence, time);
-    this.changes.clear();
+    for (let index = 0; index < this.changedCount; index += 1) {
+      const state = this.changed[index]!;
+      const changes = state.changes!;
+      state.changes = null;
+      this.changed[index] = null;
+      this.publish(state, changes, sequence, time);
+    }
+    this.changedCount = 0;
   }
 
   private applyEvent(event: ExchangeEvent): void {
@@ -168,10 +180,12 @@ export class MarketFeed {
   }
 
   private changesOf(state: MarketState): MarketChanges {
-    let changes = this.changes.get(state);
-    if (changes === undefined) {
+    let changes = state.changes;
+    if (changes === null) {
       changes = { trades: [], tickerChanged: false, candlesChanged: false };
-      this.changes.set(state, changes);
+      state.changes = changes;
+      this.changed[this.changedCount] = state;
+      this.changedCount += 1;
     }
     return changes;
   }
