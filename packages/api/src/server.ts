@@ -230,7 +230,10 @@ function installHooks(app: FastifyInstance, context: ApiContext, clock: () => nu
   });
   app.addHook("onSend", (request, reply, payload, done) => {
     const headers = request.rateHeaders;
-    if (headers !== null) {
+    // A 429 carries the headers of the bucket that refused (remaining 0), set with the error; the
+    // headers kept here are of an earlier bucket that passed (a Hyperliquid /info user query passes the
+    // IP's market-data bucket, then its account's bucket refuses), and must not overwrite them.
+    if (headers !== null && reply.statusCode !== 429) {
       reply.header("x-ratelimit-limit", headers.limit);
       reply.header("x-ratelimit-remaining", headers.remaining);
       reply.header("x-ratelimit-reset", headers.resetSeconds);

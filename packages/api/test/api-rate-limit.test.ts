@@ -85,3 +85,26 @@ test("a store that answers later (as Redis would) limits the same: headers, then
     await slow.close();
   }
 });
+
+test("a 429 from an account's bucket carries that bucket's headers, not those of the IP bucket passed before it", async () => {
+  // A Hyperliquid /info user query draws from the IP's market-data bucket (100 a minute, burst 200),
+  // then from the user's account-query bucket (60 a minute, burst 120): the 121st query is refused by
+  // the account's bucket while the IP's still has tokens.
+  const own = await startHarness({ rateLimits: specRateLimits });
+  try {
+    const user = newWallet().address;
+    const query = { type: "clearinghouseState", user };
+    const passed = await call(own.url, "POST", "/info", { body: query });
+    assert.equal(passed.status, 200);
+    assert.equal(passed.headers.get("x-ratelimit-limit"), "60");
+    const replies: Awaited<ReturnType<typeof call>>[] = [];
+    for (let index = 0; index < 130; index += 1) replies.push(await call(own.url, "POST", "/info", { body: query }));
+    const refusal = replies.find((reply) => reply.status === 429);
+    assert.ok(refusal !== undefined, replies.map((reply) => reply.status).join(","));
+    assert.equal(refusal.headers.get("x-ratelimit-limit"), "60");
+    assert.equal(refusal.headers.get("x-ratelimit-remaining"), "0");
+    assert.ok(Number(refusal.headers.get("retry-after")) >= 1);
+  } finally {
+    await own.close();
+  }
+});
