@@ -122,15 +122,21 @@ function home(orderId: number, mask: number): number {
   return (hash ^ (hash >>> 16)) & mask;
 }
 
-// The slot holding `orderId` in `table`, or noSlot.
-function findIn(table: Int32Array, mask: number, orderIds: Float64Array, orderId: number): number {
+// The cell holding `orderId` in `table`, or -1 when it is not there.
+function cellOf(table: Int32Array, mask: number, orderIds: Float64Array, orderId: number): number {
   let position = home(orderId, mask);
   for (;;) {
     const cell = table[position]!;
-    if (cell === empty) return noSlot;
-    if (orderIds[cell - 1] === orderId) return cell - 1;
+    if (cell === empty) return -1;
+    if (orderIds[cell - 1] === orderId) return position;
     position = (position + 1) & mask;
   }
+}
+
+// The slot holding `orderId` in `table`, or noSlot.
+function findIn(table: Int32Array, mask: number, orderIds: Float64Array, orderId: number): number {
+  const position = cellOf(table, mask, orderIds, orderId);
+  return position === -1 ? noSlot : table[position]! - 1;
 }
 
 function place(table: Int32Array, mask: number, orderIds: Float64Array, slot: number): void {
@@ -141,13 +147,8 @@ function place(table: Int32Array, mask: number, orderIds: Float64Array, slot: nu
 
 // Removes `orderId` from `table`; false when it is not there.
 function removeFrom(table: Int32Array, mask: number, orderIds: Float64Array, orderId: number): boolean {
-  let position = home(orderId, mask);
-  for (;;) {
-    const cell = table[position]!;
-    if (cell === empty) return false;
-    if (orderIds[cell - 1] === orderId) break;
-    position = (position + 1) & mask;
-  }
+  const position = cellOf(table, mask, orderIds, orderId);
+  if (position === -1) return false;
   removeAt(table, mask, orderIds, position);
   return true;
 }
