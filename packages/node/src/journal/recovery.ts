@@ -29,7 +29,7 @@ import type { JournalSegment, SeekPoint, SegmentFile } from './segment-files.ts'
 import { listSegmentFiles, syncDirectory } from './segment-files.ts';
 import { segmentHeaderProblem } from './segment-validation.ts';
 import { RecordOrder } from './record-order.ts';
-import { SequenceChecker } from './sequence-checker.ts';
+import { SequenceChecker, type SequencePosition } from './sequence-checker.ts';
 
 /** Where to recover from. */
 export interface RecoverOptions {
@@ -185,18 +185,32 @@ interface ScannedRecords {
   readonly seekPoints: SeekPoint[];
 }
 
-// Where a scan records its first seek point: at the first record a read chunk or more past the header,
+// Where a scan records seek points: the first at the first record a read chunk or more past the header,
 // and each next one at the first record a chunk or more past the last. A read from a sequence then
 // starts at most about a chunk before that sequence's record, costing about what a read from the record
 // itself would; and the points stay few (64 in a 256 MiB segment read in 4 MiB chunks), so every
 // segment keeps its own.
-function firstSeekOffset(chunkBytes: number): number {
-  return segmentHeaderBytes + chunkBytes;
+class SeekPointSpacing {
+  readonly points: SeekPoint[] = [];
+  private nextOffset: number;
+
+  constructor(private readonly chunkBytes: number) {
+    this.nextOffset = segmentHeaderBytes + chunkBytes;
+  }
+
+  /** Whether the record at `offset` gets a seek point (`add` it then: the position is built only for it). */
+  due(offset: number): boolean {
+    return offset >= this.nextOffset;
+  }
+
+  add(offset: number, position: SequencePosition): void {
+    this.points.push({ offset, position });
+    this.nextOffset = offset + this.chunkBytes;
+  }
 }
 
 function scanRecords(options: RecoverOptions, segment: OpenSegment, checker: SequenceChecker): ScannedRecords {
-  const seekPoints: SeekPoint[] = [];
-  let nextSeekOffset = firstSeekOffset(options.chunkBytes);
+  const seekPoints = new SeekPointSpacing(options.chunkBytes);
   const items = readSegmentItems({
     fileDescriptor: segment.fileDescriptor,
     startOffset: segmentHeaderBytes,
@@ -205,10 +219,7 @@ function scanRecords(options: RecoverOptions, segment: OpenSegment, checker: Seq
   });
   for (const item of items) {
     if (item.type === 'record') {
-      if (item.offset >= nextSeekOffset) {
-        seekPoints.push({ offset: item.offset, position: checker.position() });
-        nextSeekOffset = item.offset + options.chunkBytes;
-      }
+      if (seekPoints.due(item.offset)) seekPoints.add(item.offset, checker.position());
       const problem = checker.take(item.record.kind, item.record.sequence, item.record.time);
       if (problem === undefined) continue;
       throw corrupt(options.logger, { segmentFile: segment.filePath, offset: item.offset, sequenceExpected: checker.nextSequence, reason: problem });
@@ -217,11 +228,11 @@ function scanRecords(options: RecoverOptions, segment: OpenSegment, checker: Seq
     if (segment.isLast && isTornTail(segment, item)) {
       truncateTornTail(options, segment, { offset: item.offset, reason, sequenceExpected: checker.nextSequence });
       // Every seek point is at a record before the cut.
-      return { bytes: item.offset, seekPoints };
+      return { bytes: item.offset, seekPoints: seekPoints.points };
     }
     throw corrupt(options.logger, { segmentFile: segment.filePath, offset: item.offset, sequenceExpected: checker.nextSequence, reason });
   }
-  return { bytes: Math.max(segment.fileBytes, segmentHeaderBytes), seekPoints };
+  return { bytes: Math.max(segment.fileBytes, segmentHeaderBytes), seekPoints: seekPoints.points };
 }
 
 // scanRecords for a segment with nothing wrong in it, about ten times faster: the same two checksums
@@ -234,8 +245,7 @@ function scanRecordsQuickly(segment: OpenSegment, checker: SequenceChecker, chun
   const endOffset = Math.max(segment.fileBytes, segmentHeaderBytes);
   if (checker.nextSequence > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
   const order = new RecordOrder(checker);
-  const seekPoints: SeekPoint[] = [];
-  let nextSeekOffset = firstSeekOffset(chunkBytes);
+  const seekPoints = new SeekPointSpacing(chunkBytes);
   let buffer = Buffer.allocUnsafe(chunkBytes);
   // buffer[0, filled) holds the file's bytes from bufferOffset on; the next record starts at `position`.
   let bufferOffset = segmentHeaderBytes;
@@ -268,17 +278,14 @@ function scanRecordsQuickly(segment: OpenSegment, checker: SequenceChecker, chun
       continue;
     }
     const offset = bufferOffset + position;
-    if (offset >= nextSeekOffset) {
-      seekPoints.push({ offset, position: order.position() });
-      nextSeekOffset = offset + chunkBytes;
-    }
+    if (seekPoints.due(offset)) seekPoints.add(offset, order.position());
     const kindCode = recordKindCodeAt(buffer, position);
     const sequence = recordSequenceNumberAt(buffer, position);
     if (!order.take(kindCode, sequence, recordTimeHighAt(buffer, position), recordTimeLowAt(buffer, position))) return undefined;
     position += recordBytes;
   }
   order.carryInto(checker);
-  return { bytes: endOffset, seekPoints };
+  return { bytes: endOffset, seekPoints: seekPoints.points };
 }
 
 function itemReason(item: Exclude<SegmentItem, { type: 'record' }>): string {
