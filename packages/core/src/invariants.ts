@@ -89,8 +89,7 @@ function checkAccounts(engine: Engine, restingOrders: number): void {
       check(slot !== noSlot && pool.account[slot] === account.index, `client id ${clientOrderId} names no open order`);
       check(account.clientIdsByOrder?.get(orderId) === clientOrderId, `client id ${clientOrderId} is missing from its order's reverse entry`);
     }
-    const clientIdCount = account.clientOrders?.size ?? 0;
-    check((account.clientIdsByOrder?.size ?? 0) === clientIdCount, `account ${account.address} keeps reverse client-id entries of orders no longer open`);
+    check((account.clientIdsByOrder?.size ?? 0) === (account.clientOrders?.size ?? 0), `account ${account.address} keeps reverse client-id entries of orders no longer open`);
     listed += count;
   }
   check(listed === restingOrders, `accounts list ${listed} orders, books hold ${restingOrders}`);
