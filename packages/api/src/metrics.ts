@@ -92,6 +92,18 @@ export class ApiMetrics {
       },
     });
     new Gauge({
+      name: "perpdex_checkpoints",
+      help: "State-hash checkpoints since the node started: recorded, skipped (the follower was still hashing an earlier one), awaiting the follower's hash.",
+      labelNames: ["state"],
+      registers,
+      collect() {
+        const { recorded, skipped, awaitingHash } = node.statistics.checkpoints;
+        this.set({ state: "recorded" }, recorded);
+        this.set({ state: "skipped" }, skipped);
+        this.set({ state: "awaiting_hash" }, awaitingHash);
+      },
+    });
+    new Gauge({
       name: "perpdex_book_levels",
       help: "Price levels in each market's book, by side.",
       labelNames: ["market", "side"],

@@ -226,6 +226,7 @@ test("health, metrics, OpenAPI and the docs page", async () => {
   const metrics = await fetch(`${harness.url}/metrics`).then((response) => response.text());
   assert.match(metrics, /perpdex_commands_total\{type="placeOrder",outcome="accepted"\}/);
   assert.match(metrics, /perpdex_book_levels/);
+  assert.match(metrics, /perpdex_checkpoints\{state="skipped"\} 0\n/);
   const openapi = await call(harness.url, "GET", "/docs/openapi.json");
   assert.equal(openapi.body.openapi, "3.1.0");
   assert.ok(Object.keys(openapi.body.paths as object).includes("/v1/orders"));

@@ -13,6 +13,8 @@ export const startUsage = `Options for start:
   --log-level <level>          debug, info, warn, error or silent (default info).
   --tick-interval-ms <n>       Milliseconds between tick commands (default 1000; 0: none).
   --checkpoint-every <n>       A state-hash checkpoint every n commands (default 100000).
+  --checkpoint-backlog-ms <n>  Skip a checkpoint while the follower still owes this many ms of state
+                               hashing (default 1000; only large states under load skip any).
   --snapshot-every <n>         A snapshot after n commands (default 1000000).
   --snapshot-interval-ms <n>   ... or after this many milliseconds (default 300000).
   --snapshots-kept <n>         Snapshots kept on disk (default 3).
@@ -35,6 +37,7 @@ const optionSpecs = {
   "log-level": { type: "string" },
   "tick-interval-ms": { type: "string" },
   "checkpoint-every": { type: "string" },
+  "checkpoint-backlog-ms": { type: "string" },
   "snapshot-every": { type: "string" },
   "snapshot-interval-ms": { type: "string" },
   "snapshots-kept": { type: "string" },
@@ -77,6 +80,7 @@ function settingsOf(argv: readonly string[]): StartSettings | "help" {
   };
   put("tickIntervalMs", integer(values["tick-interval-ms"], "tick-interval-ms", 0));
   put("checkpointEvery", integer(values["checkpoint-every"], "checkpoint-every", 1));
+  put("checkpointBacklogMs", integer(values["checkpoint-backlog-ms"], "checkpoint-backlog-ms", 0));
   put("snapshotEvery", integer(values["snapshot-every"], "snapshot-every", 1));
   put("snapshotIntervalMs", integer(values["snapshot-interval-ms"], "snapshot-interval-ms", 1));
   put("snapshotsKept", integer(values["snapshots-kept"], "snapshots-kept", 1));

@@ -12,6 +12,7 @@ import { NodeBusyError, NodeClosedError, NodeError, RecoveryError } from "./erro
 import { DurableFeed, FrameWriter } from "./feed.ts";
 import type { FollowerOptions, SnapshotReport } from "./follower.ts";
 import { Follower } from "./follower.ts";
+import { FollowerHashes } from "./follower-hashes.ts";
 import { genesisCommands } from "./genesis.ts";
 import { afterCommandRecordsBytes, checkpointRecordBytes, commandKindCode, recordEndAt, recordOverheadBytes } from "./journal/format.ts";
 import type { DurableObserver, Journal, JournalStatistics } from "./journal/journal.ts";
@@ -59,6 +60,20 @@ export interface AppliedCommand {
 /** Receives every applied command (read models, metrics). Must not throw and must not submit. */
 export type AppliedListener = (applied: AppliedCommand) => void;
 
+/** The node's counters (`ExchangeNode.statistics`). */
+export interface NodeStatistics {
+  readonly journal: JournalStatistics;
+  /** Commands journaled and not yet acknowledged. */
+  readonly inFlight: number;
+  /** Journal bytes appended and not yet durable. */
+  readonly pendingBytes: number;
+  /**
+   * Checkpoints since the node started: recorded (inline, or as a checkpoint-due record for the
+   * follower), skipped because the follower was still hashing, and due records still awaiting its hash.
+   */
+  readonly checkpoints: { readonly recorded: number; readonly skipped: number; readonly awaitingHash: number };
+}
+
 type NodeState = "open" | "closing" | "closed" | "failed";
 
 const noEvents: readonly ExchangeEvent[] = Object.freeze([]);
@@ -83,6 +98,8 @@ interface NodeParts {
   readonly source: LogSource;
   readonly state: LogState;
   readonly follower: Follower | undefined;
+  /** The follower's first hash comes no sooner than it loads the starting snapshot: as long as the node took. */
+  readonly followerLoadMs: number;
 }
 
 /**
@@ -119,8 +136,9 @@ export class ExchangeNode {
   private lastEvents: readonly ExchangeEvent[] = noEvents;
   // Checkpoint-due records journaled whose hash the follower has not reported yet, and reported (or
   // recovered) hashes waiting to be journaled as deferred checkpoints, one behind each next command.
-  private readonly awaitingHashes = new Set<number>();
+  private readonly awaitingHashes: FollowerHashes;
   private readonly deferredCheckpoints: { readonly sequence: number; readonly stateHash: Uint8Array }[] = [];
+  private readonly checkpointCounts = { recorded: 0, skipped: 0 };
   private archiving: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private readonly appliedListeners: AppliedListener[] = [];
@@ -143,6 +161,7 @@ export class ExchangeNode {
     this.journal = parts.source.journal;
     this.state = parts.state;
     this.follower = parts.follower;
+    this.awaitingHashes = new FollowerHashes(settings.checkpointBacklogMs, parts.followerLoadMs);
     const follower = parts.follower;
     this.feed = follower === undefined ? undefined : new DurableFeed((frames) => follower.send(frames), feedGathering);
     this.sequencer = new Sequencer({
@@ -200,7 +219,7 @@ export class ExchangeNode {
       const starting = loadStartingState({ source, logger: settings.logger, useSnapshots: true });
       if (settings.follower) follower = startFollower(settings, paths, starting.snapshot?.file ?? null, followerEvents);
       const replayed = replayForRecovery(source, starting.state, follower, settings.onApplied);
-      node = new ExchangeNode({ settings, paths, lock, source, state: starting.state, follower });
+      node = new ExchangeNode({ settings, paths, lock, source, state: starting.state, follower, followerLoadMs: starting.milliseconds });
       // Checkpoint-due records whose deferred checkpoint the log lacks (the node stopped first): recovery
       // hashed the state there, so their checkpoints follow the next commands.
       for (const [sequence, stateHash] of [...replayed.summary.dueHashes].sort(([left], [right]) => left - right)) {
@@ -208,7 +227,7 @@ export class ExchangeNode {
       }
       // Those recovery did not hash (before the log's last checkpoint) take the follower's hash, which
       // it reports as it replays the same records; hashes of other records are not awaited, so dropped.
-      for (const sequence of replayed.summary.dueUnhashed) node.awaitingHashes.add(sequence);
+      for (const sequence of [...replayed.summary.dueUnhashed].sort((left, right) => left - right)) node.awaitingHashes.request(sequence);
       for (const [sequence, stateHash] of earlyHashes.splice(0)) node.onCheckpointHash(sequence, stateHash);
       if (settings.onApplied !== undefined) node.appliedListeners.push(settings.onApplied);
       if (fatalBeforeOpen !== undefined) throw fatalBeforeOpen;
@@ -258,9 +277,18 @@ export class ExchangeNode {
     return Number(this.journal.durableSequence);
   }
 
-  /** Counters for metrics and benchmarks: the journal's work and what waits for it. */
-  get statistics(): { readonly journal: JournalStatistics; readonly inFlight: number; readonly pendingBytes: number } {
-    return { journal: this.journal.statistics, inFlight: this.pending.count, pendingBytes: this.journal.pendingByteCount };
+  /**
+   * Counters for metrics and benchmarks: the journal's work and what waits for it, and the checkpoints
+   * recorded and skipped since the node started (a skipped one's follower was still hashing an earlier
+   * state; see `checkpoint`).
+   */
+  get statistics(): NodeStatistics {
+    return {
+      journal: this.journal.statistics,
+      inFlight: this.pending.count,
+      pendingBytes: this.journal.pendingByteCount,
+      checkpoints: { ...this.checkpointCounts, awaitingHash: this.awaitingHashes.count },
+    };
   }
 
   /** The state hash of the exchange now (lowercase hex), as the core defines it. O(state). */
@@ -460,23 +488,40 @@ export class ExchangeNode {
   // at ten million orders, that intake must not wait for) and reports the hash, which the node journals
   // as a deferred checkpoint behind a later command. Without one (or at shutdown), the node hashes here
   // and the checkpoint goes right behind its command.
+  //
+  // The follower hashes one state at a time, between the records it applies. When the hashes it owes
+  // amount to `checkpointBacklogMs` of its time or more (a second by default; at ten million orders one
+  // hash is about three seconds), this checkpoint is skipped rather than queued: queued hashes would leave it ever further behind
+  // intake until it was stopped for lagging, and every checkpoint after that would be hashed on this
+  // thread, holding intake for as long. So under load on a large state checkpoints come as often as the
+  // follower can hash, on the same multiples of `checkpointEvery`; with a small state, none is skipped.
   private checkpoint(inline: boolean): void {
-    const sequence = BigInt(this.state.lastSequence);
-    this.lastCheckpointSequence = this.state.lastSequence;
+    const sequence = this.state.lastSequence;
+    if (!inline && this.awaitingHashes.busy()) {
+      this.checkpointCounts.skipped += 1;
+      const awaiting = this.awaitingHashes;
+      this.logger.info(
+        { sequence, awaitingHash: awaiting.count, oldestAwaitedMs: Math.round(awaiting.oldestWaitMs), lastHashRoundTripMs: Math.round(awaiting.roundTripMs) },
+        "node: checkpoint skipped, the follower is still hashing an earlier one",
+      );
+      return;
+    }
+    this.lastCheckpointSequence = sequence;
+    this.checkpointCounts.recorded += 1;
     // Durability (or the journal's failure) reaches the node through the journal's observer.
     if (!inline) {
-      this.journal.appendCheckpointDue(sequence).catch(() => {});
-      this.awaitingHashes.add(this.state.lastSequence);
+      this.journal.appendCheckpointDue(BigInt(sequence)).catch(() => {});
+      this.awaitingHashes.request(sequence);
       return;
     }
     const started = performance.now();
     const stateHash = stateHashBytes(this.exchange);
-    this.journal.appendCheckpoint({ sequence, stateHash }).catch(() => {});
-    this.logger.debug({ sequence: sequence.toString(), milliseconds: performance.now() - started }, "node: checkpoint");
+    this.journal.appendCheckpoint({ sequence: BigInt(sequence), stateHash }).catch(() => {});
+    this.logger.debug({ sequence: String(sequence), milliseconds: performance.now() - started }, "node: checkpoint");
   }
 
   private onCheckpointHash(sequence: number, stateHash: Uint8Array): void {
-    if ((this.status !== "open" && this.status !== "closing") || !this.awaitingHashes.delete(sequence)) return;
+    if ((this.status !== "open" && this.status !== "closing") || !this.awaitingHashes.answered(sequence)) return;
     this.deferredCheckpoints.push({ sequence, stateHash });
   }
 

@@ -14,7 +14,7 @@ export { JournalCorruptError, JournalError } from './journal/errors.ts';
 export type { JournalCorruptErrorParameters, JournalErrorParameters } from './journal/errors.ts';
 export { crc32c } from './journal/crc32c.ts';
 export { ExchangeNode } from "./exchange-node.ts";
-export type { Acknowledgement, AppliedCommand, AppliedListener } from "./exchange-node.ts";
+export type { Acknowledgement, AppliedCommand, AppliedListener, NodeStatistics } from "./exchange-node.ts";
 export type { ExchangeNodeOptions } from "./node-settings.ts";
 export {
   CheckpointMismatchError,

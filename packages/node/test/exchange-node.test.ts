@@ -339,6 +339,38 @@ test("node: with a follower, checkpoints are hashed off the node's thread and jo
   assert.equal(completed.checkpointsUnconfirmed, 0);
 });
 
+test("node: a checkpoint is skipped, not queued, while the follower still owes a hash; the log verifies", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  const logger = new RecordingLogger();
+  // A checkpoint after every command, and none asked of the follower while it owes one: each burst of
+  // commands submitted in one turn gets a due record at its first command only.
+  const node = await ExchangeNode.open(options(dataDirectory, logger, { follower: true, checkpointEvery: 1, checkpointBacklogMs: 0 }));
+  await Promise.all(funding.map((input) => node.submit(input)));
+  for (let round = 0; round < 4; round += 1) {
+    await Promise.all(Array.from({ length: 20 }, (_, index) => node.submit(place(index % 2 ? alice : bob, limitOrder(index % 2 ? "buy" : "sell", 1 + index)))));
+    await delay(40);
+  }
+  const lastSequence = node.lastSequence;
+  const { recorded, skipped } = node.statistics.checkpoints;
+  await node.close();
+  const skippedLines = logger.lines.filter((line) => line.message === "node: checkpoint skipped, the follower is still hashing an earlier one");
+  assert.equal(skippedLines.length, skipped);
+  assert.ok(skipped >= 4 * 19, `each burst of 20 skips at least 19 checkpoints, skipped ${skipped}`);
+  const records = await journalRecords(dataDirectory);
+  const sequencesOf = (kind: string): number[] => records.filter((record) => record.kind === kind).map((record) => Number(record.sequence));
+  const due = sequencesOf("checkpointDue");
+  assert.equal(due.length, recorded, "every checkpoint recorded before close is a due record");
+  assert.equal(recorded + skipped, lastSequence, "every command was checkpointed or skipped");
+  const skippedSequences = new Set(skippedLines.map((line) => line.object.sequence as number));
+  for (const sequence of due) assert.ok(!skippedSequences.has(sequence), `sequence ${sequence} was both skipped and recorded`);
+  assert.deepEqual(sequencesOf("deferredCheckpoint").sort((left, right) => left - right), due, "every due record got its hash");
+  assert.deepEqual(sequencesOf("checkpoint"), [lastSequence], "and the final checkpoint on close");
+  const verified = await replayTool({ dataDirectory, logger: new RecordingLogger(), verify: true, fromSnapshot: false });
+  assert.equal(verified.ok, true);
+  assert.equal(verified.checkpointsUnconfirmed, 0);
+  assert.ok(verified.hashesVerified >= due.length + 1);
+});
+
 // Rewrites every journal segment through `change`, which sees each record and returns its bytes to
 // keep (the same, altered, or none). Records carry their own checksums, so a segment without some of
 // them still reads as a whole log.
