@@ -51,6 +51,15 @@ async function journalRecords(dataDirectory: string): Promise<RecordRead[]> {
   return records;
 }
 
+// Bursts of alternating orders from alice and bob (limit prices 1, 2, …), each burst submitted in one
+// turn and acknowledged before the next, `pauseMs` apart.
+async function placeBursts(node: ExchangeNode, shape: { bursts: number; orders: number; pauseMs?: number }): Promise<void> {
+  for (let burst = 0; burst < shape.bursts; burst += 1) {
+    await Promise.all(Array.from({ length: shape.orders }, (_, index) => node.submit(place(index % 2 ? alice : bob, limitOrder(index % 2 ? "buy" : "sell", 1 + index)))));
+    if (shape.pauseMs !== undefined) await delay(shape.pauseMs);
+  }
+}
+
 // Genesis: the genesis command, then the seven markets.
 const genesisLength = genesisCommands(demoGenesis).length;
 
@@ -252,9 +261,7 @@ test("node: the follower snapshots, and a restart starts from the snapshot", asy
   const logger = new RecordingLogger();
   let node = await ExchangeNode.open(options(dataDirectory, logger, { follower: true, snapshotEvery: 50, checkpointEvery: 25 }));
   await Promise.all(funding.map((input) => node.submit(input)));
-  for (let round = 0; round < 4; round += 1) {
-    await Promise.all(Array.from({ length: 30 }, (_, index) => node.submit(place(index % 2 ? alice : bob, limitOrder(index % 2 ? "buy" : "sell", 1 + index)))));
-  }
+  await placeBursts(node, { bursts: 4, orders: 30 });
   const hash = node.stateHash();
   await node.close();
   const written = logger.lines.filter((line) => line.message === "node: snapshot written").map((line) => line.object.sequence);
@@ -291,11 +298,8 @@ test("node: with a follower, checkpoints are hashed off the node's thread and jo
   const logger = new RecordingLogger();
   let node = await ExchangeNode.open(options(dataDirectory, logger, { follower: true, checkpointEvery: 10 }));
   await Promise.all(funding.map((input) => node.submit(input)));
-  for (let round = 0; round < 5; round += 1) {
-    await Promise.all(Array.from({ length: 13 }, (_, index) => node.submit(place(index % 2 ? alice : bob, limitOrder(index % 2 ? "buy" : "sell", 1 + index)))));
-    // Room for the follower's reports to come back between rounds (they need not: close waits for them).
-    await delay(30);
-  }
+  // Room for the follower's reports to come back between bursts (they need not: close waits for them).
+  await placeBursts(node, { bursts: 5, orders: 13, pauseMs: 30 });
   const lastSequence = node.lastSequence;
   assert.equal(lastSequence, 75, "genesis (8), 2 deposits, 65 orders");
   await node.close();
@@ -346,10 +350,7 @@ test("node: a checkpoint is skipped, not queued, while the follower still owes a
   // commands submitted in one turn gets a due record at its first command only.
   const node = await ExchangeNode.open(options(dataDirectory, logger, { follower: true, checkpointEvery: 1, checkpointBacklogMs: 0 }));
   await Promise.all(funding.map((input) => node.submit(input)));
-  for (let round = 0; round < 4; round += 1) {
-    await Promise.all(Array.from({ length: 20 }, (_, index) => node.submit(place(index % 2 ? alice : bob, limitOrder(index % 2 ? "buy" : "sell", 1 + index)))));
-    await delay(40);
-  }
+  await placeBursts(node, { bursts: 4, orders: 20, pauseMs: 40 });
   const lastSequence = node.lastSequence;
   const { recorded, skipped } = node.statistics.checkpoints;
   await node.close();
@@ -399,10 +400,7 @@ function rewriteJournal(dataDirectory: string, change: (bytes: Buffer, record: {
 async function checkpointedLog(dataDirectory: string): Promise<string> {
   const node = await ExchangeNode.open(options(dataDirectory, new RecordingLogger(), { follower: true, checkpointEvery: 10 }));
   await Promise.all(funding.map((input) => node.submit(input)));
-  for (let round = 0; round < 5; round += 1) {
-    await Promise.all(Array.from({ length: 13 }, (_, index) => node.submit(place(index % 2 ? alice : bob, limitOrder(index % 2 ? "buy" : "sell", 1 + index)))));
-    await delay(30);
-  }
+  await placeBursts(node, { bursts: 5, orders: 13, pauseMs: 30 });
   assert.equal(node.lastSequence, 75);
   const hash = node.stateHash();
   await node.close();
