@@ -98,7 +98,7 @@ interface NodeParts {
   readonly source: LogSource;
   readonly state: LogState;
   readonly follower: Follower | undefined;
-  /** The follower's first hash comes no sooner than it loads the starting snapshot: as long as the node took. */
+  /** The follower answers no hash before it has restored the starting snapshot: about as long as the node's load took. */
   readonly followerLoadMs: number;
 }
 
@@ -504,10 +504,11 @@ export class ExchangeNode {
   //
   // The follower hashes one state at a time, between the records it applies. When the hashes it owes
   // amount to `checkpointBacklogMs` of its time or more (a second by default; at ten million orders one
-  // hash is about three seconds), this checkpoint is skipped rather than queued: queued hashes would leave it ever further behind
-  // intake until it was stopped for lagging, and every checkpoint after that would be hashed on this
-  // thread, holding intake for as long. So under load on a large state checkpoints come as often as the
-  // follower can hash, on the same multiples of `checkpointEvery`; with a small state, none is skipped.
+  // hash is about three seconds), this checkpoint is skipped rather than queued: queued hashes would
+  // leave the follower ever further behind intake until it was stopped for lagging, and every
+  // checkpoint after that would be hashed on this thread, holding intake for as long. So under load on
+  // a large state checkpoints come as often as the follower can hash, on the same multiples of
+  // `checkpointEvery`; with a small state, none is skipped.
   private checkpoint(inline: boolean): void {
     const sequence = this.state.lastSequence;
     if (!inline && this.awaitingHashes.busy()) {
