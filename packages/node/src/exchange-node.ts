@@ -25,7 +25,7 @@ import { resolveSettings } from "./node-settings.ts";
 import { AcknowledgementGroup, PendingAcknowledgements, type PendingRelease } from "./pending-acknowledgements.ts";
 import { Sequencer } from "./sequencer.ts";
 import { commandOfRecord, stamp } from "./replay.ts";
-import { listSnapshots, removeTemporarySnapshots } from "./snapshot-store.ts";
+import { removeTemporarySnapshots } from "./snapshot-store.ts";
 import { hexOf, stateHashBytes } from "./state-hash.ts";
 import { loadStartingState, openLog, replayJournal } from "./state-recovery.ts";
 import { TickScheduler } from "./tick-scheduler.ts";
@@ -216,21 +216,8 @@ export class ExchangeNode {
       removeTemporarySnapshots(paths.snapshots);
       source = await openLog({ paths, logger: settings.logger, ...(settings.journal === undefined ? {} : { journal: settings.journal }) });
       const journalMs = Math.round(performance.now() - started);
-      // The follower restores the snapshot the node is about to load (the newest), on its own thread and
-      // meanwhile: at ten million orders either restore takes about 20 s, and one after the other the
-      // follower was not ready until that long after the node, so snapshots, checkpoint hashes and a
-      // close waited for it. Should the node skip that snapshot (damaged) for an older one, the follower
-      // is discarded and a new one restores the node's choice. (Worker messages reach this thread only
-      // once the load below, which is synchronous, returns.)
-      const candidate = settings.follower ? (listSnapshots(paths.snapshots)[0]?.file ?? null) : null;
-      if (settings.follower) follower = startFollower(settings, paths, candidate, followerEvents);
       const starting = loadStartingState({ source, logger: settings.logger, useSnapshots: true });
-      const chosen = starting.snapshot?.file ?? null;
-      if (follower !== undefined && chosen !== candidate) {
-        await follower.discard();
-        settings.logger.info({ restoring: candidate, recoveredFrom: chosen }, "follower: restarted on the snapshot the node recovered from");
-        follower = startFollower(settings, paths, chosen, followerEvents);
-      }
+      if (settings.follower) follower = startFollower(settings, paths, starting.snapshot?.file ?? null, followerEvents);
       const replayed = replayForRecovery(source, starting.state, follower, settings.onApplied);
       node = new ExchangeNode({ settings, paths, lock, source, state: starting.state, follower, followerLoadMs: starting.milliseconds });
       // Checkpoint-due records whose deferred checkpoint the log lacks (the node stopped first): recovery
@@ -672,7 +659,8 @@ export class ExchangeNode {
   }
 }
 
-// Starts the follower thread on `snapshotFile` (restored on its own thread) or on genesis.
+// Replays the journal after the starting state and hands the same records to the follower, which
+// restores the same snapshot on its own thread meanwhile.
 function startFollower(
   settings: NodeSettings,
   paths: DataPaths,
@@ -718,8 +706,6 @@ function sameLimits(left: EngineLimits, right: EngineLimits): boolean {
   );
 }
 
-// Replays the journal after the starting state and hands the same records to the follower, which
-// restores the same snapshot on its own thread.
 function replayForRecovery(
   source: LogSource,
   state: LogState,

@@ -44,12 +44,10 @@ function send(message: FromFollower): void {
 
 function startState(): LogState {
   if (start.snapshotFile === null) return new LogState();
-  // The node restores this file at the same time and proves its restore faithful (it re-encodes the
-  // state and compares the bytes), or discards this follower: the follower checks the bytes (SHA-256)
-  // and skips that second pass over the state.
+  // The node restored this file and proved the restore faithful (it hashed back) a moment ago: the
+  // follower checks the bytes (SHA-256) and skips the second pass over the state.
   const loaded = readSnapshotFile(start.snapshotFile, { rehash: false });
-  // The node, reading the same file, finds it damaged too and discards this follower for one started
-  // on the snapshot it recovers from; were that one damaged, the file changed underneath both.
+  // The node checked this file a moment ago; failing now means it changed underneath us.
   if (typeof loaded === "string") throw new Error(`follower: snapshot ${start.snapshotFile} unusable: ${loaded}`);
   return new LogState(loaded.exchange);
 }

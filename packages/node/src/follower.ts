@@ -39,8 +39,6 @@ export class Follower {
   private exited = false;
   private backlogBytes = 0;
   private lagging = false;
-  // Started on a snapshot the node did not take in the end: everything it says is ignored.
-  private discarded = false;
 
   private constructor(options: FollowerOptions) {
     this.options = options;
@@ -72,7 +70,7 @@ export class Follower {
 
   /** Whether the follower still takes frames (it has not exited, fallen too far behind or been stopped). */
   get active(): boolean {
-    return !this.exited && !this.lagging && !this.discarded && this.stopped === undefined;
+    return !this.exited && !this.lagging && this.stopped === undefined;
   }
 
   /** Waits for the follower to apply everything sent, optionally snapshot, and exit. */
@@ -91,17 +89,7 @@ export class Follower {
     if (!this.exited) await this.worker.terminate();
   }
 
-  /**
-   * Stops the thread at once and ignores whatever it reported or still reports (a failure to read its
-   * snapshot included): for a follower started on a snapshot the node then did not recover from.
-   */
-  async discard(): Promise<void> {
-    this.discarded = true;
-    await this.terminate();
-  }
-
   private receive(message: FromFollower): void {
-    if (this.discarded) return;
     const logger = this.options.logger;
     switch (message.type) {
       case "ready":
@@ -130,7 +118,6 @@ export class Follower {
   }
 
   private fatal(error: Error): void {
-    if (this.discarded) return;
     this.options.logger.error({ error: error.message }, "follower: failed");
     this.options.onFatal(error);
   }
