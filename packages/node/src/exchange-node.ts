@@ -98,7 +98,10 @@ interface NodeParts {
   readonly source: LogSource;
   readonly state: LogState;
   readonly follower: Follower | undefined;
-  /** The follower answers no hash before it has restored the starting snapshot: about as long as the node's load took. */
+  /**
+   * The follower answers no hash before it has restored the starting snapshot, which it starts once the
+   * node has loaded it and which takes about as long: the node's load time, as the first hash's pace.
+   */
   readonly followerLoadMs: number;
 }
 

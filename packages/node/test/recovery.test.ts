@@ -114,25 +114,32 @@ test("recovery: a flipped byte inside the log makes the node refuse, naming sequ
   assert.ok(!fs.existsSync(path.join(dataDirectory, "LOCK")), "the lock is released");
 });
 
-test("recovery: a damaged or deleted newest snapshot is skipped for an older one", async (context) => {
+test("recovery: a damaged or deleted newest snapshot is skipped for an older one, with or without a follower", async (context) => {
   const cases = [
     { name: "damaged", spoil: (file: string) => fs.writeFileSync(file, Buffer.concat([fs.readFileSync(file).subarray(0, snapshotHeaderBytes + 10), Buffer.from("garbage")])) },
     { name: "deleted", spoil: (file: string) => fs.rmSync(file) },
   ];
   for (const entry of cases) {
-    const dataDirectory = scratchDirectory(context);
-    const hash = await populate(dataDirectory, 60, { follower: true, snapshotEvery: 20, snapshotsKept: 3 });
-    const snapshots = listSnapshots(path.join(dataDirectory, "snapshots"));
-    assert.ok(snapshots.length >= 2, `${entry.name}: snapshots ${snapshots.map((snapshot) => snapshot.sequence).join(", ")}`);
-    entry.spoil(snapshots[0]!.file);
-    const logger = new RecordingLogger();
-    const node = await ExchangeNode.open(options(dataDirectory, logger));
-    const recovered = logger.lines.find((line) => line.message === "node: recovered")!;
-    assert.equal(recovered.object.snapshotSequence, snapshots[1]!.sequence, entry.name);
-    assert.ok(Number(recovered.object.replayedCommands) > 0, entry.name);
-    if (entry.name === "damaged") assert.ok(logger.messages("warn").includes("snapshot: damaged, skipped for an older one"));
-    assert.equal(node.stateHash(), hash, entry.name);
-    await node.close();
+    for (const follower of [false, true]) {
+      const name = `${entry.name}, follower ${follower}`;
+      const dataDirectory = scratchDirectory(context);
+      const hash = await populate(dataDirectory, 60, { follower: true, snapshotEvery: 20, snapshotsKept: 3 });
+      const snapshots = listSnapshots(path.join(dataDirectory, "snapshots"));
+      assert.ok(snapshots.length >= 2, `${name}: snapshots ${snapshots.map((snapshot) => snapshot.sequence).join(", ")}`);
+      entry.spoil(snapshots[0]!.file);
+      const logger = new RecordingLogger();
+      const node = await ExchangeNode.open(options(dataDirectory, logger, { follower }));
+      const recovered = logger.lines.find((line) => line.message === "node: recovered")!;
+      assert.equal(recovered.object.snapshotSequence, snapshots[1]!.sequence, name);
+      assert.ok(Number(recovered.object.replayedCommands) > 0, name);
+      if (entry.name === "damaged") assert.ok(logger.messages("warn").includes("snapshot: damaged, skipped for an older one"));
+      assert.equal(node.stateHash(), hash, name);
+      // A follower starts from the snapshot the node took, replays behind it and writes the final one.
+      await node.submit(funding[0]!);
+      await node.close();
+      assert.deepEqual(logger.messages("error"), [], name);
+      assert.equal(listSnapshots(path.join(dataDirectory, "snapshots"))[0]!.sequence === node.lastSequence, follower, `${name}: a final snapshot by the follower`);
+    }
   }
 });
 
