@@ -427,17 +427,16 @@ const checkpointEveryAtScale = 10_000;
 const intakeAtScaleCommands = 35_000;
 
 async function intakeAtScale(node: ExchangeNode): Promise<void> {
-  const first = node.lastSequence + 1;
-  const checkpoints = Math.floor((first - 1 + intakeAtScaleCommands) / checkpointEveryAtScale) - Math.floor((first - 1) / checkpointEveryAtScale);
   const before = node.statistics.checkpoints;
   const result = await drive(node, intakeAtScaleCommands, 100, (index) => deposit(account(index % startupAccounts), 1));
   const after = node.statistics.checkpoints;
   const sorted = result.latencyMs.slice().sort();
   const stalled = sorted.filter((milliseconds) => milliseconds >= 100).length;
-  // Checkpoints fall due while the follower still owes a hash (it may still be loading its snapshot) are skipped.
-  const recorded = `${after.recorded - before.recorded} recorded, ${after.skipped - before.skipped} skipped`;
+  // Checkpoints that fall due while the follower still owes a hash (it may still be loading its snapshot) are skipped.
+  const recorded = after.recorded - before.recorded;
+  const skipped = after.skipped - before.skipped;
   console.log(
-    `intake on this state, ${intakeAtScaleCommands.toLocaleString("en-US")} deposits, 100 in flight, across ${checkpoints} checkpoints (${recorded}): ` +
+    `intake on this state, ${intakeAtScaleCommands.toLocaleString("en-US")} deposits, 100 in flight, across ${recorded + skipped} checkpoints (${recorded} recorded, ${skipped} skipped): ` +
       `${formatRate(result.commands / result.seconds)}, ack p50 ${percentile(sorted, 0.5).toFixed(2)} ms, p99 ${percentile(sorted, 0.99).toFixed(2)} ms, ` +
       `max ${sorted[sorted.length - 1]!.toFixed(1)} ms; ${stalled} acks took 100 ms or more`,
   );
