@@ -153,7 +153,7 @@ test("a snapshot whose order lists disagree with its books is refused", () => {
   }
 });
 
-test("account order lists longer than a restore batch, and more accounts than one, restore exactly", () => {
+test("account order lists longer than a restore batch, more accounts than one, and lists of every length in a writer batch, restore exactly", () => {
   // Restore reads the lists a batch of accounts (about 4096 orders, at most 4096 accounts) at a time:
   // one account with 5,000 orders, then 5,000 accounts with one each, cross both bounds.
   const engine = new Engine();
@@ -163,12 +163,31 @@ test("account order lists longer than a restore batch, and more accounts than on
   for (let index = 0; index < 5_000; index += 1) {
     commands.push({ type: "placeOrder", account: "0x" + index.toString(16).padStart(40, "0"), order: order(990 + (index % 7)) });
   }
+  // Then 3,000 accounts with 0 to 12 orders each, placed round by round, so that their lists end at
+  // different steps of the writer's walk (it walks a batch of 1,024 accounts' lists in turn) and their
+  // slots interleave in the pool.
+  const many = (index: number) => "0x" + (100_000 + index).toString(16).padStart(40, "0");
+  for (let round = 0; round < 12; round += 1) {
+    for (let index = 0; index < 3_000; index += 1) {
+      if (round < index % 13) commands.push({ type: "placeOrder", account: many(index), order: order(980 + ((index + round) % 9)) });
+    }
+  }
   for (const [index, command] of commands.entries()) assert.ok(engine.apply(stamp(command, index + 1)).ok, `command ${index + 1}`);
   const restored = restoreState(snapshot(engine));
   checkInvariants(restored);
   assert.equal(stateHash(restored), stateHash(engine));
   assert.equal(restored.accounts.list[0]!.openOrderCount, 5_000);
+  // Every account's list, newest first, is the original's: the encoding wrote each id in its place.
+  for (const account of engine.accounts.list) {
+    assert.deepEqual(openOrderIds(restored, restored.accounts.list[account.index]!), openOrderIds(engine, account), account.address);
+  }
 });
+
+function openOrderIds(engine: Engine, account: Engine["accounts"]["list"][number]): number[] {
+  const ids: number[] = [];
+  for (let slot = account.orderHead; slot !== -1; slot = engine.pool.accountNext[slot]!) ids.push(engine.pool.orderId[slot]!);
+  return ids;
+}
 
 test("a restored order pool has the capacity the live one grew to, so the next order placed does not grow it", () => {
   const engine = new Engine();

@@ -98,15 +98,17 @@ function writeRates(writer: CanonicalWriter, rates: { readonly makerPpm: number;
 }
 
 function writePosition(writer: CanonicalWriter, position: Position): void {
-  writer.u32(position.market.index);
-  writer.u8(modes.indexOf(position.mode));
-  writer.u32(position.leverage);
-  writer.signed(position.size);
-  writer.safeInteger(position.entryNotional);
-  writer.safeInteger(position.margin);
-  writer.signed(position.realizedPnl);
-  writer.signed(position.feesPaid);
-  writer.signed(position.fundingPaid);
+  // u32(market), u8(mode), u32(leverage), then six 8-byte integers: one room check for the nine.
+  const at = writer.room(57);
+  writer.putU32(at, position.market.index);
+  writer.putU8(at + 4, modes.indexOf(position.mode));
+  writer.putU32(at + 5, position.leverage);
+  writer.putSigned(at + 9, position.size);
+  writer.putSafeInteger(at + 17, position.entryNotional);
+  writer.putSafeInteger(at + 25, position.margin);
+  writer.putSigned(at + 33, position.realizedPnl);
+  writer.putSigned(at + 41, position.feesPaid);
+  writer.putSigned(at + 49, position.fundingPaid);
   writer.bigint(position.fundingIndex);
   writer.u32(position.fundingEpoch);
 }
