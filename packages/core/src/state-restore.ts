@@ -77,7 +77,7 @@ export function readEngineState(reader: CanonicalReader): EngineRead {
   assert(engine.pool.slotLimit === orderCount);
   for (let slot = 0; slot < orderCount; slot += 1) engine.orderIndex.insert(slot);
   const orderSlots = new Int32Array(orderCount);
-  const listed = restoreAccountLists(reader, engine, orderSlots);
+  const listed = restoreAccountLists(reader, engine, ordersByAccount(engine.pool, engine.accounts.count, orderCount), orderSlots);
   // Each order is listed at most once and by its own account: with the counts equal, all of them are.
   if (listed !== orderCount) throw new AssertionFailed(`snapshot: the accounts list ${listed} orders, the books ${orderCount}`);
   return { engine, orderSlots };
@@ -134,15 +134,14 @@ function restoreSide(
 }
 
 // The accounts' open-order lists are read a batch of accounts at a time (up to about this many orders
-// and this many accounts), then the whole batch's order ids are looked up in one short loop: the
-// lookups land at random places in the index and the pool, and a short loop over many of them keeps
-// several in flight at once, where a loop per account (ten orders, say) kept about one.
+// and this many accounts), then each list's order ids are matched with slots (slotsFromBooks, or the
+// order index for a list it does not take), then the lists are linked.
 const batchOrdersMax = 4096;
 const batchAccountsMax = 4096;
 
 // Reads every account's open-order list into orderSlots (account after account) and links it; returns
 // how many orders the lists named.
-function restoreAccountLists(reader: CanonicalReader, engine: Engine, orderSlots: Int32Array): number {
+function restoreAccountLists(reader: CanonicalReader, engine: Engine, books: OrdersByAccount, orderSlots: Int32Array): number {
   const accounts = engine.accounts.list;
   let orderIds: Float64Array = new Float64Array(batchOrdersMax);
   const listLengths = new Int32Array(batchAccountsMax);
@@ -164,8 +163,15 @@ function restoreAccountLists(reader: CanonicalReader, engine: Engine, orderSlots
       listed += openOrders;
       next += 1;
     }
-    for (let at = batchFirstOrder; at < listed; at += 1) orderSlots[at] = engine.orderIndex.find(orderIds[at - batchFirstOrder]!);
     let first = batchFirstOrder;
+    for (let index = batchFirstAccount; index < next; index += 1) {
+      const end = first + listLengths[index - batchFirstAccount]!;
+      if (!slotsFromBooks(books, engine.pool.orderId, index, orderIds, first - batchFirstOrder, orderSlots, first, end)) {
+        for (let at = first; at < end; at += 1) orderSlots[at] = engine.orderIndex.find(orderIds[at - batchFirstOrder]!);
+      }
+      first = end;
+    }
+    first = batchFirstOrder;
     for (let index = batchFirstAccount; index < next; index += 1) {
       const end = first + listLengths[index - batchFirstAccount]!;
       linkAccountOrders(engine, accounts[index]!, orderSlots, first, end);
@@ -173,6 +179,83 @@ function restoreAccountLists(reader: CanonicalReader, engine: Engine, orderSlots
     }
   }
   return listed;
+}
+
+/** Every resting order's slot, grouped by account (slots ascending within an account): a counting sort of the pool. */
+interface OrdersByAccount {
+  /** The slots of account `a` are `slots[start[a], start[a + 1])`. */
+  readonly start: Int32Array;
+  readonly slots: Int32Array;
+  /** Scratch for slotsFromBooks: the ids of the list being sorted. */
+  readonly sortedIds: Float64Array;
+}
+
+// Restore used to find every listed order id in the order index: at 10 M orders, ten million lookups of
+// two dependent reads at random places each (the index's cell, then the pool's id to compare). The books
+// have just given every order its slot and its account, so each account's orders are known without a
+// lookup; only their place in the list is not. Two sequential passes over the pool group the slots by
+// account. Reading and matching the lists took 2.4 s of a 19 s restore of the start-up benchmark's
+// state, and takes 1.3 s this way (CPU profiles).
+function ordersByAccount(pool: Engine["pool"], accountCount: number, orderCount: number): OrdersByAccount {
+  const start = new Int32Array(accountCount + 1);
+  const accountOf = pool.account;
+  for (let slot = 0; slot < orderCount; slot += 1) {
+    const after = accountOf[slot]! + 1;
+    start[after] = start[after]! + 1;
+  }
+  for (let account = 0; account < accountCount; account += 1) start[account + 1] = start[account + 1]! + start[account]!;
+  const filled = start.slice(0, accountCount);
+  const slots = new Int32Array(orderCount);
+  for (let slot = 0; slot < orderCount; slot += 1) {
+    const account = accountOf[slot]!;
+    const at = filled[account]!;
+    slots[at] = slot;
+    filled[account] = at + 1;
+  }
+  return { start, slots, sortedIds: new Float64Array(sortedListMax) };
+}
+
+// The longest list slotsFromBooks sorts (by insertion); a longer one is looked up in the index.
+const sortedListMax = 64;
+
+// Fills orderSlots[first, end) with the slots of the account's list, whose ids are
+// listedIds[listedFirst, …), from the account's orders in the books, and returns true — when the list
+// names exactly those orders, newest first (ids strictly descending: the engine lists an order at the
+// head when it rests, and ids grow with time). Otherwise returns false and the caller looks the ids up
+// in the index, whose path reports what is wrong with a list.
+function slotsFromBooks(
+  books: OrdersByAccount,
+  poolIds: Float64Array,
+  account: number,
+  listedIds: Float64Array,
+  listedFirst: number,
+  orderSlots: Int32Array,
+  first: number,
+  end: number,
+): boolean {
+  const sortedIds = books.sortedIds;
+  const bucketFirst = books.start[account]!;
+  const count = books.start[account + 1]! - bucketFirst;
+  if (count !== end - first || count > sortedListMax) return false;
+  // Insertion sort of the account's orders by id, descending, into orderSlots[first, end).
+  for (let placed = 0; placed < count; placed += 1) {
+    const slot = books.slots[bucketFirst + placed]!;
+    const id = poolIds[slot]!;
+    let at = placed;
+    while (at > 0 && sortedIds[at - 1]! < id) {
+      sortedIds[at] = sortedIds[at - 1]!;
+      orderSlots[first + at] = orderSlots[first + at - 1]!;
+      at -= 1;
+    }
+    sortedIds[at] = id;
+    orderSlots[first + at] = slot;
+  }
+  // Equal ids, strictly descending: the same orders, each once (a repeated id, which a damaged
+  // snapshot could hold twice in the books, is left to the index's path).
+  for (let at = 0; at < count; at += 1) {
+    if (sortedIds[at] !== listedIds[listedFirst + at] || (at > 0 && !(sortedIds[at - 1]! > sortedIds[at]!))) return false;
+  }
+  return true;
 }
 
 function copyGrown(orderIds: Float64Array, length: number): Float64Array {
