@@ -1,4 +1,4 @@
-import type { Account } from "./accounts.ts";
+import { widenAccountShape, type Account } from "./accounts.ts";
 import { assert, AssertionFailed } from "./assert.ts";
 import type { BookSide } from "./book/book-side.ts";
 import { noSlot } from "./book/order-pool.ts";
@@ -66,6 +66,7 @@ export function readEngineState(reader: CanonicalReader): EngineRead {
   engine.orderIndex.reserve(orderCount);
   const accountCount = reader.u32();
   if (accountCount * accountBytesMin > reader.remaining) throw new AssertionFailed(`snapshot: ${accountCount} accounts cannot fit`);
+  widenAccountShape();
   for (let index = 0; index < accountCount; index += 1) engine.accounts.create(reader.string());
   const marketCount = reader.u32();
   if (marketCount * marketBytesMin > reader.remaining) throw new AssertionFailed(`snapshot: ${marketCount} markets cannot fit`);
