@@ -13,10 +13,10 @@ import { FrameCursor } from "./journal/frame-cursor.ts";
 import type { RecordCursor } from "./journal/record-cursor.ts";
 import type { FollowerStart, FromFollower, ToFollower } from "./follower-protocol.ts";
 import { LogState } from "./log-state.ts";
-import { replayRecords } from "./replay.ts";
+import { replayRecords, type HeldCheckpoint } from "./replay.ts";
 import { readSnapshotFile, writeSnapshotFile } from "./snapshot-file.ts";
 import { pruneSnapshots } from "./snapshot-store.ts";
-import { hexOf } from "./state-hash.ts";
+import { hexOf, stateHashBytes } from "./state-hash.ts";
 
 const port = parentPort;
 assert.ok(port !== null, "follower: must run in a worker thread");
@@ -59,10 +59,42 @@ let lastSnapshotAt = performance.now();
 let diverged = false;
 send({ type: "ready", sequence: state.lastSequence, milliseconds: Math.round(performance.now() - started) });
 
+// The checkpoint that ended the last message, not compared yet (replay.ts, holdLastCheckpoint): the state
+// is still the one it names until the next message is applied. A snapshot written before then is its
+// check (the snapshot's hash is the state hash); otherwise it is hashed when the next message comes, at
+// the next timer tick (a second at most), or at the stop. At shutdown the node's final checkpoint is such
+// a record, and the final snapshot checks it: one pass over the state instead of two (seconds at scale).
+let heldCheckpoint: HeldCheckpoint | undefined;
+
+function diverge(sequence: number, expected: Uint8Array, actual: Uint8Array): void {
+  // A diverged follower must not write snapshots: they would carry its (wrong or right) state.
+  diverged = true;
+  send({ type: "divergence", sequence, expected: hexOf(expected), actual: hexOf(actual) });
+}
+
+// Compares a held checkpoint with the state's hash now.
+function checkHeldCheckpoint(): void {
+  const held = heldCheckpoint;
+  if (held === undefined) return;
+  heldCheckpoint = undefined;
+  if (diverged) return;
+  const actual = stateHashBytes(state.exchange);
+  if (!Buffer.from(actual).equals(held.expected)) diverge(held.sequence, held.expected, actual);
+}
+
 function snapshot(reason: string): void {
-  if (state.lastSequence <= lastSnapshotSequence) return;
+  if (state.lastSequence <= lastSnapshotSequence) {
+    checkHeldCheckpoint();
+    return;
+  }
+  const held = heldCheckpoint;
+  heldCheckpoint = undefined;
   const begun = performance.now();
-  const written = writeSnapshotFile(state.exchange, start.snapshotsDirectory);
+  const written = held === undefined ? writeSnapshotFile(state.exchange, start.snapshotsDirectory) : writeSnapshotFile(state.exchange, start.snapshotsDirectory, { expectedHash: held.expected });
+  if ("refused" in written) {
+    diverge(held!.sequence, held!.expected, written.stateHash);
+    return;
+  }
   const removed = pruneSnapshots({ directory: start.snapshotsDirectory, keep: start.snapshotsKept });
   lastSnapshotSequence = written.sequence;
   lastSnapshotAt = performance.now();
@@ -86,22 +118,27 @@ function snapshotIfDue(): void {
 }
 
 function applyFrames(frames: Uint8Array): void {
+  checkHeldCheckpoint();
   if (diverged) return;
   try {
     // A message can carry many batches (the node gathers them): snapshots stay every snapshotEvery
     // commands by checking after each command, not only after each message.
     // The frames are read in place (FrameCursor): no record object per command.
-    replayRecords({ state, records: new FrameCursor(frames), verifyCheckpoints: true, dueHashes, onRecord });
+    const summary = replayRecords({ state, records: new FrameCursor(frames), verifyCheckpoints: true, dueHashes, onRecord, holdLastCheckpoint: true });
+    heldCheckpoint = summary.heldCheckpoint;
   } catch (error) {
     if (!(error instanceof CheckpointMismatchError)) throw error;
-    // A diverged follower must not write snapshots: they would carry its (wrong or right) state.
     diverged = true;
     send({ type: "divergence", sequence: error.sequence, expected: error.expected, actual: error.actual });
   }
 }
 
-// Time-based snapshots also happen when no command arrives (checked once a second at most).
-const timer = setInterval(snapshotIfDue, Math.min(start.snapshotIntervalMs, 1_000));
+// Time-based snapshots also happen when no command arrives (checked once a second at most), and a held
+// checkpoint is compared by then.
+const timer = setInterval(() => {
+  snapshotIfDue();
+  checkHeldCheckpoint();
+}, Math.min(start.snapshotIntervalMs, 1_000));
 
 port.on("message", (message: ToFollower) => {
   if (message.type === "frames") {
@@ -112,6 +149,7 @@ port.on("message", (message: ToFollower) => {
   }
   clearInterval(timer);
   if (message.finalSnapshot && !diverged) snapshot("shutdown");
+  checkHeldCheckpoint();
   send({ type: "stopped", sequence: state.lastSequence });
   port.close();
 });

@@ -115,16 +115,30 @@ export function decodeSnapshotHeader(bytes: Buffer): SnapshotHeader | string {
   };
 }
 
+/** A snapshot not written because its state hash is not the one expected: the state diverged. */
+export interface SnapshotRefused {
+  readonly refused: true;
+  readonly sequence: number;
+  /** The state's hash (the body's SHA-256). */
+  readonly stateHash: Uint8Array;
+}
+
 /**
  * Writes the exchange's state as a snapshot in `directory`, durably: temporary file, fsync, rename,
  * directory fsync. Synchronous: call it where blocking does not stall intake (the follower thread, or
  * an offline tool).
  *
+ * With `expectedHash` (a checkpoint's recorded hash of this state), the body's hash is compared before
+ * the rename: the write doubles as the checkpoint's check, and a state that does not match leaves no
+ * file and is answered as refused.
+ *
  * @example
  * const written = writeSnapshotFile(exchange, "data/snapshots");
  * console.log(written.file, written.sequence);
  */
-export function writeSnapshotFile(exchange: Exchange, directory: string): SnapshotWritten {
+export function writeSnapshotFile(exchange: Exchange, directory: string): SnapshotWritten;
+export function writeSnapshotFile(exchange: Exchange, directory: string, options: { expectedHash: Uint8Array }): SnapshotWritten | SnapshotRefused;
+export function writeSnapshotFile(exchange: Exchange, directory: string, options?: { expectedHash: Uint8Array }): SnapshotWritten | SnapshotRefused {
   const engine = exchange.engine;
   assert.ok(engine.lastSequence >= 1, "snapshot: nothing to snapshot before the first command");
   fs.mkdirSync(directory, { recursive: true });
@@ -133,12 +147,20 @@ export function writeSnapshotFile(exchange: Exchange, directory: string): Snapsh
   const temporary = `${file}${temporaryExtension}`;
   const descriptor = fs.openSync(temporary, "w");
   let header: SnapshotHeader;
+  let expected = true;
   try {
     header = writeBody(exchange, descriptor);
-    writeFully(descriptor, encodeHeader(header), 0);
-    fs.fsyncSync(descriptor);
+    expected = options === undefined || Buffer.from(header.stateHash).equals(options.expectedHash);
+    if (expected) {
+      writeFully(descriptor, encodeHeader(header), 0);
+      fs.fsyncSync(descriptor);
+    }
   } finally {
     fs.closeSync(descriptor);
+  }
+  if (!expected) {
+    fs.rmSync(temporary, { force: true });
+    return { refused: true, sequence: header.sequence, stateHash: header.stateHash };
   }
   fs.renameSync(temporary, file);
   syncDirectorySync(directory);

@@ -23,6 +23,10 @@ import {
 } from "../src/index.ts";
 import { decodeRecord, encodeRecord, segmentHeaderBytes, type RecordKind } from "../src/journal/format.ts";
 import { Journal } from "../src/journal/journal.ts";
+import { CheckpointMismatchError } from "../src/errors.ts";
+import { LogState } from "../src/log-state.ts";
+import { replayRecords } from "../src/replay.ts";
+import { hexOf, stateHashBytes } from "../src/state-hash.ts";
 import { replayTool } from "../src/tools.ts";
 import { RecordingLogger, alice, bob, delay, deposit, funding, limitOrder, place, scratchDirectory } from "./node-helpers.ts";
 
@@ -433,6 +437,41 @@ test("node: with a follower, recovery hashes only at the log's last checkpoint; 
   const after = await replayTool({ dataDirectory, logger: new RecordingLogger(), verify: true, fromSnapshot: false });
   assert.equal(after.ok, true);
   assert.equal(after.checkpointsUnconfirmed, 0);
+});
+
+test("replay: holding the last checkpoint compares every other one and returns the last uncompared, for a snapshot to check", async (context) => {
+  const dataDirectory = scratchDirectory(context);
+  const node = await ExchangeNode.open(options(dataDirectory, new RecordingLogger(), { checkpointEvery: 10 }));
+  await Promise.all(funding.map((input) => node.submit(input)));
+  await placeBursts(node, { bursts: 3, orders: 9 });
+  const hash = node.stateHash();
+  const lastSequence = node.lastSequence;
+  await node.close();
+  const replayed = async (holdLastCheckpoint: boolean) => {
+    const journal = await Journal.open({ directory: path.join(dataDirectory, "journal"), logger: new RecordingLogger() });
+    const state = new LogState();
+    try {
+      return { state, summary: replayRecords({ state, records: journal.read({ fromSequence: 1n }), verifyCheckpoints: true, holdLastCheckpoint }) };
+    } finally {
+      await journal.close();
+    }
+  };
+  const plain = await replayed(false);
+  const held = await replayed(true);
+  // Checkpoints every 10 commands and a final one at the close.
+  assert.ok(lastSequence % 10 !== 0 && plain.summary.hashesVerified === Math.floor(lastSequence / 10) + 1, `${plain.summary.hashesVerified} at ${lastSequence}`);
+  assert.equal(plain.summary.heldCheckpoint, undefined);
+  assert.equal(held.summary.hashesVerified, plain.summary.hashesVerified - 1, "all but the last compared");
+  assert.equal(held.summary.heldCheckpoint?.sequence, lastSequence);
+  assert.equal(hexOf(held.summary.heldCheckpoint!.expected), hash);
+  assert.equal(hexOf(stateHashBytes(held.state.exchange)), hash, "the state is the one the held checkpoint names");
+  // A wrong hash at a checkpoint followed by more records is still found.
+  rewriteJournal(dataDirectory, (bytes, record) => {
+    if (record.kind !== "checkpoint" || record.sequence !== 20n) return bytes;
+    encodeRecord(bytes, 0, { kind: "checkpoint", sequence: record.sequence, time: record.time, payload: new Uint8Array(32).fill(0xee) });
+    return bytes;
+  });
+  await assert.rejects(replayed(true), (error: unknown) => error instanceof CheckpointMismatchError && error.sequence === 20);
 });
 
 test("node: a recorded hash recovery left to the follower that the replay does not reach stops the node", async (context) => {

@@ -79,6 +79,22 @@ function flipByte(file: string, offset: number): void {
 }
 
 // helperBytesMin 0 hashes even these small bodies on the helper thread, as a large snapshot's is.
+test("snapshot: written against an expected hash, a state that does not match leaves no file", (context) => {
+  // The follower's final snapshot doubles as the check of the node's final checkpoint: the hash is
+  // compared before the rename, so a diverged state is never left as the newest snapshot.
+  const directory = scratchDirectory(context);
+  const exchange = busyExchange(10);
+  const expected = stateHashBytes(exchange);
+  const refused = writeSnapshotFile(exchange, directory, { expectedHash: new Uint8Array(32).fill(0xee) });
+  assert.ok("refused" in refused);
+  assert.deepEqual(refused.stateHash, expected);
+  assert.deepEqual(fs.readdirSync(directory), [], "neither the snapshot nor its temporary file");
+  const written = writeSnapshotFile(exchange, directory, { expectedHash: expected });
+  assert.ok(!("refused" in written));
+  assert.deepEqual(written.stateHash, expected);
+  assert.deepEqual(fs.readdirSync(directory), [path.basename(written.file)]);
+});
+
 test("snapshot: damage is detected, never restored, whichever thread hashes the body", (context) => {
   for (const helperBytesMin of [0, Number.POSITIVE_INFINITY]) {
     for (const { name, damage, reason } of damages) {
