@@ -66,10 +66,11 @@ send({ type: "ready", sequence: state.lastSequence, milliseconds: Math.round(per
 // a record, and the final snapshot checks it: one pass over the state instead of two (seconds at scale).
 let heldCheckpoint: HeldCheckpoint | undefined;
 
-function diverge(sequence: number, expected: Uint8Array, actual: Uint8Array): void {
+// Hashes in lowercase hex.
+function diverge(sequence: number, expected: string, actual: string): void {
   // A diverged follower must not write snapshots: they would carry its (wrong or right) state.
   diverged = true;
-  send({ type: "divergence", sequence, expected: hexOf(expected), actual: hexOf(actual) });
+  send({ type: "divergence", sequence, expected, actual });
 }
 
 // Compares a held checkpoint with the state's hash now.
@@ -79,7 +80,7 @@ function checkHeldCheckpoint(): void {
   heldCheckpoint = undefined;
   if (diverged) return;
   const actual = stateHashBytes(state.exchange);
-  if (!Buffer.from(actual).equals(held.expected)) diverge(held.sequence, held.expected, actual);
+  if (!Buffer.from(actual).equals(held.expected)) diverge(held.sequence, hexOf(held.expected), hexOf(actual));
 }
 
 function snapshot(reason: string): void {
@@ -92,7 +93,7 @@ function snapshot(reason: string): void {
   const begun = performance.now();
   const written = held === undefined ? writeSnapshotFile(state.exchange, start.snapshotsDirectory) : writeSnapshotFile(state.exchange, start.snapshotsDirectory, { expectedHash: held.expected });
   if ("refused" in written) {
-    diverge(held!.sequence, held!.expected, written.stateHash);
+    diverge(held!.sequence, hexOf(held!.expected), hexOf(written.stateHash));
     return;
   }
   const removed = pruneSnapshots({ directory: start.snapshotsDirectory, keep: start.snapshotsKept });
@@ -128,8 +129,7 @@ function applyFrames(frames: Uint8Array): void {
     heldCheckpoint = summary.heldCheckpoint;
   } catch (error) {
     if (!(error instanceof CheckpointMismatchError)) throw error;
-    diverged = true;
-    send({ type: "divergence", sequence: error.sequence, expected: error.expected, actual: error.actual });
+    diverge(error.sequence, error.expected, error.actual);
   }
 }
 
