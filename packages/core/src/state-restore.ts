@@ -136,7 +136,8 @@ function restoreSide(
 
 // The accounts' open-order lists are read a batch of accounts at a time (up to about this many orders
 // and this many accounts), then each list's order ids are matched with slots (slotsFromBooks, or the
-// order index for a list it does not take), then the lists are linked.
+// order index for a list it does not take), then the lists are linked. Reading, matching and linking
+// one account at a time instead was 0.4–1 s slower over a 15 s restore at 10 M orders (three pairs).
 const batchOrdersMax = 4096;
 const batchAccountsMax = 4096;
 
