@@ -14,6 +14,8 @@
 // The start-up part then drives the started node: deposits and maker/taker trades on the 10 M-order
 // state (1,000 markets, 1 M accounts), where costs that grow with markets or orders show.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -290,6 +292,8 @@ async function replay(dataDirectory: string): Promise<void> {
 
 const startupMarkets = 1_000;
 const startupAccounts = 1_000_000;
+// The accounts the build funds: fewer than startupAccounts only when --orders is smaller (a quick run).
+const startupFunded = Math.min(startupAccounts, startupOrders);
 
 function startupGenesis(): GenesisConfig {
   const markets = Array.from({ length: startupMarkets }, (_, index) =>
@@ -334,7 +338,7 @@ async function buildStartupDirectory(dataDirectory: string, logger: NodeLogger):
     snapshotEvery: 1_000_000_000,
     snapshotIntervalMs: 1_000_000_000,
   });
-  const accounts = Math.min(startupAccounts, startupOrders);
+  const accounts = startupFunded;
   const depositing = performance.now();
   // $10,000 each: ten orders of at most $500 at 10x reserve at most $500.
   await submitAll(node, accounts, (index) => deposit(account(index), 10_000));
@@ -377,7 +381,7 @@ async function startup(dataDirectory: string, reuse: boolean): Promise<void> {
   const seconds = (performance.now() - started) / 1_000;
   const cpuSeconds = (nodeThreadCpuMicroseconds() - cpuStarted) / 1_000_000;
   assert.equal(node.exchange.engine.orderIndex.count, startupOrders);
-  assert.equal(node.exchange.engine.accounts.count, Math.min(startupAccounts, startupOrders));
+  assert.equal(node.exchange.engine.accounts.count, startupFunded);
   const phases = logger.recovered ?? {};
   console.log(
     `start-up ${seconds.toFixed(2)} s to ready (journal open ${phases.journalOpenMs} ms, snapshot load + verify ${phases.snapshotLoadMs} ms, ` +
@@ -388,7 +392,18 @@ async function startup(dataDirectory: string, reuse: boolean): Promise<void> {
   const closing = performance.now();
   await node.close();
   console.log(`closed (a final checkpoint hashed on the node's thread, a final snapshot by the follower) in ${((performance.now() - closing) / 1_000).toFixed(1)} s`);
-  await startupAfterStopBetweenSnapshots(dataDirectory);
+  await inChildProcess("startup-after-stop", dataDirectory);
+}
+
+// Runs one part of this benchmark in a new node process, with this one's flags, and waits for it. A
+// restart is a new process: run here, the start after a stop would share the heap with everything the
+// first start left reachable in this one (about 1.9 GB at 10 M orders) and measure that instead.
+async function inChildProcess(part: string, dataDirectory: string): Promise<void> {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, part, "--startup-directory", dataDirectory, "--orders", String(startupOrders)], {
+    stdio: "inherit",
+  });
+  const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+  if (code !== 0) throw new Error(`bench:node ${part} in a child process exited with ${signal ?? code}`);
 }
 
 // A node stopped between snapshots starts from an older snapshot and replays what came after it,
@@ -428,7 +443,7 @@ const intakeAtScaleCommands = 35_000;
 
 async function intakeAtScale(node: ExchangeNode): Promise<void> {
   const before = node.statistics.checkpoints;
-  const result = await drive(node, intakeAtScaleCommands, 100, (index) => deposit(account(index % startupAccounts), 1));
+  const result = await drive(node, intakeAtScaleCommands, 100, (index) => deposit(account(index % startupFunded), 1));
   const after = node.statistics.checkpoints;
   const sorted = result.latencyMs.slice().sort();
   const stalled = sorted.filter((milliseconds) => milliseconds >= 100).length;
@@ -456,10 +471,10 @@ async function tradesAtScale(node: ExchangeNode): Promise<void> {
     const pair = index >> 1;
     const market = `M${String((pair * 7) % startupMarkets).padStart(4, "0")}-PERP`;
     if ((index & 1) === 0) {
-      const maker = account((pair * 13) % startupAccounts);
+      const maker = account((pair * 13) % startupFunded);
       return { type: "placeOrder", account: maker, order: { market, side: "sell", type: "limit", price: 100_000 as PriceTicks, size: 1 as SizeLots, postOnly: true } };
     }
-    const taker = account((pair * 13 + startupAccounts / 2) % startupAccounts);
+    const taker = account((pair * 13 + (startupFunded >> 1)) % startupFunded);
     return { type: "placeOrder", account: taker, order: { market, side: "buy", type: "limit", price: 100_000 as PriceTicks, size: 1 as SizeLots, timeInForce: "IOC" } };
   };
   const started = performance.now();
@@ -483,13 +498,19 @@ async function tradesAtScale(node: ExchangeNode): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`perpdex node benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}, scratch ${scratchRoot}`);
+  if (!parts.includes("startup-after-stop")) console.log(`perpdex node benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}, scratch ${scratchRoot}`);
   const throughputDirectory = scratch("perpdex-bench-");
   try {
     if (parts.includes("throughput") || parts.includes("replay")) await throughput(throughputDirectory);
     if (parts.includes("replay")) await replay(throughputDirectory);
   } finally {
     rmSync(throughputDirectory, { recursive: true, force: true });
+  }
+  if (parts.includes("startup-after-stop")) {
+    // The child process inChildProcess starts: the directory is the parent's, kept whatever it is.
+    const directory = values["startup-directory"];
+    assert.ok(directory !== undefined, "startup-after-stop needs --startup-directory");
+    await startupAfterStopBetweenSnapshots(directory);
   }
   if (parts.includes("startup") || parts.includes("sustained")) {
     const kept = values["startup-directory"];
@@ -549,7 +570,7 @@ async function sustainedAtScale(startupDirectory: string): Promise<void> {
       100,
       async (index) => {
         const submitted = performance.now();
-        await node.submit(deposit(account(index % startupAccounts), 1));
+        await node.submit(deposit(account(index % startupFunded), 1));
         if (performance.now() - submitted >= 100) slowSeconds.add(Math.round((performance.now() - started) / 1_000));
       },
       ready + sustainedSeconds * 1_000,
