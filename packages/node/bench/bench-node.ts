@@ -41,6 +41,8 @@ const { values, positionals } = parseArgs({
     loads: { type: "string" },
     // Keep the start-up data directory here (built once, reused by later runs, never deleted).
     "startup-directory": { type: "string" },
+    // Set by inChildProcess: this process runs one part for a parent that printed the heading.
+    child: { type: "boolean" },
   },
   allowPositionals: true,
 });
@@ -399,7 +401,7 @@ async function startup(dataDirectory: string, reuse: boolean): Promise<void> {
 // restart is a new process: run here, the start after a stop would share the heap with everything the
 // first start left reachable in this one (about 1.9 GB at 10 M orders) and measure that instead.
 async function inChildProcess(part: string, dataDirectory: string): Promise<void> {
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, part, "--startup-directory", dataDirectory, "--orders", String(startupOrders)], {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, part, "--child", "--startup-directory", dataDirectory, "--orders", String(startupOrders)], {
     stdio: "inherit",
   });
   const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
@@ -498,7 +500,7 @@ async function tradesAtScale(node: ExchangeNode): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (!parts.includes("startup-after-stop")) console.log(`perpdex node benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}, scratch ${scratchRoot}`);
+  if (values.child !== true) console.log(`perpdex node benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}, scratch ${scratchRoot}`);
   const throughputDirectory = scratch("perpdex-bench-");
   try {
     if (parts.includes("throughput") || parts.includes("replay")) await throughput(throughputDirectory);
@@ -517,7 +519,11 @@ async function main(): Promise<void> {
     const startupDirectory = kept ?? scratch("perpdex-bench-startup-");
     try {
       if (parts.includes("startup")) await startup(startupDirectory, kept !== undefined);
-      if (parts.includes("sustained")) await sustainedAtScale(startupDirectory);
+      // After the start-up part, in a new process: this one still holds what that part left reachable.
+      if (parts.includes("sustained")) {
+        if (parts.includes("startup")) await inChildProcess("sustained", startupDirectory);
+        else await sustainedAtScale(startupDirectory);
+      }
     } finally {
       if (kept === undefined) rmSync(startupDirectory, { recursive: true, force: true });
     }
@@ -542,6 +548,8 @@ async function sustainedAtScale(startupDirectory: string): Promise<void> {
   try {
     for (const part of ["snapshots", "archive"]) {
       mkdirSync(path.join(directory, part), { recursive: true });
+      // A small start-up state may not have archived a segment yet.
+      if (!existsSync(path.join(startupDirectory, part))) continue;
       for (const name of readdirSync(path.join(startupDirectory, part))) linkSync(path.join(startupDirectory, part, name), path.join(directory, part, name));
     }
     cpSync(path.join(startupDirectory, "journal"), path.join(directory, "journal"), { recursive: true });
