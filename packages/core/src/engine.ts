@@ -972,6 +972,20 @@ export class Engine {
     }
   }
 
+  /**
+   * System cancel of the account's newest order that `select` accepts; false when there is none. The
+   * perpetual layer cancels one order at a time this way until an account's collateral backs what its
+   * orders reserve again (Exchange.cancelUnbackedOrders).
+   */
+  cancelNewestOrder(account: Account, reason: CancelReason, select: (slot: number) => boolean): boolean {
+    for (let slot = account.orderHead; slot !== noSlot; slot = this.pool.accountNext[slot]!) {
+      if (!select(slot)) continue;
+      this.removeWithEvent(slot, reason, "system");
+      return true;
+    }
+    return false;
+  }
+
   private isReduceOnlyOn(slot: number, marketIndex: number, sell: boolean): boolean {
     const flags = this.pool.flags[slot]!;
     return this.pool.market[slot] === marketIndex && flagIsReduceOnly(flags) && flagIsSell(flags) === sell;

@@ -6,7 +6,7 @@ import { Engine, type EngineLimits, type Fill, type IncomingOrder, type Matching
 import type { ExchangeEvent } from "./events.ts";
 import { accepted, reject, type Accepted, type CommandResult, type Rejection } from "./rejections.ts";
 import { CollateralPrices } from "./perp/collateral.ts";
-import { formatQuote, freeCollateral, orderMargin, OrderMarginMemo, withdrawable, type OrderTotals } from "./perp/account-risk.ts";
+import { collateralValue, formatQuote, freeCollateral, orderMargin, OrderMarginMemo, withdrawable, type OrderTotals } from "./perp/account-risk.ts";
 import { FundingLedger } from "./perp/funding-ledger.ts";
 import { dayOf, nanosecondsPerDay } from "./perp/fee-schedule.ts";
 import { notional, type QuoteUnits } from "./perp/fixed-point.ts";
@@ -145,8 +145,10 @@ export class Exchange implements MatchingObserver {
     // A liquidation that shrank a position trims its reduce-only orders before the command acts, so a
     // command sees (and a rejected command leaves) the book exactly as a tick at the same time would.
     if (this.shrunk.length > 0) this.trimReduceOnlyOrders();
+    if (this.indebted.length > 0) this.cancelUnbackedOrders();
     const result = this.dispatch(command);
     if (this.shrunk.length > 0) this.trimReduceOnlyOrders();
+    if (this.indebted.length > 0) this.cancelUnbackedOrders();
     return result;
   }
 
@@ -227,6 +229,34 @@ export class Exchange implements MatchingObserver {
       this.engine.trimReduceOnly(position.account, marketIndex, false, size < 0 ? -size : 0);
     }
     this.shrunk.length = 0;
+  }
+
+  /** Accounts whose cash took a loss in this command that no margin or insurance fund covered. */
+  private readonly indebted: Account[] = [];
+
+  /** Notes an account charged an uncovered loss on its cash (settlement), for cancelUnbackedOrders. */
+  accountIndebted(account: Account): void {
+    if (!this.indebted.includes(account)) this.indebted.push(account);
+  }
+
+  /**
+   * An uncovered loss on cash can leave an account without the collateral its open orders reserved, and
+   * an isolated order filling then moves margin out of cash that is not there: a USDC debt nothing
+   * backs. So, when the command ends, such an account's orders that reserve margin are canceled, newest
+   * first, until its collateral covers the reservations again (INSUFFICIENT_MARGIN), as a liquidation
+   * cancels a trader's orders. Reduce-only orders reserve nothing and stay.
+   */
+  private cancelUnbackedOrders(): void {
+    const pool = this.engine.pool;
+    for (const account of this.indebted) {
+      const reserving = (slot: number): boolean =>
+        !flagIsReduceOnly(pool.flags[slot]!) && (this.position(account, pool.market[slot]!)?.reserved ?? 0) > 0;
+      // Bounded: each pass cancels one of the account's orders, or stops.
+      while (collateralValue(account, this.prices) < account.reserved) {
+        if (!this.engine.cancelNewestOrder(account, "INSUFFICIENT_MARGIN", reserving)) break;
+      }
+    }
+    this.indebted.length = 0;
   }
 
   private createMarket(command: CreateMarketCommand): Accepted | Rejection {

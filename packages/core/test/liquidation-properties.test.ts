@@ -133,13 +133,21 @@ function runInner(drafts: readonly Draft[]): void {
   assert.deepEqual(replay.hashes, harness.steps.map((step) => step.hash), "replay reproduces every state hash");
 }
 
-// Streams a stress run once shrank to a failure, kept as fixed cases. The first: a cross short's paper
+// Streams a stress run or CI once shrank to a failure, kept as fixed cases. The first: a cross short's paper
 // profit counted as free collateral for an isolated ETH order; when it filled as maker, its margin and fee
 // left cash owing 0.64 USDC that only the paper gain backed. Isolated orders now see what is withdrawable.
 const regressions: readonly { readonly name: string; readonly drafts: string }[] = [
   {
     name: "unrealised cross profit does not fund an isolated order's margin",
     drafts: `[{"kind":"mode","market":0,"account":0,"cross":true},{"kind":"trade","market":0,"maker":1,"taker":0,"buy":false,"offsetBps":0,"lots":2},{"kind":"trade","market":1,"maker":1,"taker":0,"buy":false,"offsetBps":0,"lots":110},{"kind":"index","market":0,"moveBps":-994},{"kind":"trade","market":1,"maker":1,"taker":0,"buy":false,"offsetBps":0,"lots":251},{"kind":"index","market":0,"moveBps":-888},{"kind":"trade","market":1,"maker":2,"taker":0,"buy":false,"offsetBps":-29,"lots":330},{"kind":"quote","market":0,"account":1,"buy":false,"offsetBps":0,"lots":1},{"kind":"wait","wait":0},{"kind":"liquidate","market":0,"liquidator":0,"trader":0},{"kind":"trade","market":1,"maker":0,"taker":1,"buy":true,"offsetBps":-45,"lots":304},{"kind":"trade","market":0,"maker":0,"taker":0,"buy":false,"offsetBps":0,"lots":1},{"kind":"index","market":0,"moveBps":0},{"kind":"trade","market":0,"maker":0,"taker":0,"buy":false,"offsetBps":0,"lots":1},{"kind":"whitelist","account":0,"allowed":false},{"kind":"index","market":0,"moveBps":0},{"kind":"mode","market":0,"account":0,"cross":false}]`,
+  },
+  {
+    // Found by a CI run (seed -406508108): account 0 closes an isolated ETH short with a reduce-only market
+    // order far above the mark; the loss past its margin, with the fund empty, is charged to cash, which
+    // falls 56,049 µUSD below what its resting BTC buy reserves; that order then fills and cash went
+    // negative with nothing behind it. Now the order is canceled when the loss is charged.
+    name: "an uncovered isolated loss cancels the orders whose reservations cash no longer covers",
+    drafts: `[{"kind":"quote","market":1,"account":1,"buy":false,"offsetBps":278,"lots":240},{"kind":"index","market":1,"moveBps":-1271},{"kind":"trade","market":1,"maker":0,"taker":1,"buy":true,"offsetBps":-45,"lots":240},{"kind":"trade","market":0,"maker":1,"taker":0,"buy":true,"offsetBps":0,"lots":50},{"kind":"quote","market":0,"account":0,"buy":true,"offsetBps":126,"lots":316},{"kind":"whitelist","account":0,"allowed":false},{"kind":"close","market":1,"account":0},{"kind":"index","market":0,"moveBps":0},{"kind":"trade","market":0,"maker":0,"taker":1,"buy":false,"offsetBps":0,"lots":220},{"kind":"quote","market":0,"account":0,"buy":false,"offsetBps":0,"lots":1},{"kind":"trade","market":0,"maker":1,"taker":0,"buy":true,"offsetBps":0,"lots":96},{"kind":"wait","wait":0},{"kind":"index","market":0,"moveBps":0},{"kind":"whitelist","account":0,"allowed":false}]`,
   },
 ];
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { accountView, adlQuantile, liquidationPrice, prdCircuitBreaker, restoreExchange, exchangeStateHash, type PositionLiquidated } from "@perpdex/core";
-import { ExchangeHarness, account, btcSpec, limit, replayExchange, snapshotBytes, nanosecondsPerSecond } from "./exchange-harness.ts";
+import { ExchangeHarness, account, btcSpec, eventsOf, limit, replayExchange, snapshotBytes, nanosecondsPerSecond } from "./exchange-harness.ts";
 
 const alice = account("a");
 const bob = account("b");
@@ -244,5 +244,30 @@ describe("liquidation", () => {
     harness.rejected({ type: "liquidationConfig", gracePeriodNs: 1n, priorityWindowNs: 2n }, "SETTING_INVALID");
     harness.ok({ type: "seedInsuranceFund", amount: 5n, reference: "0xseed" });
     assert.equal(harness.exchange.treasury.insuranceFund, 5);
+  });
+});
+
+describe("uncovered losses", () => {
+  it("a loss charged to cash cancels the orders whose reservations cash no longer covers, newest first", () => {
+    // alice: long 200 lots at $50,000, isolated 20x ($500 margin), cash $490 after the $10 taker fee.
+    const harness = opened(1_000);
+    // Two resting buys at the bottom of the price band reserve margin and maker fee from her cash.
+    const older = harness.placeOk(alice, limit("BTC-PERP", "buy", 45_000, 50));
+    const newer = harness.placeOk(alice, limit("BTC-PERP", "buy", 45_000, 100));
+    const olderId = eventsOf(older.events, "OrderAccepted")[0]!.orderId;
+    const newerId = eventsOf(newer.events, "OrderAccepted")[0]!.orderId;
+    const account = harness.exchange.engine.accounts.find(alice)!;
+    const reservedBefore = account.reserved;
+    assert.ok(reservedBefore > 250_000_000, "the buys reserve about $300");
+    // She sells her long into a bid 8 % under the mark: a $800 loss on $500 of margin. The fund holds
+    // $4.80, so about $295 stays with her as a debt on cash, which then no longer covers both buys.
+    harness.placeOk(carol, limit("BTC-PERP", "buy", 46_000, 200));
+    harness.placeOk(alice, limit("BTC-PERP", "sell", 46_000, 200, { timeInForce: "IOC", reduceOnly: true }));
+    const canceled = harness.lastEvents("OrderCanceled");
+    // The newest goes first, and only as many as it takes: the older one is still covered.
+    assert.deepEqual(canceled.map((event) => [event.orderId, event.reason, event.canceledBy]), [[newerId, "INSUFFICIENT_MARGIN", "system"]]);
+    assert.ok(account.cash >= account.reserved, `cash ${account.cash} covers what the remaining buy reserves (${account.reserved})`);
+    assert.notEqual(harness.exchange.engine.orderIndex.find(olderId), -1, "the older buy rests");
+    assert.equal(harness.lastEvents("InsuranceFundUsed").length, 1);
   });
 });

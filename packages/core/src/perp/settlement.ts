@@ -194,6 +194,7 @@ export class Settlement {
     position.closeUncovered = uncovered;
     position.margin = kept - drawn;
     position.account.cash += Math.max(0, net) - Math.max(0, netBefore) - (uncovered - uncoveredBefore);
+    if (uncovered > uncoveredBefore) exchange.accountIndebted(position.account);
     if (covered > coveredBefore || uncovered > uncoveredBefore) {
       exchange.treasury.insuranceFund -= covered - coveredBefore;
       this.emitFundUsed(position, covered - coveredBefore + Math.max(0, uncovered - uncoveredBefore), covered - coveredBefore);
@@ -215,6 +216,7 @@ export class Settlement {
     exchange.treasury.insuranceFund -= covered;
     position.margin = 0;
     position.account.cash -= deficit - covered;
+    if (deficit > covered) exchange.accountIndebted(position.account);
     this.emitFundUsed(position, deficit, covered);
   }
 
