@@ -145,10 +145,10 @@ export class Exchange implements MatchingObserver {
     // A liquidation that shrank a position trims its reduce-only orders before the command acts, so a
     // command sees (and a rejected command leaves) the book exactly as a tick at the same time would.
     if (this.shrunk.length > 0) this.trimReduceOnlyOrders();
-    if (this.indebted.length > 0) this.cancelUnbackedOrders();
+    if (this.charged.length > 0) this.cancelUnbackedOrders();
     const result = this.dispatch(command);
     if (this.shrunk.length > 0) this.trimReduceOnlyOrders();
-    if (this.indebted.length > 0) this.cancelUnbackedOrders();
+    if (this.charged.length > 0) this.cancelUnbackedOrders();
     return result;
   }
 
@@ -231,24 +231,27 @@ export class Exchange implements MatchingObserver {
     this.shrunk.length = 0;
   }
 
-  /** Accounts whose cash took a loss in this command that no margin or insurance fund covered. */
-  private readonly indebted: Account[] = [];
+  /** Accounts whose cash was charged in this command what no pre-trade check counted. */
+  private readonly charged: Account[] = [];
 
-  /** Notes an account charged an uncovered loss on its cash (settlement), for cancelUnbackedOrders. */
-  accountIndebted(account: Account): void {
-    if (!this.indebted.includes(account)) this.indebted.push(account);
+  /**
+   * Notes an account whose cash was charged an isolated loss no margin or insurance fund covered, or
+   * cross funding (settled lazily, so no pre-trade check saw it), for cancelUnbackedOrders.
+   */
+  cashCharged(account: Account): void {
+    if (!this.charged.includes(account)) this.charged.push(account);
   }
 
   /**
-   * An uncovered loss on cash can leave an account without the collateral its open orders reserved, and
-   * an isolated order filling then moves margin out of cash that is not there: a USDC debt nothing
-   * backs. So, when the command ends, such an account's orders that reserve margin are canceled, newest
-   * first, until its collateral covers the reservations again (INSUFFICIENT_MARGIN), as a liquidation
-   * cancels a trader's orders. Reduce-only orders reserve nothing and stay.
+   * Such a charge can leave an account without the collateral its open orders reserved, and an isolated
+   * order filling then moves margin out of cash that is not there: a USDC debt nothing backs. So, when
+   * the command ends, a charged account's orders that reserve margin are canceled, newest first, until
+   * its collateral covers the reservations again (INSUFFICIENT_MARGIN), as a liquidation cancels a
+   * trader's orders. Reduce-only orders reserve nothing and stay.
    */
   private cancelUnbackedOrders(): void {
     const pool = this.engine.pool;
-    for (const account of this.indebted) {
+    for (const account of this.charged) {
       const reserving = (slot: number): boolean =>
         !flagIsReduceOnly(pool.flags[slot]!) && (this.position(account, pool.market[slot]!)?.reserved ?? 0) > 0;
       // Bounded: each pass cancels one of the account's orders, or stops.
@@ -256,7 +259,7 @@ export class Exchange implements MatchingObserver {
         if (!this.engine.cancelNewestOrder(account, "INSUFFICIENT_MARGIN", reserving)) break;
       }
     }
-    this.indebted.length = 0;
+    this.charged.length = 0;
   }
 
   private createMarket(command: CreateMarketCommand): Accepted | Rejection {

@@ -904,6 +904,35 @@ describe("funding (PRD §2.2.2)", () => {
     assert.deepEqual(touch(harness), [0, 0], "caught up: nothing more is owed");
   });
 
+  it("funding paid from a cross account's cash cancels the orders its cash no longer covers", () => {
+    // Funding is settled when a position is next touched, and no pre-trade check counts what is pending.
+    // Alice, cross long 1 BTC at 20x ($2,500 of initial margin), rests an isolated ETH buy with most of
+    // the $450 she can still commit; five hours at the +1 % cap then cost her about $2,700 at once.
+    const harness = harnessWith([btcSpec(), ethSpec()], { [alice]: 3_000, [bob]: 100_000, [carol]: 100_000, [dave]: 100_000 });
+    harness.ok({ type: "setMarginMode", account: alice, market: "BTC-PERP", mode: "cross" });
+    harness.ok({ type: "setLeverage", account: alice, market: "BTC-PERP", leverage: 20 });
+    harness.ok({ type: "setLeverage", account: bob, market: "BTC-PERP", leverage: 2 });
+    trade(harness, { maker: bob, taker: alice }, "BTC-PERP", "buy", 50_000, 1_000);
+    const buy = harness.placeOk(alice, limit("ETH-PERP", "buy", 290_000, 1_200));
+    const buyId = eventsOf(buy.events, "OrderAccepted")[0]!.orderId;
+    const account = harness.exchange.engine.accounts.find(alice)!;
+    assert.ok(account.reserved > 300_000_000 && account.reserved < account.cash, "the buy reserves about $350 of her cash");
+    // A 9 % premium: the rate clamps to +1 % an hour, longs pay.
+    harness.placeOk(carol, limit("BTC-PERP", "buy", 54_000, 100));
+    harness.placeOk(carol, limit("BTC-PERP", "sell", 55_000, 100));
+    for (let minute = 1; minute <= 5 * 60; minute += 1) harness.tick(second(minute * 60));
+    assert.equal(harness.steps.flatMap((step) => eventsOf(step.events, "FundingPaid")).length, 0, "nothing is paid until touched");
+    // She sells one lot: the fill settles her funding, and her cash no longer covers the ETH buy.
+    harness.placeOk(alice, limit("BTC-PERP", "sell", 54_000, 1, { timeInForce: "IOC" }));
+    const paid = harness.lastEvents("FundingPaid").filter((event) => event.account === alice);
+    assert.ok(paid.length === 1 && paid[0]!.amount > 2_500_000_000, `she paid over $2,500 of funding (${paid[0]?.amount})`);
+    assert.deepEqual(harness.lastEvents("OrderCanceled").map((event) => [event.orderId, event.reason, event.canceledBy]), [[buyId, "INSUFFICIENT_MARGIN", "system"]]);
+    assert.ok(account.cash >= account.reserved);
+    // Had it stayed, this sell would have filled it and left her cash owing what nothing backs.
+    harness.placeOk(dave, limit("ETH-PERP", "sell", 290_000, 1_200, { timeInForce: "IOC" }));
+    assert.equal(harness.lastEvents("TradeExecuted").length, 0);
+  });
+
   // Proves the clamp to ±1 % per hour and the sign (a negative rate makes shorts pay longs), and that a
   // book with one side empty samples a zero premium (the rate is the interest alone).
   const rates: readonly { name: string; book: { bid?: number; ask?: number }; ratePpb: number }[] = [

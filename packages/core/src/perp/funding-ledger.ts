@@ -12,6 +12,7 @@ import {
   settleFunding,
   type FundingState,
 } from "./funding.ts";
+import { collateralValue } from "./account-risk.ts";
 import type { QuoteUnits } from "./fixed-point.ts";
 import type { PerpMarket } from "./perp-market.ts";
 import type { Position } from "./position.ts";
@@ -62,7 +63,10 @@ export class FundingLedger {
       position.margin -= owed;
       this.exchange.settlement.coverDeficit(position);
     } else {
-      position.account.cash -= owed;
+      const account = position.account;
+      account.cash -= owed;
+      // Pending funding counts in no pre-trade check: paid now, it may leave the account's orders unbacked.
+      if (owed > 0 && collateralValue(account, this.exchange.prices) < account.reserved) this.exchange.cashCharged(account);
     }
     const exchange = this.exchange;
     exchange.liquidations.touchPosition(position);

@@ -194,7 +194,7 @@ export class Settlement {
     position.closeUncovered = uncovered;
     position.margin = kept - drawn;
     position.account.cash += Math.max(0, net) - Math.max(0, netBefore) - (uncovered - uncoveredBefore);
-    if (uncovered > uncoveredBefore) exchange.accountIndebted(position.account);
+    if (uncovered > uncoveredBefore) exchange.cashCharged(position.account);
     if (covered > coveredBefore || uncovered > uncoveredBefore) {
       exchange.treasury.insuranceFund -= covered - coveredBefore;
       this.emitFundUsed(position, covered - coveredBefore + Math.max(0, uncovered - uncoveredBefore), covered - coveredBefore);
@@ -216,7 +216,7 @@ export class Settlement {
     exchange.treasury.insuranceFund -= covered;
     position.margin = 0;
     position.account.cash -= deficit - covered;
-    if (deficit > covered) exchange.accountIndebted(position.account);
+    if (deficit > covered) exchange.cashCharged(position.account);
     this.emitFundUsed(position, deficit, covered);
   }
 
