@@ -713,6 +713,32 @@ describe("isolated margin adjustments (PRD §3.1.3)", () => {
     harness.rejected({ type: "adjustMargin", account: carol, market: "BTC-PERP", amount: 1 }, "MARGIN_ADJUST_INVALID");
   });
 
+  it("funds neither added isolated margin nor a lower isolated leverage with unrealised cross profit", () => {
+    // Proves both move cash into an isolated position as a withdrawal would: against what is withdrawable
+    // (a cross paper profit does not count), not against free collateral (where it does). Alice: cross
+    // long 0.1 BTC at 10x, isolated long 1 ETH at 10x ($300 of margin), $692 of cash; BTC then +10 %.
+    const harness = harnessWith([btcSpec(), ethSpec()], { [alice]: 1_000, [bob]: 100_000 });
+    harness.ok({ type: "setMarginMode", account: alice, market: "BTC-PERP", mode: "cross" });
+    trade(harness, { maker: bob, taker: alice }, "BTC-PERP", "buy", 50_000, 100);
+    trade(harness, { maker: bob, taker: alice }, "ETH-PERP", "buy", 300_000, 1_000);
+    harness.indexPrice("BTC-PERP", 55_000);
+    const account = harness.exchange.engine.accounts.find(alice)!;
+    const position = mustPosition(harness, alice, "ETH-PERP");
+    // 10x → 5x needs $300 more: within free collateral ($642 with the $500 profit), past withdrawable ($142).
+    assert.ok(freeCollateral(account, harness.exchange) > usd(300) && withdrawable(account, harness.exchange) < usd(300));
+    harness.rejected({ type: "setLeverage", account: alice, market: "ETH-PERP", leverage: 5 }, "MARGIN_INSUFFICIENT");
+    assert.equal(position.margin, usd(300));
+    // 10x → 8x needs $75, which is withdrawable.
+    harness.ok({ type: "setLeverage", account: alice, market: "ETH-PERP", leverage: 8 });
+    assert.equal(position.margin, usd(375));
+    const left = withdrawable(account, harness.exchange);
+    assert.ok(left > 0 && freeCollateral(account, harness.exchange) > left + usd(400));
+    const adjust = (amount: number) => ({ type: "adjustMargin", account: alice, market: "ETH-PERP", amount }) as const;
+    harness.rejected(adjust(left + 1), "MARGIN_INSUFFICIENT");
+    harness.ok(adjust(left));
+    assert.ok(account.cash >= 0);
+  });
+
   it("refuses margin adjustments on a cross position", () => {
     // Proves cross positions hold no margin of their own to adjust.
     const harness = harnessWith([btcSpec()], { [alice]: 10_000, [bob]: 20_000 });

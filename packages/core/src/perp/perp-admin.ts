@@ -208,7 +208,10 @@ export class PerpAdmin {
     account.cash -= marginDelta;
     position.margin += marginDelta;
     exchange.refreshReservation(position);
-    if (freeCollateral(account, exchange) < 0) {
+    // Isolated margin leaves the cross pool as a withdrawal would (as for an isolated order's): unrealised
+    // cross profit cannot fund it, or cash would owe what only a paper gain backs.
+    const available = position.mode === "isolated" ? withdrawable(account, exchange) : freeCollateral(account, exchange);
+    if (available < 0) {
       position.margin -= marginDelta;
       account.cash += marginDelta;
       position.leverage = oldLeverage;
@@ -236,9 +239,13 @@ export class PerpAdmin {
   }
 
   private addMargin(account: Account, position: Position, amount: number): Accepted | Rejection {
-    const free = freeCollateral(account, this.exchange);
+    // Like a withdrawal from the cross pool: unrealised cross profit cannot fund isolated margin.
+    const free = withdrawable(account, this.exchange);
     if (amount > free) {
-      return reject("MARGIN_INSUFFICIENT", `adding ${formatQuote(amount)} USDC needs that much free collateral; ${formatQuote(Math.max(0, free))} is free`);
+      return reject(
+        "MARGIN_INSUFFICIENT",
+        `adding ${formatQuote(amount)} USDC needs that much withdrawable collateral (unrealised profit does not count); ${formatQuote(Math.max(0, free))} is withdrawable`,
+      );
     }
     // Checked first, funding settled after: a refused adjustment settles nothing.
     this.exchange.funding.catchUp(position);
