@@ -973,17 +973,18 @@ export class Engine {
   }
 
   /**
-   * System cancel of the account's newest order that `select` accepts; false when there is none. The
-   * perpetual layer cancels one order at a time this way until an account's collateral backs what its
-   * orders reserve again (Exchange.cancelUnbackedOrders).
+   * System cancel of the account's orders that `select` accepts, newest first, until `enough` holds (it
+   * is asked before each one): one pass over the account's list. The perpetual layer cancels this way
+   * until an account's collateral backs what its orders reserve again (Exchange.cancelUnbackedOrders).
    */
-  cancelNewestOrder(account: Account, reason: CancelReason, select: (slot: number) => boolean): boolean {
-    for (let slot = account.orderHead; slot !== noSlot; slot = this.pool.accountNext[slot]!) {
-      if (!select(slot)) continue;
-      this.removeWithEvent(slot, reason, "system");
-      return true;
+  cancelNewestOrders(account: Account, reason: CancelReason, select: (slot: number) => boolean, enough: () => boolean): void {
+    let slot = account.orderHead;
+    // Bounded by the account's list; removing an order unlinks it, so its successor is read first.
+    while (slot !== noSlot && !enough()) {
+      const next = this.pool.accountNext[slot]!;
+      if (select(slot)) this.removeWithEvent(slot, reason, "system");
+      slot = next;
     }
-    return false;
   }
 
   private isReduceOnlyOn(slot: number, marketIndex: number, sell: boolean): boolean {

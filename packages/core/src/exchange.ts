@@ -6,7 +6,7 @@ import { Engine, type EngineLimits, type Fill, type IncomingOrder, type Matching
 import type { ExchangeEvent } from "./events.ts";
 import { accepted, reject, type Accepted, type CommandResult, type Rejection } from "./rejections.ts";
 import { CollateralPrices } from "./perp/collateral.ts";
-import { collateralValue, formatQuote, freeCollateral, orderMargin, OrderMarginMemo, withdrawable, type OrderTotals } from "./perp/account-risk.ts";
+import { collateralValue, formatQuote, marginAvailable, orderMargin, OrderMarginMemo, type OrderTotals } from "./perp/account-risk.ts";
 import { FundingLedger } from "./perp/funding-ledger.ts";
 import { dayOf, nanosecondsPerDay } from "./perp/fee-schedule.ts";
 import { notional, type QuoteUnits } from "./perp/fixed-point.ts";
@@ -144,11 +144,9 @@ export class Exchange implements MatchingObserver {
     this.liquidations.beginCommand();
     // A liquidation that shrank a position trims its reduce-only orders before the command acts, so a
     // command sees (and a rejected command leaves) the book exactly as a tick at the same time would.
-    if (this.shrunk.length > 0) this.trimReduceOnlyOrders();
-    if (this.charged.length > 0) this.cancelUnbackedOrders();
+    this.tidyOrders();
     const result = this.dispatch(command);
-    if (this.shrunk.length > 0) this.trimReduceOnlyOrders();
-    if (this.charged.length > 0) this.cancelUnbackedOrders();
+    this.tidyOrders();
     return result;
   }
 
@@ -211,6 +209,15 @@ export class Exchange implements MatchingObserver {
   /** Positions whose size shrank in this command while they had resting reduce-only orders. */
   private readonly shrunk: Position[] = [];
 
+  /**
+   * What settlement noted is acted on between commands' steps, never during a match: reduce-only orders
+   * trimmed to their shrunk positions, and orders their account's charged cash no longer backs canceled.
+   */
+  private tidyOrders(): void {
+    if (this.shrunk.length > 0) this.trimReduceOnlyOrders();
+    if (this.charged.length > 0) this.cancelUnbackedOrders();
+  }
+
   /** Notes a position whose |size| fell, so its reduce-only orders are trimmed when the command ends. */
   positionShrank(position: Position): void {
     if (position.reduceOnlyBuyLots + position.reduceOnlySellLots === 0) return;
@@ -254,10 +261,8 @@ export class Exchange implements MatchingObserver {
     for (const account of this.charged) {
       const reserving = (slot: number): boolean =>
         !flagIsReduceOnly(pool.flags[slot]!) && (this.position(account, pool.market[slot]!)?.reserved ?? 0) > 0;
-      // Bounded: each pass cancels one of the account's orders, or stops.
-      while (collateralValue(account, this.prices) < account.reserved) {
-        if (!this.engine.cancelNewestOrder(account, "INSUFFICIENT_MARGIN", reserving)) break;
-      }
+      const backed = (): boolean => collateralValue(account, this.prices) >= account.reserved;
+      this.engine.cancelNewestOrders(account, "INSUFFICIENT_MARGIN", reserving, backed);
     }
     this.charged.length = 0;
   }
@@ -460,9 +465,7 @@ export class Exchange implements MatchingObserver {
     const takerFee = spec.postOnly === true ? 0 : this.settlement.takerFeeBound(account, orderNotional, this.marketAdmin.feeRatesOf(order.market.index));
     // Off hours an equity market asks more initial margin of an opening order (perp/sessions.ts).
     const required = this.sessions.openingMargin(order.market.index, Math.max(0, reservedAfter - position.reserved)) + takerFee;
-    // Isolated margin leaves the cross pool as a withdrawal would: unrealised cross profit cannot fund it
-    // (it would leave cash owing what only a paper gain backs).
-    const available = (position.mode === "cross" ? freeCollateral(account, this) : withdrawable(account, this)) + released;
+    const available = marginAvailable(position, this) + released;
     if (required > available) return marginInsufficient(required, available);
     return spec.size;
   }

@@ -80,6 +80,18 @@ export function withdrawable(account: Account, exchange: Exchange): QuoteUnits {
   return free;
 }
 
+/**
+ * What a change to `position`'s margin may draw on: free collateral for a cross position, what is
+ * withdrawable for an isolated one, whose margin leaves the cross pool as a withdrawal would (unrealised
+ * cross profit must not fund it, or cash would owe what only a paper gain backs).
+ *
+ * @example
+ * if (required > marginAvailable(position, exchange)) return marginInsufficient(required, available);
+ */
+export function marginAvailable(position: Position, exchange: Exchange): QuoteUnits {
+  return position.mode === "cross" ? freeCollateral(position.account, exchange) : withdrawable(position.account, exchange);
+}
+
 /** What orderMargin reads of a position: its size, leverage and the totals of its open orders. */
 export type OrderTotals = Pick<Position, "size" | "leverage" | "buyLots" | "buyNotional" | "sellLots" | "sellNotional">;
 

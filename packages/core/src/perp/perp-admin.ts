@@ -2,7 +2,7 @@ import { isAddress, type Account } from "../accounts.ts";
 import type { Exchange } from "../exchange.ts";
 import { accepted, reject, type Accepted, type Rejection } from "../rejections.ts";
 import { collateralAssets, collateralIndex, collateralParameters, usdcToQuote, type CollateralAsset } from "./collateral.ts";
-import { formatQuote, freeCollateral, markNotional, unrealizedPnl, withdrawable } from "./account-risk.ts";
+import { formatQuote, marginAvailable, markNotional, unrealizedPnl, withdrawable } from "./account-risk.ts";
 import { assertFeeRates, feeScheduleSpec, overrideFitsSchedule } from "./fee-schedule.ts";
 import { notional } from "./fixed-point.ts";
 import { initialMargin, leverageMaxAt } from "./margin-tiers.ts";
@@ -208,10 +208,7 @@ export class PerpAdmin {
     account.cash -= marginDelta;
     position.margin += marginDelta;
     exchange.refreshReservation(position);
-    // Isolated margin leaves the cross pool as a withdrawal would (as for an isolated order's): unrealised
-    // cross profit cannot fund it, or cash would owe what only a paper gain backs.
-    const available = position.mode === "isolated" ? withdrawable(account, exchange) : freeCollateral(account, exchange);
-    if (available < 0) {
+    if (marginAvailable(position, exchange) < 0) {
       position.margin -= marginDelta;
       account.cash += marginDelta;
       position.leverage = oldLeverage;
@@ -239,8 +236,8 @@ export class PerpAdmin {
   }
 
   private addMargin(account: Account, position: Position, amount: number): Accepted | Rejection {
-    // Like a withdrawal from the cross pool: unrealised cross profit cannot fund isolated margin.
-    const free = withdrawable(account, this.exchange);
+    // Withdrawable (margin is adjusted on isolated positions only): a cross paper profit does not count.
+    const free = marginAvailable(position, this.exchange);
     if (amount > free) {
       return reject(
         "MARGIN_INSUFFICIENT",
